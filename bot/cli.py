@@ -1,0 +1,232 @@
+"""``cpbot``: run the bot, migrate, manage contact points and invites, start the demo.
+
+Everything printed for administrators comes from the catalogs, in the default locale (or the
+one ``LANG`` names); errors go to stderr with a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from bot.logs import setup_logging
+from bot.settings import SettingsError, load_settings
+from locales import normalize_locale
+from models.db import Database
+from models.migrate import upgrade
+from services.app import Services
+from services.clock import SystemClock
+from services.config import ServiceConfig
+from services.context import Context
+from services.errors import Refusal
+from services.points import CsvRejected
+from services.texts import Texts, Translator
+
+T = TypeVar("T")
+
+
+class Cli:
+    """What every command needs: settings, the CLI's language, and services on demand."""
+
+    def __init__(self) -> None:
+        try:
+            self.settings = load_settings()
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+        locale = normalize_locale(os.environ.get("LANG"), self.settings.default_locale)
+        self.t = Translator(Texts(), locale)
+
+    def run(
+        self, factory: Callable[[Services], Awaitable[T]], *, needs_username: bool = False
+    ) -> T:
+        async def go() -> T:
+            if self.settings.is_sqlite:
+                await asyncio.to_thread(upgrade, self.settings.database_url)
+            username = await self.bot_username() if needs_username else "contact_point_bot"
+            db = Database.from_url(self.settings.database_url)
+            config = ServiceConfig(
+                default_locale=self.settings.default_locale,
+                admin_tg_ids=frozenset(self.settings.admin_ids),
+                bot_username=username,
+                invite_ttl_hours=self.settings.invite_ttl_hours,
+            )
+            try:
+                return await factory(Services(Context.create(db, config, SystemClock())))
+            finally:
+                await db.dispose()
+
+        try:
+            return asyncio.run(go())
+        except CsvRejected as exc:
+            for p in exc.problems:
+                click.echo(
+                    self.t(
+                        "cli.csv_problem",
+                        line=p.line,
+                        column=p.column or "-",
+                        reason=self.t(p.key, **p.params),
+                    ),
+                    err=True,
+                )
+            raise click.ClickException(
+                self.t("points.csv.rejected", count=len(exc.problems))
+            ) from None
+        except Refusal as exc:
+            raise click.ClickException(self.t(exc.key, **exc.params)) from None
+        except SettingsError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    async def bot_username(self) -> str:
+        if self.settings.bot_username:
+            return self.settings.bot_username
+        if self.settings.token is None:
+            raise SettingsError(
+                "setting CPBOT_BOT_USERNAME is missing "
+                "(or set CPBOT_TOKEN so it can be asked from Telegram)"
+            )
+        from bot.factory import make_bot
+
+        bot = make_bot(self.settings)
+        try:
+            return (await bot.get_me()).username or "contact_point_bot"
+        finally:
+            await bot.session.close()
+
+
+pass_cli = click.make_pass_decorator(Cli, ensure=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Contact Point Bot: residents reach the cadre of their contact point."""
+
+
+@main.command()
+@pass_cli
+def run(cli: Cli) -> None:
+    """Run the bot with long polling (one process)."""
+    from bot.runners import run_polling
+
+    setup_logging(cli.settings)
+    try:
+        cli.settings.bot_token()
+        asyncio.run(run_polling(cli.settings))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@pass_cli
+def migrate(cli: Cli) -> None:
+    """Bring the database up to date."""
+    upgrade(cli.settings.database_url)
+    click.echo(cli.t("cli.migrated"))
+
+
+@main.group()
+def points() -> None:
+    """Contact points: import, list, posters."""
+
+
+@points.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_cli
+def points_import(cli: Cli, file: Path) -> None:
+    """Import or update contact points from a CSV file.
+
+    Columns: code,name,region,address,lat,lon and optionally tz. Rows are matched by code.
+    A file with any bad row imports nothing.
+    """
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise click.ClickException(cli.t("cli.not_utf8", file=file.name)) from None
+    report = cli.run(lambda s: s.points.import_csv(text))
+    click.echo(cli.t("cli.imported", created=report.created, updated=report.updated))
+
+
+@points.command("list")
+@pass_cli
+def points_list(cli: Cli) -> None:
+    """List contact points."""
+    rows = cli.run(lambda s: s.points.all())
+    if not rows:
+        click.echo(cli.t("cli.no_points"))
+        return
+    for p in rows:
+        state = "" if p.active else " " + cli.t("cli.inactive")
+        where = f"{p.lat:.5f},{p.lon:.5f}" if p.lat is not None and p.lon is not None else "-"
+        click.echo(f"{p.code}\t{p.name}\t{p.region}\t{where}\t{p.tz}{state}")
+
+
+@points.command("qr")
+@click.argument("code")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="PNG file to write (default: poster-CODE.png)",
+)
+@pass_cli
+def points_qr(cli: Cli, code: str, out: Path | None) -> None:
+    """Write a printable registration poster with the point's QR code."""
+
+    async def make(s: Services) -> tuple[bytes, str]:
+        point = await s.points.by_code(code)
+        return await s.points.poster(point), s.points.registration_link(point.code)
+
+    png, link = cli.run(make, needs_username=True)
+    target = out or Path(f"poster-{code}.png")
+    target.write_bytes(png)
+    click.echo(cli.t("cli.poster_written", file=str(target), link=link))
+
+
+@main.command()
+@click.argument("role", type=click.Choice(["cadre", "inspector", "admin"]))
+@click.option("--point", "point", help="contact point code the new staff member serves")
+@click.option("--region", help="region an administrator or inspector covers")
+@click.option("--hours", type=click.IntRange(1, 24 * 90), help="hours until the link expires")
+@pass_cli
+def invite(cli: Cli, role: str, point: str | None, region: str | None, hours: int | None) -> None:
+    """Print a single-use invitation link for a new staff member."""
+    link = cli.run(
+        lambda s: s.staff.create_invite(role, point_code=point, region=region, ttl_hours=hours),
+        needs_username=True,
+    )
+    click.echo(link.link)
+    expires = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    click.echo(cli.t("cli.invite_expires", when=expires), err=True)
+
+
+@main.command()
+@click.option(
+    "--dir",
+    "folder",
+    default="demo",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder for the demo's data",
+)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True)
+def demo(folder: Path, port: int, host: str) -> None:
+    """Start the local Telegram emulator, the bot and a chat page to try it all."""
+    from bot.demo import run_demo
+
+    logging.basicConfig(level=logging.WARNING)
+    asyncio.run(run_demo(folder, host, port))
+
+
+def entry(argv: list[str] | None = None) -> Any:
+    return main.main(args=argv, prog_name="cpbot")
+
+
+if __name__ == "__main__":
+    sys.exit(entry())

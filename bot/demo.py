@@ -1,0 +1,142 @@
+"""``cpbot demo``: the local Telegram emulator, the bot and its scheduler on SQLite.
+
+Everything runs in one process: a fresh database in the demo folder, the emulator serving the
+Bot API and the chat page, and the bot polling it. The seeded people register through the bot
+itself, as real people would, so their chats show the whole way in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.runners import prepare, serve_polling, stop_on_signals
+from bot.settings import load_settings
+from emulator.config import BotConfig, EmulatorConfig
+from emulator.core import Emulator
+from emulator.runner import start_emulator
+from locales import load_catalog
+
+log = logging.getLogger(__name__)
+
+TOKEN = "700001:DEMO-contact-point-bot"
+USERNAME = "contact_point_demo_bot"
+POINTS = """code,name,region,address,lat,lon,tz
+XH01,新华街道联系点,芜湖市/镜湖区,镜湖区新华路12号,31.3526,118.3764,Asia/Shanghai
+JH02,镜湖社区联系点,芜湖市/镜湖区,镜湖区湖滨路1号,31.3428,118.3765,Asia/Shanghai
+YJ03,弋江村联系点,芜湖市/弋江区,弋江区弋江村村委会,31.2960,118.3715,Asia/Shanghai
+WZ04,湾沚镇联系点,芜湖市/湾沚区,湾沚区湾沚镇政府一楼,31.1390,118.5680,Asia/Shanghai
+"""
+Message = dict[str, Any]
+
+
+class Seeder:
+    """Plays the demo's people through the bot's own flows."""
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.catalog = load_catalog("bot")
+
+    def label(self, locale: str, key: str) -> str:
+        return self.catalog.text(locale, key)
+
+    async def wait(self, user_id: int, predicate: Callable[[Message], bool],
+                   timeout: float = 20) -> Message:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            for msg in reversed(self.emulator.history(user_id)):
+                if msg.get("from", {}).get("is_bot") and predicate(msg):
+                    return msg
+            await asyncio.sleep(0.05)
+        raise RuntimeError("the bot did not answer the demo's set-up in time")
+
+    async def press(self, user_id: int, label: str) -> None:
+        def has(msg: Message) -> bool:
+            return any(b["text"] == label for row in _inline(msg) for b in row)
+
+        msg = await self.wait(user_id, has)
+        data = next(b["callback_data"] for row in _inline(msg) for b in row if b["text"] == label)
+        self.emulator.user_press(user_id, None, msg["message_id"], data)
+
+    async def say(self, user_id: int, text: str, then: Callable[[Message], bool]) -> None:
+        count = len(self.emulator.history(user_id))
+        self.emulator.user_send(user_id, text=text)
+        await self.wait(user_id, lambda m: m["message_id"] > count and then(m))
+
+    async def join(self, user: Message, locale: str, start: str, *,
+                   title: str | None = None) -> None:
+        uid = user["id"]
+        await self.say(uid, f"/start {start}".strip(), lambda m: bool(_inline(m)))
+        privacy = len(self.emulator.history(uid))
+        await self.press(uid, self.label(locale, "reg.accept"))
+        if start.startswith("inv_"):
+            await self.wait(uid, lambda m: any(b["text"] == self.label(locale, "btn.skip")
+                                               for row in _inline(m) for b in row))
+            if title:
+                self.emulator.user_send(uid, text=title)
+            else:
+                await self.press(uid, self.label(locale, "btn.skip"))
+        elif start.startswith("cp_"):
+            ask = self.label(locale, "reg.ask_phone")
+            await self.wait(uid, lambda m: m.get("text") == ask)
+            self.emulator.user_send(uid, text=self.label(locale, "reg.skip_phone"))
+        else:
+            await self.wait(uid, lambda m: m["message_id"] > privacy)
+
+
+def _inline(msg: Message) -> list[list[dict[str, Any]]]:
+    return list((msg.get("reply_markup") or {}).get("inline_keyboard") or [])
+
+
+async def run_demo(folder: Path, host: str, port: int) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "demo.sqlite3"
+    for stale in folder.glob("demo.sqlite3*"):
+        stale.unlink()  # a demo starts fresh: the emulator keeps its chats in memory
+    emulator = Emulator(EmulatorConfig(bots=(BotConfig(TOKEN, USERNAME, "联系点 Contact Point"),)))
+    admin = emulator.create_user("周", "敏", "zhoumin", "zh-hans")
+    cadre = emulator.create_user("李", "伟", "liwei", "zh-hans")
+    inspector = emulator.create_user("陈", "静", "chenjing", "zh-hans")
+    resident_zh = emulator.create_user("张", "秀英", None, "zh-hans")
+    resident_en = emulator.create_user("Emma", "Wilson", None, "en")
+    running = await start_emulator(emulator, host, port)
+    settings = load_settings(token=TOKEN, api_base=running.url, bot_username=USERNAME,
+                             database_url=f"sqlite+aiosqlite:///{database}",
+                             admin_ids=str(admin["id"]), outbox_poll_seconds=2)
+    app = await prepare(settings)
+    await app.services.points.import_csv(POINTS)
+    stop = asyncio.Event()
+    stop_on_signals(stop)
+    bot_task = asyncio.create_task(serve_polling(app, stop))
+    try:
+        seeder = Seeder(emulator)
+        cadre_invite = await app.services.staff.create_invite("cadre", point_code="XH01")
+        inspector_invite = await app.services.staff.create_invite("inspector")
+        await asyncio.gather(
+            seeder.join(admin, "zh_Hans", ""),
+            seeder.join(cadre, "zh_Hans", _payload(cadre_invite.link), title="新华街道党工委副书记"),
+            seeder.join(inspector, "zh_Hans", _payload(inspector_invite.link)),
+            seeder.join(resident_zh, "zh_Hans", "cp_XH01"),
+            seeder.join(resident_en, "en", "cp_XH01"),
+        )
+        panes = ",".join(str(u["id"]) for u in (resident_zh, cadre))
+        click.echo(f"{running.url}/?panes={panes}")
+        await stop.wait()
+    finally:
+        stop.set()
+        await bot_task
+        await emulator.aclose()
+        await running.stop()
+
+
+def _payload(link: str) -> str:
+    match = re.search(r"start=(\S+)", link)
+    assert match is not None
+    return match.group(1)

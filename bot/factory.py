@@ -1,0 +1,103 @@
+"""Builds the bot, the dispatcher and everything behind them from the settings."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.types import LinkPreviewOptions
+
+from bot.dedupe import DedupeMiddleware, MemorySeenUpdates, SeenUpdates
+from bot.errors import register_error_handlers
+from bot.fsm import DatabaseStorage
+from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
+from bot.middlewares import ActorMiddleware
+from bot.sender import OutboxSender
+from bot.settings import Settings
+from handlers import get_routers
+from models.db import Database
+from services.app import Services
+from services.clock import Clock
+from services.config import ServiceConfig
+from services.context import Context
+
+
+@dataclass
+class App:
+    settings: Settings
+    db: Database
+    services: Services
+    bot: Bot
+    dp: Dispatcher
+    sender: OutboxSender
+    limiter: Limiter
+
+
+def make_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
+    session = session or AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    return Bot(
+        settings.bot_token(),
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode="HTML", link_preview=LinkPreviewOptions(is_disabled=True)
+        ),
+    )
+
+
+def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
+    return ServiceConfig(
+        default_locale=settings.default_locale,
+        admin_tg_ids=frozenset(settings.admin_ids),
+        bot_username=bot_username,
+        invite_ttl_hours=settings.invite_ttl_hours,
+    )
+
+
+def build_dispatcher(
+    services: Services, storage: BaseStorage, isolation: BaseEventIsolation, seen: SeenUpdates
+) -> Dispatcher:
+    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp.update.outer_middleware(DedupeMiddleware(seen))
+    dp.update.outer_middleware(ActorMiddleware(services))
+    register_error_handlers(dp)
+    dp.include_routers(*get_routers())
+    return dp
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    session: BaseSession | None = None,
+    clock: Clock | None = None,
+    bot_username: str | None = None,
+    limiter: Limiter | None = None,
+) -> App:
+    bot = make_bot(settings, session)
+    username = bot_username or settings.bot_username
+    if not username:
+        username = (await bot.get_me()).username or "contact_point_bot"
+    db = Database.from_url(settings.database_url)
+    ctx = Context.create(db, service_config(settings, username), clock)
+    services = Services(ctx)
+    limiter = limiter or MemoryLimiter(
+        rate=settings.rate_per_second, group_per_minute=settings.group_per_minute
+    )
+    bot.session.middleware(RateLimitMiddleware(limiter))
+    storage: BaseStorage = DatabaseStorage(services.conversations)
+    dp = build_dispatcher(services, storage, SimpleEventIsolation(), MemorySeenUpdates())
+    worker_id = f"{socket.gethostname()}-{id(bot):x}"
+    sender = OutboxSender(
+        services.outbox(worker_id),
+        bot,
+        concurrency=max(32, settings.rate_per_second * 2),
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    db.on_outbox_commit(sender.wake)
+    return App(settings, db, services, bot, dp, sender, limiter)

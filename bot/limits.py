@@ -1,0 +1,190 @@
+"""Telegram's sending limits, kept on our side so its 429s stay rare.
+
+Every message the bot sends — outbox rows and direct answers alike — passes one limiter through
+a request middleware on the bot's session: at most ``rate`` messages in any second bot-wide, one
+a second per private chat, ``group_per_minute`` a minute per group. A 429 pauses every sender for
+``retry_after``. With several processes the windows live in Redis (``bot/redis_limits.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
+from aiogram.methods import (
+    CopyMessage,
+    CopyMessages,
+    ForwardMessage,
+    ForwardMessages,
+    SendAnimation,
+    SendAudio,
+    SendContact,
+    SendDocument,
+    SendLocation,
+    SendMediaGroup,
+    SendMessage,
+    SendPhoto,
+    SendSticker,
+    SendVenue,
+    SendVideo,
+    SendVideoNote,
+    SendVoice,
+    TelegramMethod,
+)
+from aiogram.methods.base import Response, TelegramType
+
+log = logging.getLogger(__name__)
+
+SENDING = (
+    SendMessage,
+    CopyMessage,
+    ForwardMessage,
+    SendPhoto,
+    SendVideo,
+    SendVoice,
+    SendAudio,
+    SendDocument,
+    SendAnimation,
+    SendSticker,
+    SendLocation,
+    SendVenue,
+    SendContact,
+    SendVideoNote,
+    SendMediaGroup,
+    CopyMessages,
+    ForwardMessages,
+)
+
+# Set while the outbox sender is sending: it handles 429s itself (reschedules the row), while a
+# handler's direct answer is retried here after the pause.
+in_outbox_send: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "in_outbox_send", default=False
+)
+
+
+class Limiter(Protocol):
+    async def acquire(self, chat_id: int, count: int = 1) -> None: ...
+
+    async def pause(self, seconds: float) -> None: ...
+
+
+class MemoryLimiter:
+    """The limits for one process."""
+
+    def __init__(
+        self,
+        rate: int = 25,
+        group_per_minute: int = 20,
+        chat_interval: float = 1.05,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.rate = rate
+        self.group_per_minute = group_per_minute
+        self.chat_interval = chat_interval
+        self.clock = clock
+        self._window: deque[float] = deque()
+        self._global = asyncio.Lock()
+        self._chat_locks: dict[int, asyncio.Lock] = {}
+        self._chat_last: dict[int, float] = {}
+        self._group_windows: dict[int, deque[float]] = {}
+        self._paused_until = 0.0
+
+    async def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    async def acquire(self, chat_id: int, count: int = 1) -> None:
+        lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:
+            await self._wait_chat(chat_id, count)
+            await self._wait_global(count)
+            now = self.clock()
+            if chat_id < 0:
+                self._group_windows.setdefault(chat_id, deque()).extend([now] * count)
+            else:
+                # An album counts as several messages: space the next send accordingly.
+                self._chat_last[chat_id] = now + self.chat_interval * (count - 1)
+        if not lock.locked() and len(self._chat_locks) > 10_000:
+            self._forget_idle()
+
+    async def _wait_chat(self, chat_id: int, count: int) -> None:
+        while True:
+            now = self.clock()
+            if chat_id < 0:
+                window = self._group_windows.setdefault(chat_id, deque())
+                while window and window[0] <= now - 60:
+                    window.popleft()
+                wait = 0.0 if len(window) + count <= self.group_per_minute else window[0] + 60 - now
+            else:
+                wait = self._chat_last.get(chat_id, -1e9) + self.chat_interval - now
+            if wait <= 0:
+                return
+            await asyncio.sleep(wait)
+
+    async def _wait_global(self, count: int) -> None:
+        async with self._global:
+            while True:
+                now = self.clock()
+                if self._paused_until > now:
+                    await asyncio.sleep(self._paused_until - now)
+                    continue
+                while self._window and self._window[0] <= now - 1.0:
+                    self._window.popleft()
+                if len(self._window) + count <= self.rate:
+                    self._window.extend([now] * count)
+                    return
+                await asyncio.sleep(self._window[0] + 1.0 - now)
+
+    def _forget_idle(self) -> None:
+        cutoff = self.clock() - 120
+        for chat_id in [c for c, t in self._chat_last.items() if t < cutoff]:
+            self._chat_last.pop(chat_id, None)
+            lock = self._chat_locks.get(chat_id)
+            if lock is not None and not lock.locked():
+                del self._chat_locks[chat_id]
+
+
+def message_count(method: TelegramMethod[Any]) -> int:
+    if isinstance(method, SendMediaGroup):
+        return len(method.media)
+    if isinstance(method, CopyMessages | ForwardMessages):
+        return len(method.message_ids)
+    return 1
+
+
+class RateLimitMiddleware(BaseRequestMiddleware):
+    """Holds every outgoing message to the limits; pauses everyone on a 429."""
+
+    def __init__(self, limiter: Limiter, retries: int = 3) -> None:
+        self.limiter = limiter
+        self.retries = retries
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        # Usernames (@channel) can't be keyed per chat; they still count bot-wide below.
+        limited_chat = chat_id if isinstance(chat_id, int) else None
+        sending = isinstance(method, SENDING)
+        attempt = 0
+        while True:
+            if sending:
+                await self.limiter.acquire(limited_chat or 0, message_count(method))
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                log.warning("telegram asked to slow down for %ss", exc.retry_after)
+                await self.limiter.pause(exc.retry_after)
+                attempt += 1
+                if in_outbox_send.get() or attempt > self.retries:
+                    raise

@@ -1,0 +1,110 @@
+"""Settings from the environment (prefix ``CPBOT_``) and a ``.env`` file.
+
+A missing or malformed setting stops start-up with one line naming it (:func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """One clear line naming the setting that is wrong."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CPBOT_", env_file=".env", extra="ignore")
+
+    token: SecretStr | None = Field(None, description="the bot's token from @BotFather")
+    api_base: str = Field("https://api.telegram.org", description="Bot API server base URL")
+    database_url: str = Field(
+        "sqlite+aiosqlite:///cpbot.sqlite3",
+        description="SQLAlchemy URL; SQLite file in the working folder",
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user ids that are administrators from the start"
+    )
+    default_locale: Literal["zh_Hans", "en"] = "zh_Hans"
+    redis_url: str | None = Field(None, description="Redis URL; required for several processes")
+    bot_username: str | None = Field(
+        None, description="for deep links; asked from Telegram if unset"
+    )
+    webhook_url: str | None = Field(None, description="public HTTPS URL Telegram posts updates to")
+    webhook_secret: SecretStr | None = Field(None, description="X-Telegram-Bot-Api-Secret-Token")
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = Field(8080, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    rate_per_second: int = Field(25, ge=1, le=1000, description="bot-wide messages per second")
+    group_per_minute: int = Field(20, ge=1, le=60)
+    invite_ttl_hours: int = Field(72, ge=1, le=24 * 90)
+    outbox_poll_seconds: float = Field(5.0, gt=0, le=300)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        """Accept the plain URLs people paste and pick the async driver for them."""
+        for plain, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if value.startswith(plain):
+                return driver + value[len(plain) :]
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("use a postgresql:// or sqlite:// URL")
+        return value
+
+    @field_validator("api_base")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        raw = value.get_secret_value()
+        head, _, tail = raw.partition(":")
+        if not head.isdigit() or not tail:
+            raise ValueError("expected the form 123456:ABC... given by @BotFather")
+        return value
+
+    def bot_token(self) -> str:
+        """The token, for the commands that talk to Telegram; missing is a clear error."""
+        if self.token is None:
+            raise SettingsError("setting CPBOT_TOKEN is missing")
+        return self.token.get_secret_value()
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings, or raise :class:`SettingsError` with one line naming the bad one."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        name = "CPBOT_" + str(err["loc"][0]).upper() if err["loc"] else "CPBOT_?"
+        if err["type"] == "missing":
+            raise SettingsError(f"setting {name} is missing") from None
+        reason = str(err["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"setting {name} is malformed: {reason}") from None

@@ -1,0 +1,17 @@
+"""The implemented Bot API methods; importing the modules registers them in ``method``."""
+
+from emulator.methods import bot, chats, copy, edit, send, updates
+from emulator.methods.registry import Described, Entry, MethodTable, method
+
+__all__ = [
+    "Described",
+    "Entry",
+    "MethodTable",
+    "bot",
+    "chats",
+    "copy",
+    "edit",
+    "method",
+    "send",
+    "updates",
+]

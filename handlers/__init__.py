@@ -1,0 +1,36 @@
+"""aiogram routers only: parse the event, call a service, render, answer."""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from aiogram import Router
+
+from handlers import common, fallback, filing, membership, registration, resident, staff
+
+# In order: the first router whose filters match an update handles it.
+MODULES: tuple[ModuleType, ...] = (
+    membership,
+    common,
+    registration,
+    staff,
+    filing,
+    resident,
+    fallback,
+)
+
+
+def get_routers() -> list[Router]:
+    """The routers for one dispatcher.
+
+    A router belongs to one dispatcher only; when another dispatcher is built in the same
+    process (tests, several bots) the module is re-executed to get fresh routers, so the
+    handlers keep aiogram's usual module-level decorators.
+    """
+    routers = []
+    for module in MODULES:
+        if module.router.parent_router is not None:
+            module = importlib.reload(module)
+        routers.append(module.router)
+    return routers

@@ -1,0 +1,203 @@
+"""A resident's cases: the list, one case's story, adding messages, and stray messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import Act
+from bot.filters import HasRole, MenuButton
+from bot.keyboards import buttons, main_menu
+from bot.parts import part_of
+from bot.replies import shown
+from bot.states import CaseChat
+from handlers.filing import start_filing
+from handlers.history import history_text
+from models.enums import Role
+from services.app import Services
+from services.cards import resident_line, staff_name
+from services.case_rules import ACTIVE
+from services.errors import Invalid
+from services.outbox import Button
+from services.parts import Part
+from services.people import Actor
+from services.texts import Translator
+
+router = Router(name="resident")
+router.message.filter(F.chat.type == "private", HasRole(Role.RESIDENT))
+router.callback_query.filter(HasRole(Role.RESIDENT))
+
+MAX_LOOSE_PROMPTS = 5
+
+
+@router.message(Command("cases"))
+@router.message(MenuButton("menu.my_cases"))
+async def my_cases(message: Message, actor: Actor, t: Translator, services: Services) -> None:
+    cases = await services.cases.of_resident(actor.uid)
+    if not cases:
+        await message.answer(t("cases.none_resident"))
+        return
+    lines = [t("cases.title_resident")] + [
+        resident_line(services.texts, t.locale, c) for c in cases
+    ]
+    rows = [[Button(t("btn.open_case", no=c.public_no), "rc_open", c.id)] for c in cases[:10]]
+    await message.answer("\n".join(lines), reply_markup=buttons(*rows))
+
+
+@router.callback_query(Act.filter(F.do == "rc_open"))
+async def open_case(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    detail = await services.cases.for_resident(actor.uid, callback_data.ref)
+    await query.answer()
+    text = history_text(services.texts, t.locale, detail, for_staff=False)
+    markup = None
+    if detail.case.status in ACTIVE:
+        markup = buttons([Button(t("btn.add_message"), "rc_add", detail.case.id)])
+    message = shown(query)
+    sent = await message.answer(text, reply_markup=markup)
+    await services.cases.link_message(sent.chat.id, sent.message_id, detail.case.id)
+
+
+@router.callback_query(Act.filter(F.do == "rc_add"))
+async def add_to_case(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    detail = await services.cases.for_resident(actor.uid, callback_data.ref)
+    if detail.case.status not in ACTIVE:
+        raise Invalid("case.closed", no=detail.case.public_no)
+    await state.set_state(CaseChat.resident)
+    await state.set_data({"case_id": detail.case.id, "no": detail.case.public_no})
+    await query.answer()
+    message = shown(query)
+    await message.answer(
+        t("chat.resident_prompt", no=detail.case.public_no),
+        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+    )
+
+
+@router.callback_query(CaseChat.resident, Act.filter(F.do == "chat_done"))
+async def done_adding(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
+    await state.clear()
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+
+
+@router.message(CaseChat.resident, ~F.text.startswith("/"))
+async def message_for_case(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await _follow_up(message, actor, t, services, data["case_id"], data)
+    await state.update_data(album=message.media_group_id)
+
+
+async def _follow_up(
+    message: Message,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    case_id: int,
+    data: dict[str, Any],
+) -> None:
+    part = part_of(message, services.ctx.config.max_text)
+    case = await services.cases.follow_up(actor.uid, case_id, part)
+    if part.media_group_id is None or part.media_group_id != data.get("album"):
+        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
+        await message.reply(t("chat.relayed", no=case.public_no, name=who))
+
+
+@router.message(StateFilter(None), F.reply_to_message)
+async def native_reply(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """A swipe-reply to anything the bot showed about a case adds to that case."""
+    replied = message.reply_to_message
+    assert replied is not None
+    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
+    if case_id is None:
+        await stray_message(message, actor, t, services, state)
+        return
+    await _follow_up(message, actor, t, services, case_id, {})
+
+
+@router.message(StateFilter(None), ~F.text.startswith("/"))
+async def stray_message(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """A message outside any flow is never dropped: offer to file it or add it to a case."""
+    part = part_of(message, services.ctx.config.max_text)
+    data = await state.get_data()
+    prompts: dict[str, list[dict[str, Any]]] = data.get("loose", {})
+    albums: dict[str, int] = data.get("loose_albums", {})
+    if part.media_group_id and part.media_group_id in albums:
+        prompts.setdefault(str(albums[part.media_group_id]), []).append(part.to_dict())
+        await state.update_data(loose=prompts)
+        return
+    open_cases = await services.cases.open_of_resident(actor.uid)
+    rows = [[Button(t("btn.as_new_case"), "loose_new")]]
+    rows += [[Button(t("btn.add_to_case", no=c.public_no), "loose_add", c.id)] for c in open_cases]
+    sent = await message.reply(t("loose.what_to_do"), reply_markup=buttons(*rows))
+    prompts[str(sent.message_id)] = [part.to_dict()]
+    if part.media_group_id:
+        albums = {part.media_group_id: sent.message_id}
+    keep = sorted(prompts, key=int)[-MAX_LOOSE_PROMPTS:]
+    await state.update_data(loose={k: prompts[k] for k in keep}, loose_albums=albums)
+
+
+async def _loose_parts(query: CallbackQuery, state: FSMContext) -> list[dict[str, Any]]:
+    data = await state.get_data()
+    parts: list[dict[str, Any]] | None = data.get("loose", {}).get(str(shown(query).message_id))
+    if not parts:
+        raise Invalid("button.stale")
+    return parts
+
+
+@router.callback_query(StateFilter(None), Act.filter(F.do == "loose_new"))
+async def loose_as_new(
+    query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext
+) -> None:
+    parts = await _loose_parts(query, state)
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    await start_filing(message, actor, t, state, parts=parts)
+
+
+@router.callback_query(StateFilter(None), Act.filter(F.do == "loose_add"))
+async def loose_to_case(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    parts = await _loose_parts(query, state)
+    case = None
+    for raw in parts:
+        case = await services.cases.follow_up(
+            actor.uid,
+            callback_data.ref,
+            Part.from_dict(raw),
+        )
+    assert case is not None
+    data = await state.get_data()
+    loose = data.get("loose", {})
+    loose.pop(str(shown(query).message_id), None)
+    await state.update_data(loose=loose)
+    await query.answer()
+    who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
+    message = shown(query)
+    await message.edit_text(t("chat.relayed", no=case.public_no, name=who))

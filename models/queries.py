@@ -1,0 +1,37 @@
+"""Small query helpers that differ between SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect_insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that knows its dialect's ON CONFLICT clause (both databases have one)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+async def insert_ignore(
+    session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]], *conflict: str
+) -> None:
+    """Insert rows, skipping those whose unique key already exists (``ON CONFLICT DO NOTHING``)."""
+    if not rows:
+        return
+    stmt = dialect_insert(session, table)
+    stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict) or None)
+    await session.execute(stmt, list(rows))
+
+
+async def next_value(session: AsyncSession, table: Table, name: str) -> int:
+    """Atomically increment a named counter and return its new value."""
+    insert = dialect_insert(session, table).values(name=name, value=1)
+    upsert = insert.on_conflict_do_update(
+        index_elements=["name"], set_={"value": table.c.value + 1}
+    ).returning(table.c.value)
+    return int((await session.execute(upsert)).scalar_one())

@@ -1,0 +1,1 @@
+"""APScheduler setup and thin tick jobs that call services."""

@@ -1,0 +1,1 @@
+"""Use cases and domain rules: plain data in, plain results out. Never imports aiogram."""

@@ -1,0 +1,46 @@
+"""The use cases, built once from a context and handed to every handler and job."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from services.cases import Cases
+from services.context import Context
+from services.conversations import Conversations
+from services.outbox import OutboxStore
+from services.people import People
+from services.points import Points
+from services.staff import StaffService
+from services.texts import Texts
+
+
+class Services:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    @property
+    def texts(self) -> Texts:
+        return self.ctx.texts
+
+    @cached_property
+    def people(self) -> People:
+        return People(self.ctx)
+
+    @cached_property
+    def points(self) -> Points:
+        return Points(self.ctx)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        return StaffService(self.ctx)
+
+    @cached_property
+    def cases(self) -> Cases:
+        return Cases(self.ctx)
+
+    @cached_property
+    def conversations(self) -> Conversations:
+        return Conversations(self.ctx)
+
+    def outbox(self, worker_id: str | None = None) -> OutboxStore:
+        return OutboxStore(self.ctx, worker_id)

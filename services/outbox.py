@@ -1,0 +1,315 @@
+"""The outbox: every message to someone other than the current chat.
+
+Use cases call :func:`enqueue` inside their own transaction; a sender (the Telegram one lives in
+``bot/sender.py``) claims due rows with a lease, sends them outside any transaction and records
+the outcome. Payloads are transport-neutral: buttons carry an action name and an id, which the
+sender turns into its channel's button format.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlmodel import col
+
+from models.db import OUTBOX_TOUCHED
+from models.enums import OutboxStatus
+from models.queries import insert_ignore
+from models.tables import MessageLink, Outbox, User, table_of
+from services.context import Context
+
+_T = table_of(Outbox)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: an action on one thing (``ref``), or a link."""
+
+    label: str
+    action: str = ""
+    ref: int = 0
+    url: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": self.label}
+        if self.url:
+            data["url"] = self.url
+        else:
+            data["action"] = self.action
+            data["ref"] = self.ref
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Button:
+        return cls(data["label"], data.get("action", ""), int(data.get("ref", 0)), data.get("url"))
+
+
+Keyboard = list[list[Button]]
+
+
+def _buttons(keyboard: Keyboard | None) -> list[list[dict[str, Any]]]:
+    return [[b.to_json() for b in row] for row in keyboard or []]
+
+
+def text_message(text: str, buttons: Keyboard | None = None) -> dict[str, Any]:
+    """A message with HTML text and optional inline buttons."""
+    return {"type": "text", "text": text, "buttons": _buttons(buttons)}
+
+
+def copy_of(
+    from_chat_id: int,
+    message_id: int,
+    caption: str | None = None,
+    buttons: Keyboard | None = None,
+) -> dict[str, Any]:
+    """A copy of someone's message (media is never re-uploaded); ``caption`` replaces theirs."""
+    return {
+        "type": "copy",
+        "from_chat_id": from_chat_id,
+        "message_id": message_id,
+        "caption": caption,
+        "buttons": _buttons(buttons),
+    }
+
+
+def keyboard_of(payload: dict[str, Any]) -> Keyboard:
+    return [[Button.from_json(b) for b in row] for row in payload.get("buttons") or []]
+
+
+async def enqueue(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    key: str,
+    chat_id: int,
+    payload: dict[str, Any],
+    recipient_user_id: int | None = None,
+    case_id: int | None = None,
+    event_id: int | None = None,
+) -> None:
+    """Queue one message in the caller's transaction; a repeated ``key`` is ignored."""
+    await enqueue_many(
+        session,
+        [
+            dict(
+                dedupe_key=key,
+                chat_id=chat_id,
+                payload=payload,
+                recipient_user_id=recipient_user_id,
+                case_id=case_id,
+                event_id=event_id,
+            )
+        ],
+        now,
+    )
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], now: datetime) -> None:
+    if not rows:
+        return
+    full = [
+        {
+            "recipient_user_id": None,
+            "case_id": None,
+            "event_id": None,
+            **row,
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    await insert_ignore(session, _T, full, "dedupe_key")
+    session.info[OUTBOX_TOUCHED] = True
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    chat_id: int
+    payload: dict[str, Any]
+    attempts: int
+    recipient_user_id: int | None
+    case_id: int | None
+    event_id: int | None
+
+
+Outcome = Literal["sent", "retry", "dead", "blocked", "rate_limited"]
+
+
+@dataclass
+class Result:
+    id: int
+    outcome: Outcome
+    message_id: int | None = None
+    error: str | None = None
+    retry_after: float = 0.0
+    # Filled from the claim so links and blocks can be recorded without another lookup.
+    claimed: Claimed | None = field(default=None, repr=False)
+
+
+class OutboxStore:
+    """Claims, completes and inspects outbox rows."""
+
+    def __init__(
+        self, ctx: Context, worker_id: str | None = None, lease_seconds: float = 60
+    ) -> None:
+        self.ctx = ctx
+        self.worker_id = worker_id or uuid.uuid4().hex[:12]
+        self.lease = timedelta(seconds=lease_seconds)
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        """Lease up to ``limit`` due rows, at most one per chat: the chat's oldest unsent one.
+
+        Taking only a chat's head row keeps each chat's messages in commit order, also with
+        several senders: a later row is never claimed while an earlier one is unsent.
+        """
+        now = self.ctx.clock.now()
+        earlier = aliased(Outbox)
+        head = ~exists().where(
+            col(earlier.chat_id) == col(Outbox.chat_id),
+            col(earlier.id) < col(Outbox.id),
+            col(earlier.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        )
+        due = or_(
+            and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now),
+            and_(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.locked_until) < now),
+        )
+        pick = select(col(Outbox.id)).where(due, head).order_by(col(Outbox.id)).limit(limit)
+        if not self.ctx.db.is_sqlite:
+            pick = pick.with_for_update(skip_locked=True)
+        stmt = (
+            update(Outbox)
+            .where(col(Outbox.id).in_(pick.scalar_subquery()))
+            .values(
+                status=OutboxStatus.SENDING,
+                locked_by=self.worker_id,
+                locked_until=now + self.lease,
+                attempts=col(Outbox.attempts) + 1,
+            )
+            .returning(
+                col(Outbox.id),
+                col(Outbox.chat_id),
+                col(Outbox.payload),
+                col(Outbox.attempts),
+                col(Outbox.recipient_user_id),
+                col(Outbox.case_id),
+                col(Outbox.event_id),
+            )
+        )
+        async with self.ctx.db.write() as session:
+            rows = (await session.execute(stmt)).all()
+        return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+
+    async def complete(self, results: list[Result]) -> None:
+        """Record the outcomes of a batch of sends in one short transaction."""
+        if not results:
+            return
+        now = self.ctx.clock.now()
+        async with self.ctx.db.write() as session:
+            for res in results:
+                await self._record(session, res, now)
+
+    async def _record(self, session: AsyncSession, res: Result, now: datetime) -> None:
+        mine = and_(col(Outbox.id) == res.id, col(Outbox.locked_by) == self.worker_id)
+        values: dict[str, Any] = {"locked_by": None, "locked_until": None}
+        claimed = res.claimed
+        if res.outcome == "sent":
+            values.update(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                sent_message_id=res.message_id,
+                last_error=None,
+            )
+            if claimed and claimed.case_id and res.message_id:
+                await insert_ignore(
+                    session,
+                    table_of(MessageLink),
+                    [
+                        {
+                            "chat_id": claimed.chat_id,
+                            "message_id": res.message_id,
+                            "case_id": claimed.case_id,
+                            "event_id": claimed.event_id,
+                        }
+                    ],
+                    "chat_id",
+                    "message_id",
+                )
+        elif res.outcome == "rate_limited":
+            # Not the row's fault: try again after the pause without spending an attempt.
+            values.update(
+                status=OutboxStatus.PENDING,
+                attempts=col(Outbox.attempts) - 1,
+                next_attempt_at=now + timedelta(seconds=max(res.retry_after, 1)),
+            )
+        elif res.outcome == "retry":
+            attempts = claimed.attempts if claimed else 1
+            if attempts >= self.ctx.config.outbox_max_attempts:
+                values.update(status=OutboxStatus.DEAD, last_error=res.error)
+            else:
+                backoff = min(2**attempts, 600)
+                values.update(
+                    status=OutboxStatus.PENDING,
+                    last_error=res.error,
+                    next_attempt_at=now + timedelta(seconds=backoff),
+                )
+        else:  # dead or blocked
+            values.update(status=OutboxStatus.DEAD, last_error=res.error)
+            if res.outcome == "blocked" and claimed and claimed.recipient_user_id:
+                await session.execute(
+                    update(User)
+                    .where(
+                        col(User.id) == claimed.recipient_user_id,
+                        col(User.blocked_at).is_(None),
+                    )
+                    .values(blocked_at=now)
+                )
+        await session.execute(update(Outbox).where(mine).values(**values))
+
+    async def release(self) -> None:
+        """Give back every lease this worker holds (graceful shutdown)."""
+        async with self.ctx.db.write() as session:
+            await session.execute(
+                update(Outbox)
+                .where(
+                    col(Outbox.locked_by) == self.worker_id,
+                    col(Outbox.status) == OutboxStatus.SENDING,
+                )
+                .values(
+                    status=OutboxStatus.PENDING,
+                    locked_by=None,
+                    locked_until=None,
+                    attempts=col(Outbox.attempts) - 1,
+                )
+            )
+
+    async def next_due_in(self) -> float | None:
+        """Seconds until the earliest pending row is due (None when nothing waits)."""
+        async with self.ctx.db.read() as session:
+            when = (
+                await session.execute(
+                    select(func.min(col(Outbox.next_attempt_at))).where(
+                        col(Outbox.status) == OutboxStatus.PENDING
+                    )
+                )
+            ).scalar_one_or_none()
+        if when is None:
+            return None
+        return max((when - self.ctx.clock.now()).total_seconds(), 0.0)
+
+    async def counts(self) -> dict[str, int]:
+        async with self.ctx.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(col(Outbox.status), func.count()).group_by(col(Outbox.status))
+                )
+            ).all()
+        return {str(status): int(n) for status, n in rows}

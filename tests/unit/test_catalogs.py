@@ -1,0 +1,126 @@
+"""Both catalogs complete: every key in both languages, same placeholders, none unused in code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from locales import LOCALES, load_catalog
+from locales.catalog import placeholders
+from models.enums import CaseKind, CaseStatus, EventType, Role, Tier
+from services.commands import COMMANDS
+from services.parts import SUPPORTED_KINDS
+
+ROOT = Path(__file__).resolve().parents[2]
+CODE_DIRS = ("bot", "handlers", "services", "scheduler")
+# A string literal that looks like a message key, where the code uses keys.
+KEY = re.compile(r"""["']((?:[a-z_]+\.)+[a-z_0-9]+)["']""")
+KEY_PREFIXES = (
+    "btn.",
+    "reg.",
+    "menu.",
+    "card.",
+    "case.",
+    "cases.",
+    "chat.",
+    "filing.",
+    "flow.",
+    "help.",
+    "history.",
+    "invite.",
+    "input.",
+    "language.",
+    "loose.",
+    "notify.",
+    "point.",
+    "points.csv.",
+    "relay.",
+    "resolve.",
+    "staff.",
+    "transfer.",
+    "cli.",
+    "command.",
+    "button.",
+    "guest.",
+    "error.",
+    "phone.",
+    "fmt.",
+    "status.",
+    "kind.",
+    "tier.",
+    "content.",
+    "event.",
+    "cmd.",
+)
+
+
+@pytest.mark.parametrize("domain", ["bot", "demo"])
+def test_every_message_in_both_languages(domain: str) -> None:
+    catalog = load_catalog(domain)
+    keys = {loc: catalog.keys(loc) for loc in LOCALES}
+    assert keys["en"] == keys["zh_Hans"]
+    for key in keys["en"]:
+        for loc in LOCALES:
+            assert catalog.messages[loc][key].strip(), f"{loc}: {key} is empty"
+        assert placeholders(catalog.messages["en"][key]) == placeholders(
+            catalog.messages["zh_Hans"][key]
+        ), key
+
+
+# Words that stay as they are in Chinese text: names, commands, file formats.
+LATIN_OK = re.compile(
+    r"\{[a-z_]+\}|/[a-z_]+|Telegram|English|Language|CSV|UTF-8|cpbot|FILE|"
+    r"points import|[A-Z]{1,4}\b|<[^>]+>|\b[a-z]\b"
+)
+
+
+@pytest.mark.parametrize("domain", ["bot", "demo"])
+def test_chinese_is_really_translated(domain: str) -> None:
+    """A zh_Hans message with English words left in it was not translated."""
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for key, text in load_catalog(domain).messages["zh_Hans"].items():
+        if key.startswith("fmt."):
+            continue  # date patterns
+        rest = LATIN_OK.sub("", text)
+        if re.search(r"[A-Za-z]{2,}", rest):
+            assert han.search(text), f"zh_Hans {key} looks untranslated: {text}"
+
+
+def _literal_keys() -> set[str]:
+    found: set[str] = set()
+    for folder in CODE_DIRS:
+        for path in (ROOT / folder).rglob("*.py"):
+            for key in KEY.findall(path.read_text(encoding="utf-8")):
+                if key.startswith(KEY_PREFIXES):
+                    found.add(key)
+    return found
+
+
+def _dynamic_keys() -> set[str]:
+    keys = {f"status.{s.value}" for s in CaseStatus} | {f"kind.{k.value}" for k in CaseKind}
+    keys |= {f"tier.{t.value}" for t in Tier} | {f"event.{e.value}" for e in EventType}
+    keys |= {
+        f"content.{k}"
+        for k in SUPPORTED_KINDS | {"sticker", "poll", "dice", "contact", "game", "story", "other"}
+    }
+    keys |= {f"cmd.{c}" for cmds in COMMANDS.values() for c in cmds}
+    keys |= {f"help.{r.value}" for r in Role} | {"help.guest"}
+    keys |= {f"staff.joined.{r}" for r in ("cadre", "inspector", "admin")}
+    keys |= {f"transfer.to_{k}" for k in ("staff", "point")}
+    keys |= {f"case.refused.{a}" for a in ("accept", "reply", "resolve", "transfer", "follow_up")}
+    return keys
+
+
+def test_every_key_the_code_uses_exists() -> None:
+    catalog = load_catalog("bot")
+    missing = sorted(k for k in _literal_keys() | _dynamic_keys() if not catalog.has(k))
+    assert missing == []
+
+
+def test_no_message_is_left_unused() -> None:
+    catalog = load_catalog("bot")
+    used = _literal_keys() | _dynamic_keys()
+    unused = sorted(catalog.keys("en") - used)
+    assert unused == []
