@@ -19,7 +19,6 @@ import os
 import platform
 import socket
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,10 +37,10 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
+async def wait_ready(base: str, process: asyncio.subprocess.Process) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(200):
-            if process.poll() is not None:
+            if process.returncode is not None:
                 raise RuntimeError("the emulator exited during start-up")
             try:
                 async with http.get(f"{base}/control/bots") as response:
@@ -118,8 +117,8 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "emulator", "--port", str(port), "--token", TOKEN]
-    process = subprocess.Popen(
-        [*command, "--no-limits"], cwd=ROOT, stdout=subprocess.DEVNULL, env=os.environ.copy()
+    process = await asyncio.create_subprocess_exec(
+        *command, "--no-limits", cwd=ROOT, stdout=asyncio.subprocess.DEVNULL
     )
     try:
         await wait_ready(base, process)
@@ -131,7 +130,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 rows.append(await run_level(base, chat_ids, concurrency, args.seconds, encoding))
     finally:
         process.terminate()
-        process.wait(timeout=10)
+        await process.wait()
     return {
         "benchmark": "emulator_ceiling",
         "what": "sendMessage calls per second over loopback HTTP, flood limits off",
@@ -147,7 +146,10 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def print_table(report: dict[str, Any]) -> None:
-    header = f"{'body':<6}{'conc.':>7}{'requests':>10}{'errors':>8}{'calls/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+    header = (
+        f"{'body':<6}{'conc.':>7}{'requests':>10}{'errors':>8}"
+        f"{'calls/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+    )
     print(header)
     print("-" * len(header))
     for row in report["results"]:
@@ -162,7 +164,9 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="duration of each level")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[50, 200, 400])
-    parser.add_argument("--encodings", nargs="+", default=["json", "form"], choices=["json", "form"])
+    parser.add_argument(
+        "--encodings", nargs="+", default=["json", "form"], choices=["json", "form"]
+    )
     parser.add_argument("--chats", type=int, default=100, help="distinct chats to spread over")
     report = asyncio.run(main(parser.parse_args()))
     print_table(report)

@@ -124,6 +124,29 @@ def run(cli: Cli) -> None:
 
 @main.command()
 @pass_cli
+def webhook(cli: Cli) -> None:
+    """Take updates by webhook (CPBOT_WEBHOOK_URL), answering each after handling it."""
+    from bot.runners import prepare, stop_on_signals
+    from bot.webhook import serve_webhook
+
+    async def go() -> None:
+        app = await prepare(cli.settings)
+        stop = asyncio.Event()
+        stop_on_signals(stop)
+        await serve_webhook(app, stop)
+
+    setup_logging(cli.settings)
+    try:
+        cli.settings.bot_token()
+        if not cli.settings.webhook_url:
+            raise SettingsError("setting CPBOT_WEBHOOK_URL is missing")
+        asyncio.run(go())
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@pass_cli
 def migrate(cli: Cli) -> None:
     """Bring the database up to date."""
     upgrade(cli.settings.database_url)

@@ -46,14 +46,15 @@ class Seeder:
     def label(self, locale: str, key: str) -> str:
         return self.catalog.text(locale, key)
 
-    async def wait(self, user_id: int, predicate: Callable[[Message], bool],
-                   timeout: float = 20) -> Message:
+    async def wait(
+        self, user_id: int, predicate: Callable[[Message], bool], patience: float = 20
+    ) -> Message:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
+        deadline = loop.time() + patience
         while loop.time() < deadline:
             for msg in reversed(self.emulator.history(user_id)):
                 if msg.get("from", {}).get("is_bot") and predicate(msg):
-                    return msg
+                    return dict(msg)
             await asyncio.sleep(0.05)
         raise RuntimeError("the bot did not answer the demo's set-up in time")
 
@@ -70,15 +71,20 @@ class Seeder:
         self.emulator.user_send(user_id, text=text)
         await self.wait(user_id, lambda m: m["message_id"] > count and then(m))
 
-    async def join(self, user: Message, locale: str, start: str, *,
-                   title: str | None = None) -> None:
+    async def join(
+        self, user: Message, locale: str, start: str, *, title: str | None = None
+    ) -> None:
         uid = user["id"]
         await self.say(uid, f"/start {start}".strip(), lambda m: bool(_inline(m)))
         privacy = len(self.emulator.history(uid))
         await self.press(uid, self.label(locale, "reg.accept"))
         if start.startswith("inv_"):
-            await self.wait(uid, lambda m: any(b["text"] == self.label(locale, "btn.skip")
-                                               for row in _inline(m) for b in row))
+            await self.wait(
+                uid,
+                lambda m: any(
+                    b["text"] == self.label(locale, "btn.skip") for row in _inline(m) for b in row
+                ),
+            )
             if title:
                 self.emulator.user_send(uid, text=title)
             else:
@@ -95,11 +101,16 @@ def _inline(msg: Message) -> list[list[dict[str, Any]]]:
     return list((msg.get("reply_markup") or {}).get("inline_keyboard") or [])
 
 
-async def run_demo(folder: Path, host: str, port: int) -> None:
+def fresh_database(folder: Path) -> Path:
+    """A demo starts fresh: the emulator keeps its chats in memory only."""
     folder.mkdir(parents=True, exist_ok=True)
-    database = folder / "demo.sqlite3"
     for stale in folder.glob("demo.sqlite3*"):
-        stale.unlink()  # a demo starts fresh: the emulator keeps its chats in memory
+        stale.unlink()
+    return folder / "demo.sqlite3"
+
+
+async def run_demo(folder: Path, host: str, port: int) -> None:
+    database = fresh_database(folder)
     emulator = Emulator(EmulatorConfig(bots=(BotConfig(TOKEN, USERNAME, "联系点 Contact Point"),)))
     admin = emulator.create_user("周", "敏", "zhoumin", "zh-hans")
     cadre = emulator.create_user("李", "伟", "liwei", "zh-hans")
@@ -107,9 +118,14 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
     resident_zh = emulator.create_user("张", "秀英", None, "zh-hans")
     resident_en = emulator.create_user("Emma", "Wilson", None, "en")
     running = await start_emulator(emulator, host, port)
-    settings = load_settings(token=TOKEN, api_base=running.url, bot_username=USERNAME,
-                             database_url=f"sqlite+aiosqlite:///{database}",
-                             admin_ids=str(admin["id"]), outbox_poll_seconds=2)
+    settings = load_settings(
+        token=TOKEN,
+        api_base=running.url,
+        bot_username=USERNAME,
+        database_url=f"sqlite+aiosqlite:///{database}",
+        admin_ids=str(admin["id"]),
+        outbox_poll_seconds=2,
+    )
     app = await prepare(settings)
     await app.services.points.import_csv(POINTS)
     stop = asyncio.Event()
@@ -121,7 +137,9 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
         inspector_invite = await app.services.staff.create_invite("inspector")
         await asyncio.gather(
             seeder.join(admin, "zh_Hans", ""),
-            seeder.join(cadre, "zh_Hans", _payload(cadre_invite.link), title="新华街道党工委副书记"),
+            seeder.join(
+                cadre, "zh_Hans", _payload(cadre_invite.link), title="新华街道党工委副书记"
+            ),
             seeder.join(inspector, "zh_Hans", _payload(inspector_invite.link)),
             seeder.join(resident_zh, "zh_Hans", "cp_XH01"),
             seeder.join(resident_en, "en", "cp_XH01"),

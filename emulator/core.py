@@ -41,7 +41,7 @@ class Emulator:
     def __init__(self, config: EmulatorConfig | None = None) -> None:
         self.config = config or EmulatorConfig()
         self.spec = Spec.load(self.config.spec_path)
-        self.world = World(self.config, self.spec)
+        self.world = World(self.config)
         self.people = People(self.world)
         self.faults = FaultInjector()
         self.violations: list[Violation] = []
@@ -66,7 +66,10 @@ class Emulator:
         name = spec.name if spec is not None else method_name
         self.world.counters.request(name)
         response = await self._dispatch(bot, name, spec, params, files or {})
-        self.world.counters.response(response.status)
+        if response.drop:
+            self.world.counters.connections_dropped += 1
+        else:
+            self.world.counters.response(response.status)
         return response
 
     async def _dispatch(

@@ -20,6 +20,7 @@ class Counters:
         self.updates_created = 0
         self.responses_429 = 0
         self.responses_403 = 0
+        self.connections_dropped = 0
         self.errors_per_code: Counter[int] = Counter()
         self.duplicate_deliveries = 0
         self.webhook_deliveries = 0
@@ -62,6 +63,7 @@ class Counters:
             "updates_created": self.updates_created,
             "responses_429": self.responses_429,
             "responses_403": self.responses_403,
+            "connections_dropped": self.connections_dropped,
             "errors_per_code": {str(k): v for k, v in self.errors_per_code.items()},
             "duplicate_deliveries": self.duplicate_deliveries,
             "webhook_deliveries": self.webhook_deliveries,

@@ -33,10 +33,6 @@ class UserRecord:
             user["language_code"] = self.language_code
         return user
 
-    @property
-    def full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
-
 
 @dataclass(slots=True)
 class ChatRecord:

@@ -27,7 +27,6 @@ from emulator.models import (
 from emulator.outgoing import media_object, reply_view
 from emulator.world import BotState, World
 
-MEDIA_KINDS = ("photo", "video", "voice", "audio", "document")
 # A one-pixel WebP, the stand-in for a sticker sent without its own file.
 _STICKER_PLACEHOLDER = bytes.fromhex(
     "524946461a000000574542505650384c0d0000002f0000001007101111888808"

@@ -12,16 +12,13 @@ from emulator.server import create_app
 
 
 class RunningEmulator:
-    """A started emulator: ``url`` is the base for both the Bot API and the chat page."""
+    """A started emulator. ``url`` is the base of the Bot API (what aiogram's
+    ``TelegramAPIServer.from_base`` takes), the control API and the chat page."""
 
     def __init__(self, emulator: Emulator, runner: web.AppRunner, url: str) -> None:
         self.emulator = emulator
         self.url = url
         self._runner = runner
-
-    def bot_api_url(self) -> str:
-        """What aiogram's ``TelegramAPIServer.from_base`` takes."""
-        return self.url
 
     async def stop(self) -> None:
         await self._runner.cleanup()

@@ -21,7 +21,6 @@ from emulator.models import (
     StoredMessage,
     UserRecord,
 )
-from emulator.spec import Spec
 from emulator.updates import UpdateQueue
 
 FIRST_USER_ID = 7_100_000_001
@@ -68,9 +67,8 @@ class BotState:
 
 
 class World:
-    def __init__(self, config: EmulatorConfig, spec: Spec) -> None:
+    def __init__(self, config: EmulatorConfig) -> None:
         self.config = config
-        self.spec = spec
         self.clock = config.clock
         self.wall_clock = config.wall_clock
         self.counters = Counters(config.clock)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from services.app import Services
 from services.clock import FakeClock
 from services.config import ServiceConfig
 from services.context import Context
+from tests import pg
 
 ADMIN_TG = 900_001
 
@@ -53,3 +56,45 @@ async def services(
     db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
     yield Services(Context.create(db, config, clock))
     await db.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    url = pg.base_url()
+    if url is None:
+        pytest.skip(f"{pg.ENV} is not set")
+    # Session fixtures may be first asked for from inside a running loop: use a thread.
+    with ThreadPoolExecutor(1) as pool:
+        name = pool.submit(asyncio.run, pg.create_template(url)).result()
+        yield name
+        pool.submit(asyncio.run, pg.drop(url, name)).result()
+
+
+@pytest.fixture
+async def pg_url(pg_template: str) -> AsyncIterator[str]:
+    url = pg.base_url()
+    assert url is not None
+    name = await pg.create_copy(url, pg_template)
+    yield pg.async_url(url, name)
+    await pg.drop(url, name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def services_on_both(
+    request: pytest.FixtureRequest, db_path: Path, clock: FakeClock, config: ServiceConfig
+) -> AsyncIterator[Services]:
+    """The services on SQLite and, when its URL is set, on PostgreSQL too."""
+    copy = None
+    if request.param == "sqlite":
+        url = f"sqlite+aiosqlite:///{db_path}"
+    else:
+        template = request.getfixturevalue("pg_template")
+        base = pg.base_url()
+        assert base is not None
+        copy = await pg.create_copy(base, template)
+        url = pg.async_url(base, copy)
+    db = Database.from_url(url)
+    yield Services(Context.create(db, config, clock))
+    await db.dispose()
+    if copy is not None:
+        await pg.drop(str(pg.base_url()), copy)

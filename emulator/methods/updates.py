@@ -61,10 +61,11 @@ def set_webhook(world: World, bot: BotState, p: Params) -> Described:
     if secret is not None and not _SECRET.match(secret):
         raise bad_request("secret token contains unallowed characters")
     bot.updates.set_allowed(p.array("allowed_updates"))
-    if p.flag("drop_pending_updates"):
+    dropped = p.flag("drop_pending_updates")
+    if dropped:
         bot.updates.drop_pending()
     settings = WebhookSettings(url, secret, max_connections, p.string("ip_address"))
-    if bot.webhook is not None and bot.webhook.same_target(settings):
+    if bot.webhook is not None and bot.webhook.same_target(settings) and not dropped:
         return Described(True, "Webhook is already set")
     bot.webhook = settings
     bot.updates.supersede()

@@ -74,6 +74,7 @@ async def test_aiogram_talks_to_the_emulator(emu: Emulator, bot: Bot) -> None:
     edited = await bot.edit_message_text(
         "已完成", chat_id=message.chat.id, message_id=sent.message_id
     )
+    assert photo.photo is not None
     file = await bot.get_file(photo.photo[-1].file_id)
     assert file.file_path is not None
     downloaded = await bot.download_file(file.file_path)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from emuhelpers import TOKEN, png, result
+from emuhelpers import TOKEN, eventually, png, result
 
 from emulator import Emulator
 from emulator.runner import RunningEmulator
@@ -139,8 +139,7 @@ async def test_event_stream_follows_every_chat(emu: Emulator, server: RunningEmu
 
     async with aiohttp.ClientSession(server.url) as http:
         reader = asyncio.create_task(read(http))
-        while emu.world.events.subscribers == 0:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: emu.world.events.subscribers == 1)
         emu.user_send(user["id"], text="hello")
         sent = await result(
             emu,
@@ -155,8 +154,7 @@ async def test_event_stream_follows_every_chat(emu: Emulator, server: RunningEmu
         await result(emu, "answerCallbackQuery", callback_query_id=query["id"], text="Thanks")
         await result(emu, "sendChatAction", chat_id=user["id"], action="typing")
         await result(emu, "deleteMessage", **target)
-        while len(events) < 7:
-            await asyncio.sleep(0.01)
+        await eventually(lambda: len(events) == 7)
         reader.cancel()
 
     kinds = [e["type"] for e in events]

@@ -64,3 +64,4 @@ async def test_drop_before_and_after_over_http(emu: Emulator, server: RunningEmu
     # Dropped before: nothing sent. Dropped after: sent, but the bot never heard back.
     texts = [m.get("text") for m in emu.history(user["id"])]
     assert texts == ["/start", "x"]
+    assert emu.counters()["connections_dropped"] == 2

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from emuhelpers import api, png, result, started_user
 
 from emulator import AlbumItem, Attachment, Emulator
 
 
-async def _updates(emu: Emulator) -> list[dict]:
+async def _updates(emu: Emulator) -> list[dict[str, Any]]:
     updates = await result(emu, "getUpdates", offset=0)
     if updates:
         await result(emu, "getUpdates", offset=updates[-1]["update_id"] + 1)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from emuhelpers import api, result
 
 from emulator import Emulator
 
 
-def _texts(updates: list[dict]) -> list[str]:
+def _texts(updates: list[dict[str, Any]]) -> list[str]:
     return [u["message"]["text"] for u in updates]
 
 

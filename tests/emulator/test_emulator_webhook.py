@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from emuhelpers import Receiver, eventually, result
@@ -111,7 +112,7 @@ async def test_one_chat_in_order_other_chats_concurrently(
     release = asyncio.Event()
     order: list[str] = []
 
-    async def respond(update: dict, number: int) -> int:
+    async def respond(update: dict[str, Any], number: int) -> int:
         text = update["message"]["text"]
         order.append(f"start {text}")
         if text == "a1":
@@ -158,7 +159,7 @@ async def test_spreads_deliveries_over_targets_and_retries_elsewhere(
 async def test_a_method_in_the_webhook_answer_is_carried_out(
     emu: Emulator, receivers: list[Receiver]
 ) -> None:
-    def respond(update: dict, number: int) -> dict:
+    def respond(update: dict[str, Any], number: int) -> dict[str, Any]:
         chat_id = update["message"]["chat"]["id"]
         return {"method": "sendMessage", "chat_id": chat_id, "text": "answered in the response"}
 

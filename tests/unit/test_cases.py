@@ -17,6 +17,12 @@ from services.parts import Part
 from tests.factories import Person, load_points, resident, staff
 
 
+@pytest.fixture
+def services(services_on_both: Services) -> Services:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return services_on_both
+
+
 async def outbox(services: Services, chat_id: int | None = None) -> list[Outbox]:
     async with services.ctx.db.read() as session:
         stmt = select(Outbox).order_by(Outbox.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from models.tables import MessageLink, Outbox, User
@@ -10,6 +11,12 @@ from services.clock import FakeClock
 from services.outbox import Result, enqueue, text_message
 from tests.factories import load_points, register, resident, staff
 from tests.unit.test_cases import file, text
+
+
+@pytest.fixture
+def services(services_on_both: Services) -> Services:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return services_on_both
 
 
 async def put(services: Services, key: str, chat: int, **kw: object) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from models.tables import Assignment, ContactPoint, Staff
@@ -10,6 +11,12 @@ from services.cases import Draft
 from services.parts import Part
 from services.staff import choose_assignee
 from tests.factories import load_points, resident, staff
+
+
+@pytest.fixture
+def services(services_on_both: Services) -> Services:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return services_on_both
 
 
 async def _route(services: Services, code: str, exclude: int | None = None) -> int | None:
