@@ -15,7 +15,8 @@ from typing import Any
 from emulator.config import EmulatorConfig
 from emulator.errors import NOT_FOUND, UNAUTHORIZED, ApiError, ApiResponse, bad_request
 from emulator.faults import Fault, FaultInjector, FaultKind
-from emulator.methods import Described, method
+from emulator.methods import Described
+from emulator.methods import method as registry
 from emulator.params import Params, UploadedFile, decode, require
 from emulator.people import AlbumItem, Attachment, People
 from emulator.spec import MethodSpec, Spec
@@ -54,7 +55,7 @@ class Emulator:
     async def call(
         self,
         token: str,
-        method_name: str,
+        method: str,
         params: Mapping[str, Any],
         files: Mapping[str, UploadedFile] | None = None,
     ) -> ApiResponse:
@@ -62,8 +63,8 @@ class Emulator:
         bot = self.world.bots.get(token)
         if bot is None:
             return UNAUTHORIZED.response()
-        spec = self.spec.method(method_name)
-        name = spec.name if spec is not None else method_name
+        spec = self.spec.method(method)
+        name = spec.name if spec is not None else method
         self.world.counters.request(name)
         response = await self._dispatch(bot, name, spec, params, files or {})
         if response.drop:
@@ -104,7 +105,7 @@ class Emulator:
         if spec is None:
             self._violate("unknown_method", name, f"{name} is not a Bot API method")
             return NOT_FOUND.response()
-        entry = method.get(name)
+        entry = registry.get(name)
         if entry is None:
             self.unsupported[name] += 1
             return bad_request(f"method {name} is not supported by the emulator").response()
@@ -135,10 +136,10 @@ class Emulator:
             field = spec.fields.get(name)
             if field is not None and field.is_structured and isinstance(value, dict | list):
                 for problem in self.spec.unknown_fields(field.types, value):
-                    self._violate("unknown_field", spec.name, f"{field.name}{problem}")
+                    self._violate("unknown_field", spec.name, f"{field.name}: {problem}")
 
-    def _violate(self, kind: str, method_name: str, detail: str) -> None:
-        self.violations.append(Violation(kind, method_name, detail))
+    def _violate(self, kind: str, method: str, detail: str) -> None:
+        self.violations.append(Violation(kind, method, detail))
 
     # -- simulated people ---------------------------------------------------------------------
 
@@ -283,7 +284,7 @@ class Emulator:
 
     def add_fault(
         self,
-        method_name: str,
+        method: str,
         kind: FaultKind,
         *,
         count: int | None = None,
@@ -293,7 +294,7 @@ class Emulator:
         after: bool = False,
     ) -> Fault:
         return self.faults.add(
-            method_name, kind, count=count, every=every, delay=delay, status=status, after=after
+            method, kind, count=count, every=every, delay=delay, status=status, after=after
         )
 
     def set_webhook_targets(self, targets: Sequence[str]) -> None:

@@ -194,13 +194,16 @@ class People:
         )
         if chosen not in bots:
             raise ControlError(403, "the bot is not a member of this group")
+        known = chosen.conversations.get(chat.id)
+        if reply_to_message_id is not None and (
+            known is None or known.find(reply_to_message_id) is None
+        ):
+            raise ControlError(404, f"no message {reply_to_message_id} in chat {chat.id}")
         result: list[dict[str, Any]] = []
         for state in bots:
             conversation = self._open(state, chat, user)
-            reply_to = conversation.find(reply_to_message_id)
             # Message ids are per bot view; other bots in a group just see no reply.
-            if reply_to_message_id is not None and reply_to is None and state is chosen:
-                raise ControlError(404, f"no message {reply_to_message_id} in chat {chat.id}")
+            reply_to = conversation.find(reply_to_message_id)
             group_id = str(20_000_000_000_000_000 + world.sequence()) if album else None
             sent = []
             for content in contents:

@@ -74,6 +74,15 @@ class Spec:
     def check(self, types: tuple[str, ...] | str, value: Any, path: str = "") -> list[str]:
         """Problems of ``value`` as any of ``types`` (empty when it fits one of them)."""
         alternatives = (types,) if isinstance(types, str) else types
+        if len(alternatives) > 1 and all(t.startswith(_ARRAY) for t in alternatives):
+            # "Array of A|Array of B" is how the description spells an array whose items may be
+            # A or B (an album mixing photos and videos), so each item may be either.
+            if not isinstance(value, list):
+                return [f"{path}: expected an array"]
+            inner = tuple(t[len(_ARRAY) :] for t in alternatives)
+            return [
+                p for i, item in enumerate(value) for p in self.check(inner, item, f"{path}[{i}]")
+            ]
         best: list[str] | None = None
         for type_expr in alternatives:
             problems = list(self._check_one(type_expr, value, path))

@@ -7,13 +7,25 @@ from types import ModuleType
 
 from aiogram import Router
 
-from handlers import common, fallback, filing, membership, registration, resident, staff
+from handlers import (
+    common,
+    fallback,
+    filing,
+    membership,
+    notices,
+    registration,
+    resident,
+    staff,
+    visits,
+)
 
 # In order: the first router whose filters match an update handles it.
 MODULES: tuple[ModuleType, ...] = (
     membership,
     common,
     registration,
+    notices,
+    visits,
     staff,
     filing,
     resident,

@@ -38,20 +38,24 @@ def placeholders(message: str) -> set[str]:
     return {field for _, field, _, _ in _FORMATTER.parse(message) if field}
 
 
-def po_path(locale: str, domain: str) -> Path:
-    return _ROOT / locale / "LC_MESSAGES" / f"{domain}.po"
-
-
 @cache
 def load_catalog(domain: str) -> Catalog:
+    """All messages of a domain: ``<domain>.po`` plus any ``<domain>-<area>.po`` beside it,
+    so each feature area keeps its own file; a key defined twice is an error."""
     messages: dict[str, dict[str, str]] = {}
     for locale in LOCALES:
-        path = po_path(locale, domain)
-        with path.open("rb") as fh:
-            po = read_po(fh, locale=locale.replace("_Hans", ""))
-        messages[locale] = {
-            str(msg.id): str(msg.string) for msg in po if msg.id and isinstance(msg.string, str)
-        }
+        merged: dict[str, str] = {}
+        folder = _ROOT / locale / "LC_MESSAGES"
+        for path in [folder / f"{domain}.po", *sorted(folder.glob(f"{domain}-*.po"))]:
+            with path.open("rb") as fh:
+                po = read_po(fh, locale=locale.replace("_Hans", ""))
+            for msg in po:
+                if not msg.id or not isinstance(msg.string, str):
+                    continue
+                if str(msg.id) in merged:
+                    raise ValueError(f"{path.name}: {msg.id} is defined twice in {domain}")
+                merged[str(msg.id)] = str(msg.string)
+        messages[locale] = merged
     return Catalog(messages)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any, Literal
 
+import sqlalchemy as sa
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString
 
-import models.tables  # noqa: F401  (registers the tables)
+import models.registry  # noqa: F401  (registers every table)
 from models.db import make_engine
 
 config = context.config
@@ -21,6 +22,9 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
     """Write SQLModel's string type as plain ``sa.String`` so migrations stay self-contained."""
     if type_ == "type" and isinstance(obj, AutoString):
         return f"sa.String({'length=' + str(obj.length) if obj.length else ''})"
+    if type_ == "type" and isinstance(obj, sa.JSON) and obj._variant_mapping:
+        autogen_context.imports.add("from sqlalchemy.dialects import postgresql")
+        return 'sa.JSON().with_variant(postgresql.JSONB(), "postgresql")'
     return False
 
 

@@ -230,6 +230,32 @@ class AuditLog(SQLModel, table=True):
     at: datetime = _ts(index=True)
 
 
+class Reminder(SQLModel, table=True):
+    """Something the scheduler must say once: planned with a unique key, claimed with a lease.
+
+    ``kind`` names the handler; ``subject`` what it is about ("case:42"); ``period`` the window
+    it belongs to ("2026-03", or "" for once ever). The unique key makes planning idempotent on
+    every replica; the lease makes sending happen once even with several schedulers.
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("kind", "subject", "period", name="uq_reminders_key"),
+        Index("ix_reminders_due", "status", "due_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    kind: str = Field(max_length=60)
+    subject: str = Field(max_length=120)
+    period: str = Field(default="", max_length=40)
+    due_at: datetime = _ts()
+    status: str = "pending"  # pending, sending, done, skipped
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
+    locked_by: str | None = None
+    locked_until: datetime | None = _ts(nullable=True)
+    created_at: datetime = _ts()
+    done_at: datetime | None = _ts(nullable=True)
+
+
 def table_of(model: type[SQLModel]) -> Table:
     """The Core table behind a model (for bulk inserts and upserts)."""
     return model.__table__  # type: ignore[attr-defined, no-any-return]

@@ -1,6 +1,7 @@
 """Maintain the bot catalogs: add or update messages in both languages at once.
 
-Usage from Python: ``from scripts.catalog_tool import upsert; upsert("bot", {key: (en, zh)})``.
+Usage from Python: ``from scripts.catalog_tool import upsert; upsert("bot", {key: (en, zh)})``;
+a feature area may keep its own file: ``upsert("bot-visits", ...)`` (merged into "bot").
 Keeps entries sorted by key so diffs stay small.
 """
 
@@ -18,6 +19,7 @@ LANGS = {"en": "en", "zh_Hans": "zh_Hans_CN"}
 
 
 def _path(locale: str, domain: str) -> Path:
+    """``domain`` is a file stem: "bot", or "bot-visits" for a feature area's own file."""
     return ROOT / locale / "LC_MESSAGES" / f"{domain}.po"
 
 

@@ -7,11 +7,14 @@ from functools import cached_property
 from services.cases import Cases
 from services.context import Context
 from services.conversations import Conversations
+from services.notices import Notices
 from services.outbox import OutboxStore
 from services.people import People
 from services.points import Points
+from services.reminders import HasReminders, Reminders
 from services.staff import StaffService
 from services.texts import Texts
+from services.visits import Visits
 
 
 class Services:
@@ -41,6 +44,26 @@ class Services:
     @cached_property
     def conversations(self) -> Conversations:
         return Conversations(self.ctx)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        """One reminder runner with every feature's handlers registered."""
+        reminders = Reminders(self.ctx)
+        for feature in self.features_with_reminders():
+            for kind, handler in feature.reminder_handlers().items():
+                reminders.handle(kind, handler)
+        return reminders
+
+    @cached_property
+    def visits(self) -> Visits:
+        return Visits(self.ctx)
+
+    @cached_property
+    def notices(self) -> Notices:
+        return Notices(self.ctx)
+
+    def features_with_reminders(self) -> list[HasReminders]:
+        return [self.visits, self.notices]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         return OutboxStore(self.ctx, worker_id)

@@ -58,7 +58,7 @@ def upgrade() -> None:
         sa.Column("state", sa.String(), nullable=True),
         sa.Column(
             "data",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
             nullable=False,
         ),
         sa.Column("updated_at", models.types.UtcDateTime(timezone=True), nullable=False),
@@ -93,7 +93,7 @@ def upgrade() -> None:
         sa.Column("target", sa.String(), nullable=False),
         sa.Column(
             "detail",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
             nullable=False,
         ),
         sa.Column("at", models.types.UtcDateTime(timezone=True), nullable=False),
@@ -258,7 +258,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column(
             "media",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
             nullable=True,
         ),
         sa.Column("source_chat_id", sa.BigInteger(), nullable=True),
@@ -307,7 +307,7 @@ def upgrade() -> None:
         sa.Column("recipient_user_id", sa.Integer(), nullable=True),
         sa.Column(
             "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            sa.JSON().with_variant(postgresql.JSONB(), "postgresql"),
             nullable=False,
         ),
         sa.Column("status", sa.String(), nullable=False),

@@ -74,7 +74,11 @@ async def test_every_result_shape_matches_the_spec(emu: Emulator) -> None:
     await run("sendLocation", chat_id=uid, latitude=39.9, longitude=116.4)
     await run("sendVenue", chat_id=uid, latitude=39.9, longitude=116.4, title="T", address="A")
     await run("sendContact", chat_id=uid, phone_number="+1", first_name="A")
-    media = [{"type": "photo", "media": photo["photo"][0]["file_id"]}] * 2
+    video_id = seen["sendVideo"]["video"]["file_id"]
+    media = [
+        {"type": "photo", "media": photo["photo"][0]["file_id"], "has_spoiler": True},
+        {"type": "video", "media": video_id, "supports_streaming": True, "caption": "v"},
+    ]
     await run("sendMediaGroup", chat_id=uid, media=json.dumps(media))
     await run("copyMessage", chat_id=other["id"], from_chat_id=uid, message_id=text["message_id"])
     await run(

@@ -1,0 +1,1 @@
+"""Tables of the notices feature (see services/notices.py)."""

@@ -1,0 +1,1 @@
+"""Tables of the visits feature (see services/visits.py)."""

@@ -1,0 +1,11 @@
+"""Scheduler jobs of the notices feature."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from services.app import Services
+
+
+def add_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:
+    """Add this feature's ticks to the scheduler."""
