@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
+from bot.factory import service_config
 from bot.logs import setup_logging
 from bot.settings import SettingsError, load_settings
 from locales import normalize_locale
@@ -23,7 +24,6 @@ from models.db import Database
 from models.migrate import upgrade
 from services.app import Services
 from services.clock import SystemClock
-from services.config import ServiceConfig
 from services.context import Context
 from services.errors import Refusal
 from services.points import CsvRejected
@@ -51,12 +51,7 @@ class Cli:
                 await asyncio.to_thread(upgrade, self.settings.database_url)
             username = await self.bot_username() if needs_username else "contact_point_bot"
             db = Database.from_url(self.settings.database_url)
-            config = ServiceConfig(
-                default_locale=self.settings.default_locale,
-                admin_tg_ids=frozenset(self.settings.admin_ids),
-                bot_username=username,
-                invite_ttl_hours=self.settings.invite_ttl_hours,
-            )
+            config = service_config(self.settings, username)
             try:
                 return await factory(Services(Context.create(db, config, SystemClock())))
             finally:

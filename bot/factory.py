@@ -57,6 +57,7 @@ def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
         admin_tg_ids=frozenset(settings.admin_ids),
         bot_username=bot_username,
         invite_ttl_hours=settings.invite_ttl_hours,
+        deadlines=settings.deadline_policy(),
     )
 
 

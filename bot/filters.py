@@ -7,6 +7,7 @@ from typing import Any
 from aiogram.filters import Filter
 from aiogram.types import Message, TelegramObject
 
+from bot.keyboards import MENU_KEYS
 from models.enums import Role
 from services.app import Services
 from services.people import Actor
@@ -35,3 +36,14 @@ class MenuButton(Filter):
 
     async def __call__(self, message: Message, services: Services, **_: Any) -> bool:
         return services.texts.matches(self.key, message.text)
+
+
+class NotMenuButton(Filter):
+    """Anything but a reply-keyboard button of any role, in either language: content
+    handlers take only these, so pressing the menu in the middle of a step never becomes
+    part of a case."""
+
+    async def __call__(self, message: Message, services: Services, **_: Any) -> bool:
+        return message.text is None or not any(
+            services.texts.matches(key, message.text) for key in MENU_KEYS
+        )

@@ -5,10 +5,13 @@ A missing or malformed setting stops start-up with one line naming it (:func:`lo
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from services.config import DeadlinePolicy, parse_tiers
 
 
 class SettingsError(Exception):
@@ -41,6 +44,16 @@ class Settings(BaseSettings):
     group_per_minute: int = Field(20, ge=1, le=60)
     invite_ttl_hours: int = Field(72, ge=1, le=24 * 90)
     outbox_poll_seconds: float = Field(5.0, gt=0, le=300)
+    deadlines: str = Field(
+        "urgent=2h,utilities=24h,general=7d,complex=15d",
+        description="resolution deadline per tier: h clock hours, d working days",
+    )
+    ack_hours: int = Field(24, ge=1, le=24 * 30, description="first-response deadline")
+    urgent_ack_hours: int = Field(2, ge=1, le=72)
+    holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    makeup_workdays: Annotated[list[date], NoDecode] = Field(default_factory=list)
+    escalate_after_hours: int = Field(24, ge=1, le=24 * 30)
+    verdict_days: int = Field(7, ge=1, le=90)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -52,6 +65,30 @@ class Settings(BaseSettings):
         if isinstance(value, int):
             return [value]
         return value
+
+    @field_validator("holidays", "makeup_workdays", mode="before")
+    @classmethod
+    def _split_dates(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("deadlines")
+    @classmethod
+    def _tiers(cls, value: str) -> str:
+        parse_tiers(value)  # raises ValueError naming what is wrong
+        return value
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(
+            resolve=parse_tiers(self.deadlines),
+            ack_hours=self.ack_hours,
+            urgent_ack_hours=self.urgent_ack_hours,
+            holidays=frozenset(self.holidays),
+            extra_workdays=frozenset(self.makeup_workdays),
+            escalate_after_hours=self.escalate_after_hours,
+            verdict_days=self.verdict_days,
+        )
 
     @field_validator("database_url")
     @classmethod

@@ -23,7 +23,17 @@ class CaseChat(StatesGroup):
     staff = State()
 
 
+class Verdict(StatesGroup):
+    """After the resident's answer to "is it resolved?": an optional word for the cadre."""
+
+    rating_comment = State()
+    still_wrong = State()
+
+
 class StaffFlow(StatesGroup):
     title = State()
     resolve_note = State()
+    transfer_pick = State()
     transfer_note = State()
+    close_note = State()
+    internal_note = State()

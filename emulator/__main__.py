@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 import sys
 
 from emulator.config import BotConfig, EmulatorConfig, LimitsConfig, WebhookConfig
@@ -45,8 +46,14 @@ async def serve(args: argparse.Namespace) -> None:
         f"  aiogram:     TelegramAPIServer.from_base({running.url!r})\n"
     )
     sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        # Stop cleanly (ending long polls and event streams) when a supervisor asks.
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal_number, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await running.stop()
 

@@ -16,6 +16,7 @@ from handlers import (
     registration,
     resident,
     staff,
+    staff_lists,
     visits,
 )
 
@@ -26,6 +27,7 @@ MODULES: tuple[ModuleType, ...] = (
     registration,
     notices,
     visits,
+    staff_lists,
     staff,
     filing,
     resident,

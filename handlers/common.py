@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Act
-from bot.filters import MenuButton, Registered
+from bot.filters import HasRole, MenuButton, Registered
 from bot.keyboards import buttons, main_menu, share_location
 from bot.replies import shown
 from bot.states import Registration
@@ -24,6 +24,8 @@ router = Router(name="common")
 router.message.filter(F.chat.type == "private")
 
 LANGUAGE_NAMES = {"zh_Hans": "中文", "en": "English"}
+# Steps whose messages were delivered as they came: leaving them cancels nothing.
+CHATTING = ("CaseChat:", "Verdict:")
 
 
 def language_row(current: str, action: str) -> list[Button]:
@@ -61,10 +63,16 @@ async def point_menu_text(t: Translator, services: Services, point: PointView) -
 async def cancel(
     message: Message, t: Translator, state: FSMContext, actor: Actor | None = None
 ) -> None:
-    had_flow = await state.get_state() is not None
+    step = await state.get_state()
     await state.clear()
     role = actor.role if actor else None
-    await show_menu(message, t, role, t("flow.cancelled" if had_flow else "flow.nothing_to_cancel"))
+    if step is None:
+        text = t("flow.nothing_to_cancel")
+    elif step.startswith(CHATTING):
+        text = t("chat.done")  # what was sent is with the case already
+    else:
+        text = t("flow.cancelled")
+    await show_menu(message, t, role, text)
 
 
 @router.callback_query(Act.filter(F.do == "flow_cancel"))
@@ -107,6 +115,15 @@ async def help_(message: Message, t: Translator, actor: Actor | None = None) -> 
 @router.message(Command("point"), Registered())
 @router.message(MenuButton("menu.my_point"), Registered())
 async def my_point(message: Message, actor: Actor, t: Translator, services: Services) -> None:
+    if actor.is_staff:
+        names = [p.name for p in await services.points.served_by(actor.uid)]
+        await message.answer(
+            t(
+                "point.staff",
+                points=esc("、".join(names) if t.locale == "zh_Hans" else ", ".join(names)) or "—",
+            )
+        )
+        return
     if actor.point_id is None:
         text = t("point.none")
     else:
@@ -116,7 +133,7 @@ async def my_point(message: Message, actor: Actor, t: Translator, services: Serv
     )
 
 
-@router.callback_query(Act.filter(F.do == "point_change"), Registered())
+@router.callback_query(Act.filter(F.do == "point_change"), HasRole(Role.RESIDENT))
 async def change_point(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     await query.answer()
     message = shown(query)

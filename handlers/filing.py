@@ -12,7 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
-from bot.filters import HasRole, MenuButton
+from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
@@ -128,7 +128,7 @@ async def back_to_category(
     await _show_categories(query, t, services)
 
 
-@router.message(Filing.content, ~F.text.startswith("/"))
+@router.message(Filing.content, ~F.text.startswith("/"), NotMenuButton())
 async def content(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
@@ -141,8 +141,21 @@ async def content(
     parts.append(part.to_dict())
     same_album = part.media_group_id is not None and part.media_group_id == data.get("album")
     await state.update_data(parts=parts, album=part.media_group_id)
-    if not same_album:  # one prompt per album, not one per photo
-        await _prompt_more(message, t, state, len(parts))
+    if same_album and data.get("prompt_id") and message.bot is not None:
+        # One prompt per album, its count kept right: edit it instead of posting another.
+        with contextlib.suppress(TelegramBadRequest):
+            await message.bot.edit_message_text(
+                t("filing.received", count=len(parts)),
+                chat_id=message.chat.id,
+                message_id=data["prompt_id"],
+                reply_markup=_more_buttons(t),
+            )
+        return
+    await _prompt_more(message, t, state, len(parts))
+
+
+def _more_buttons(t: Translator) -> InlineKeyboardMarkup | None:
+    return buttons([Button(t("btn.done"), "file_done"), _cancel(t)])
 
 
 async def _prompt_more(message: Message, t: Translator, state: FSMContext, count: int) -> None:
@@ -152,10 +165,7 @@ async def _prompt_more(message: Message, t: Translator, state: FSMContext, count
     if old and message.bot is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.bot.delete_message(message.chat.id, old)
-    sent = await message.answer(
-        t("filing.received", count=count),
-        reply_markup=buttons([Button(t("btn.done"), "file_done"), _cancel(t)]),
-    )
+    sent = await message.answer(t("filing.received", count=count), reply_markup=_more_buttons(t))
     await state.update_data(prompt_id=sent.message_id)
 
 
@@ -235,9 +245,10 @@ async def send(
     message = shown(query)
     await message.edit_reply_markup(reply_markup=None)
     due = services.texts.when(t.locale, case.due_ack_at, case.point_tz)
-    who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-    sent = await message.answer(
-        t("filing.filed", no=case.public_no, name=who, due=due),
-        reply_markup=main_menu(t, actor.role),
-    )
+    if case.assignee_name:
+        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
+        text = t("filing.filed", no=case.public_no, name=who, due=due)
+    else:
+        text = t("filing.filed_unassigned", no=case.public_no, due=due)
+    sent = await message.answer(text, reply_markup=main_menu(t, actor.role))
     await services.cases.link_message(sent.chat.id, sent.message_id, case.id)

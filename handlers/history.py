@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.cards import status_text
 from services.cases import CaseDetail
 from services.texts import Texts, cut, esc
 
@@ -16,7 +17,7 @@ def history_text(texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bo
             "history.title",
             no=case.public_no,
             kind=texts(locale, f"kind.{case.kind}"),
-            status=texts(locale, f"status.{case.status}"),
+            status=status_text(texts, locale, case),
         ),
         texts(
             locale,

@@ -1,4 +1,5 @@
-"""A resident's cases: the list, one case's story, adding messages, and stray messages."""
+"""A resident's cases: the list, one case's story, adding messages, withdrawing, the verdict
+("is it resolved?") and rating, and messages sent outside any step."""
 
 from __future__ import annotations
 
@@ -10,17 +11,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Act
-from bot.filters import HasRole, MenuButton
+from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
-from bot.states import CaseChat
+from bot.states import CaseChat, Verdict
 from handlers.filing import start_filing
 from handlers.history import history_text
-from models.enums import Role
+from models.enums import CaseStatus, Role
 from services.app import Services
 from services.cards import resident_line, staff_name
-from services.case_rules import ACTIVE
+from services.case_rules import ACTIVE, OPEN
 from services.errors import Invalid
 from services.outbox import Button
 from services.parts import Part
@@ -32,18 +33,22 @@ router.message.filter(F.chat.type == "private", HasRole(Role.RESIDENT))
 router.callback_query.filter(HasRole(Role.RESIDENT))
 
 MAX_LOOSE_PROMPTS = 5
+CONTENT = (~F.text.startswith("/"), NotMenuButton())
+RATINGS = {f"rate{n}": n for n in range(1, 6)}
 
 
 @router.message(Command("cases"))
 @router.message(MenuButton("menu.my_cases"))
-async def my_cases(message: Message, actor: Actor, t: Translator, services: Services) -> None:
+async def my_cases(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await state.clear()
     cases = await services.cases.of_resident(actor.uid)
     if not cases:
         await message.answer(t("cases.none_resident"))
         return
-    lines = [t("cases.title_resident")] + [
-        resident_line(services.texts, t.locale, c) for c in cases
-    ]
+    lines = [t("cases.title_resident")]
+    lines += [resident_line(services.texts, t.locale, c) for c in cases]
     rows = [[Button(t("btn.open_case", no=c.public_no), "rc_open", c.id)] for c in cases[:10]]
     await message.answer("\n".join(lines), reply_markup=buttons(*rows))
 
@@ -53,14 +58,66 @@ async def open_case(
     query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
 ) -> None:
     detail = await services.cases.for_resident(actor.uid, callback_data.ref)
+    case = detail.case
     await query.answer()
-    text = history_text(services.texts, t.locale, detail, for_staff=False)
-    markup = None
-    if detail.case.status in ACTIVE:
-        markup = buttons([Button(t("btn.add_message"), "rc_add", detail.case.id)])
-    message = shown(query)
-    sent = await message.answer(text, reply_markup=markup)
-    await services.cases.link_message(sent.chat.id, sent.message_id, detail.case.id)
+    row: list[Button] = []
+    if case.status in ACTIVE:
+        row.append(Button(t("btn.add_message"), "rc_add", case.id))
+    if case.status in OPEN:
+        row.append(Button(t("btn.withdraw"), "rc_withdraw", case.id))
+    extra: list[Button] = []
+    if case.status == CaseStatus.RESOLVED:
+        extra = [
+            Button(t("btn.verdict_yes"), "verdict_yes", case.id),
+            Button(t("btn.verdict_no"), "verdict_no", case.id),
+        ]
+    elif case.verdict == "resolved" and case.satisfaction is None:
+        extra = [Button(t("btn.rate"), "rc_rate", case.id)]
+    sent = await shown(query).answer(
+        history_text(services.texts, t.locale, detail, for_staff=False),
+        reply_markup=buttons(row, extra),
+    )
+    await services.cases.link_message(sent.chat.id, sent.message_id, case.id)
+
+
+# ---- adding messages -------------------------------------------------------------------------
+
+
+async def _follow_up(
+    message: Message,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    case_id: int,
+    album: str | None,
+) -> None:
+    part = part_of(message, services.ctx.config.max_text)
+    case = await services.cases.follow_up(actor.uid, case_id, part)
+    if part.media_group_id is None or part.media_group_id != album:
+        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
+        await message.reply(t("chat.relayed", no=case.public_no, name=who))
+
+
+@router.message(
+    StateFilter(None, CaseChat.resident, Verdict.still_wrong), F.reply_to_message, *CONTENT
+)
+async def native_reply(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """A swipe-reply to anything the bot showed about a case adds to that case — the case
+    the message belongs to, even while adding to another one."""
+    replied = message.reply_to_message
+    assert replied is not None
+    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
+    if case_id is None:
+        if await state.get_state() is None:
+            await stray_message(message, actor, t, services, state)
+            return
+        data = await state.get_data()
+        case_id = data["case_id"]
+    data = await state.get_data()
+    await _follow_up(message, actor, t, services, case_id, data.get("album"))
+    await state.update_data(album=message.media_group_id)
 
 
 @router.callback_query(Act.filter(F.do == "rc_add"))
@@ -76,16 +133,17 @@ async def add_to_case(
     if detail.case.status not in ACTIVE:
         raise Invalid("case.closed", no=detail.case.public_no)
     await state.set_state(CaseChat.resident)
-    await state.set_data({"case_id": detail.case.id, "no": detail.case.public_no})
+    await state.set_data({"case_id": detail.case.id})
     await query.answer()
-    message = shown(query)
-    await message.answer(
+    await shown(query).answer(
         t("chat.resident_prompt", no=detail.case.public_no),
         reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
     )
 
 
-@router.callback_query(CaseChat.resident, Act.filter(F.do == "chat_done"))
+@router.callback_query(
+    StateFilter(CaseChat.resident, Verdict.still_wrong), Act.filter(F.do == "chat_done")
+)
 async def done_adding(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
     await state.clear()
     await query.answer()
@@ -94,45 +152,153 @@ async def done_adding(query: CallbackQuery, actor: Actor, t: Translator, state: 
     await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
 
 
-@router.message(CaseChat.resident, ~F.text.startswith("/"))
+@router.message(StateFilter(CaseChat.resident, Verdict.still_wrong), *CONTENT)
 async def message_for_case(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    await _follow_up(message, actor, t, services, data["case_id"], data)
+    await _follow_up(message, actor, t, services, data["case_id"], data.get("album"))
     await state.update_data(album=message.media_group_id)
 
 
-async def _follow_up(
-    message: Message,
+# ---- withdrawing -----------------------------------------------------------------------------
+
+
+@router.callback_query(Act.filter(F.do == "rc_withdraw"))
+async def withdraw_ask(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
+    await query.answer()
+    await shown(query).answer(
+        t("withdraw.confirm", no=case.public_no),
+        reply_markup=buttons(
+            [
+                Button(t("btn.withdraw_yes"), "rc_withdraw_yes", case.id),
+                Button(t("btn.keep_case"), "flow_cancel"),
+            ]
+        ),
+    )
+
+
+@router.callback_query(Act.filter(F.do == "rc_withdraw_yes"))
+async def withdraw(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    case = await services.lifecycle.withdraw(actor.uid, callback_data.ref)
+    await query.answer()
+    await shown(query).edit_text(t("withdraw.done", no=case.public_no))
+
+
+# ---- the verdict -----------------------------------------------------------------------------
+
+
+def _stars(t: Translator, case_id: int) -> list[list[Button]]:
+    return [[Button("⭐" * n, action, case_id) for action, n in RATINGS.items()]]
+
+
+@router.callback_query(Act.filter(F.do == "verdict_yes"))
+async def resolved_yes(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    case = await services.lifecycle.confirm(actor.uid, callback_data.ref)
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(
+        t("verdict.thanks_rate", no=case.public_no), reply_markup=buttons(*_stars(t, case.id))
+    )
+
+
+@router.callback_query(Act.filter(F.do == "rc_rate"))
+async def rate_again(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
+    await query.answer()
+    await shown(query).answer(
+        t("verdict.thanks_rate", no=case.public_no), reply_markup=buttons(*_stars(t, case.id))
+    )
+
+
+@router.callback_query(Act.filter(F.do.in_(set(RATINGS))))
+async def rated(
+    query: CallbackQuery,
+    callback_data: Act,
     actor: Actor,
     t: Translator,
     services: Services,
-    case_id: int,
-    data: dict[str, Any],
+    state: FSMContext,
 ) -> None:
-    part = part_of(message, services.ctx.config.max_text)
-    case = await services.cases.follow_up(actor.uid, case_id, part)
-    if part.media_group_id is None or part.media_group_id != data.get("album"):
-        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-        await message.reply(t("chat.relayed", no=case.public_no, name=who))
+    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
+    if case.satisfaction is not None:
+        raise Invalid("rating.done", no=case.public_no)
+    await state.set_state(Verdict.rating_comment)
+    await state.set_data({"case_id": case.id, "stars": RATINGS[callback_data.do]})
+    await query.answer()
+    await shown(query).edit_text(
+        t("verdict.ask_comment", stars="⭐" * RATINGS[callback_data.do]),
+        reply_markup=buttons([Button(t("btn.skip"), "rate_skip")]),
+    )
 
 
-@router.message(StateFilter(None), F.reply_to_message)
-async def native_reply(
+async def _finish_rating(
+    actor: Actor, t: Translator, services: Services, state: FSMContext, comment: str | None
+) -> str:
+    data = await state.get_data()
+    await state.clear()
+    case = await services.lifecycle.rate(actor.uid, data["case_id"], data["stars"], comment)
+    return t("verdict.rated", no=case.public_no)
+
+
+@router.message(Verdict.rating_comment, F.text, *CONTENT)
+async def rating_comment(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    """A swipe-reply to anything the bot showed about a case adds to that case."""
-    replied = message.reply_to_message
-    assert replied is not None
-    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
-    if case_id is None:
-        await stray_message(message, actor, t, services, state)
-        return
-    await _follow_up(message, actor, t, services, case_id, {})
+    text = await _finish_rating(actor, t, services, state, message.text)
+    await message.answer(text, reply_markup=main_menu(t, actor.role))
 
 
-@router.message(StateFilter(None), ~F.text.startswith("/"))
+@router.callback_query(Verdict.rating_comment, Act.filter(F.do == "rate_skip"))
+async def rating_skipped(
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    text = await _finish_rating(actor, t, services, state, None)
+    await query.answer()
+    await shown(query).edit_text(text)
+
+
+@router.message(Verdict.rating_comment, *CONTENT)
+async def rating_comment_not_text(message: Message, t: Translator) -> None:
+    await message.answer(t("flow.text_needed"))
+
+
+@router.callback_query(Act.filter(F.do == "verdict_no"))
+async def resolved_no(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    case = await services.lifecycle.reopen(actor.uid, callback_data.ref)
+    await state.set_state(Verdict.still_wrong)
+    await state.set_data({"case_id": case.id})
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
+    await message.answer(
+        t("verdict.reopened", no=case.public_no, name=who),
+        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+    )
+
+
+# ---- messages outside any step ---------------------------------------------------------------
+
+
+@router.message(StateFilter(None), *CONTENT)
 async def stray_message(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
@@ -187,11 +353,7 @@ async def loose_to_case(
     parts = await _loose_parts(query, state)
     case = None
     for raw in parts:
-        case = await services.cases.follow_up(
-            actor.uid,
-            callback_data.ref,
-            Part.from_dict(raw),
-        )
+        case = await services.cases.follow_up(actor.uid, callback_data.ref, Part.from_dict(raw))
     assert case is not None
     data = await state.get_data()
     loose = data.get("loose", {})
@@ -199,5 +361,4 @@ async def loose_to_case(
     await state.update_data(loose=loose)
     await query.answer()
     who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-    message = shown(query)
-    await message.edit_text(t("chat.relayed", no=case.public_no, name=who))
+    await shown(query).edit_text(t("chat.relayed", no=case.public_no, name=who))

@@ -1,24 +1,24 @@
-"""Cadres and administrators at work: the case card's buttons, replies, /cases and /case."""
+"""Cadres and administrators at work on one case: the card's buttons, replies, notes."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import F, Router
-from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Act
-from bot.filters import HasRole, MenuButton
+from bot.filters import HasRole, NotMenuButton
 from bot.keyboards import buttons, inline, main_menu
 from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, StaffFlow
-from handlers.history import history_text
 from models.enums import Role
 from services.app import Services
 from services.cards import case_actions, staff_card
-from services.cases import TransferTarget
-from services.errors import Invalid, NotFound
+from services.lifecycle import TransferTarget
 from services.outbox import Button
 from services.people import Actor
 from services.texts import Translator, esc
@@ -27,58 +27,38 @@ router = Router(name="staff")
 router.message.filter(F.chat.type == "private", HasRole(Role.CADRE, Role.ADMIN))
 router.callback_query.filter(HasRole(Role.CADRE, Role.ADMIN))
 
+WRITING = (F.text & ~F.text.startswith("/"), NotMenuButton())
+CLOSE_REASONS = {
+    "close_duplicate": "duplicate",
+    "close_referred": "referred",
+    "close_rejected": "rejected",
+}
+
+
+def _cancel(t: Translator) -> Button:
+    return Button(t("btn.cancel"), "flow_cancel")
+
 
 async def _refresh_card(
     query: CallbackQuery, t: Translator, services: Services, case_id: int, actor: Actor
 ) -> None:
     """Redraw the card the button was on, so its buttons match the case's new status."""
     detail = await services.cases.for_staff(actor.uid, case_id)
-    now = services.ctx.clock.now()
-    if isinstance(query.message, Message) and query.message.text:
-        await query.message.edit_text(
-            staff_card(services.texts, t.locale, detail.case, now),
+    message = shown(query)
+    if message.text:
+        await message.edit_text(
+            staff_card(
+                services.texts,
+                t.locale,
+                detail.case,
+                services.ctx.clock.now(),
+                headline="card.case",
+            ),
             reply_markup=inline(case_actions(services.texts, t.locale, detail.case)),
         )
 
 
-@router.callback_query(Act.filter(F.do == "case_accept"))
-async def accept(
-    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
-) -> None:
-    case = await services.cases.accept(actor.uid, callback_data.ref)
-    await query.answer(t("case.accepted_toast", no=case.public_no))
-    await _refresh_card(query, t, services, case.id, actor)
-
-
-@router.callback_query(Act.filter(F.do == "case_reply"))
-async def reply_button(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    detail = await services.cases.for_staff(actor.uid, callback_data.ref)
-    await state.set_state(CaseChat.staff)
-    await state.set_data({"case_id": detail.case.id})
-    await query.answer()
-    message = shown(query)
-    await message.answer(
-        t("chat.staff_prompt", no=detail.case.public_no),
-        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
-    )
-
-
-@router.callback_query(CaseChat.staff, Act.filter(F.do == "chat_done"))
-async def done_replying(
-    query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext
-) -> None:
-    await state.clear()
-    await query.answer()
-    message = shown(query)
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+# ---- replies ---------------------------------------------------------------------------------
 
 
 async def _reply(
@@ -95,7 +75,54 @@ async def _reply(
         await message.reply(t("chat.sent_to_resident", no=case.public_no))
 
 
-@router.message(CaseChat.staff, ~F.text.startswith("/"))
+@router.message(StateFilter(None, CaseChat.staff), F.reply_to_message, NotMenuButton())
+async def native_reply(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """Swiping *reply* on a card or a relayed message answers that case's resident — the
+    case the message belongs to, even while replying to another one."""
+    replied = message.reply_to_message
+    assert replied is not None
+    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
+    if case_id is None:
+        await message.answer(t("staff.reply_unknown"))
+        return
+    data = await state.get_data()
+    await _reply(message, actor, t, services, case_id, data.get("album"))
+    await state.update_data(album=message.media_group_id)
+
+
+@router.callback_query(Act.filter(F.do == "case_reply"))
+async def reply_button(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    detail = await services.cases.for_staff(actor.uid, callback_data.ref)
+    await state.set_state(CaseChat.staff)
+    await state.set_data({"case_id": detail.case.id})
+    await query.answer()
+    await shown(query).answer(
+        t("chat.staff_prompt", no=detail.case.public_no),
+        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+    )
+
+
+@router.callback_query(CaseChat.staff, Act.filter(F.do == "chat_done"))
+async def done_replying(
+    query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext
+) -> None:
+    await state.clear()
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+
+
+@router.message(CaseChat.staff, ~F.text.startswith("/"), NotMenuButton())
 async def reply_message(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
@@ -104,16 +131,25 @@ async def reply_message(
     await state.update_data(album=message.media_group_id)
 
 
-@router.message(StateFilter(None, CaseChat.staff), F.reply_to_message)
-async def native_reply(message: Message, actor: Actor, t: Translator, services: Services) -> None:
-    """Swiping *reply* on a card or a relayed message answers that case's resident."""
-    replied = message.reply_to_message
-    assert replied is not None
-    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
-    if case_id is None:
-        await message.answer(t("staff.reply_unknown"))
-        return
-    await _reply(message, actor, t, services, case_id, None)
+# ---- status changes --------------------------------------------------------------------------
+
+
+@router.callback_query(Act.filter(F.do == "case_accept"))
+async def accept(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    case = await services.lifecycle.accept(actor.uid, callback_data.ref)
+    await query.answer(t("case.accepted_toast", no=case.public_no))
+    await _refresh_card(query, t, services, case.id, actor)
+
+
+async def _note_step(
+    query: CallbackQuery, state: FSMContext, t: Translator, step: Any, question: str, **data: Any
+) -> None:
+    await state.set_state(step)
+    await state.set_data(data)
+    await query.answer()
+    await shown(query).answer(question, reply_markup=buttons([_cancel(t)]))
 
 
 @router.callback_query(Act.filter(F.do == "case_resolve"))
@@ -125,27 +161,114 @@ async def resolve_button(
     services: Services,
     state: FSMContext,
 ) -> None:
-    detail = await services.cases.for_staff(actor.uid, callback_data.ref)
-    await state.set_state(StaffFlow.resolve_note)
-    await state.set_data({"case_id": detail.case.id})
-    await query.answer()
-    message = shown(query)
-    await message.answer(
-        t("resolve.ask_note", no=detail.case.public_no),
-        reply_markup=buttons([Button(t("btn.cancel"), "flow_cancel")]),
+    case = await services.lifecycle.check(actor.uid, callback_data.ref, "resolve")
+    await _note_step(
+        query,
+        state,
+        t,
+        StaffFlow.resolve_note,
+        t("resolve.ask_note", no=case.public_no),
+        case_id=case.id,
     )
 
 
-@router.message(StaffFlow.resolve_note, F.text & ~F.text.startswith("/"))
+@router.message(StaffFlow.resolve_note, *WRITING)
 async def resolve_note(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    case = await services.cases.resolve(actor.uid, data["case_id"], message.text or "")
-    await state.clear()
+    await state.clear()  # the note is used up whether or not the case can still be resolved
+    case = await services.lifecycle.resolve(actor.uid, data["case_id"], message.text or "")
     await message.answer(
         t("resolve.done", no=case.public_no), reply_markup=main_menu(t, actor.role)
     )
+
+
+@router.callback_query(Act.filter(F.do == "case_note"))
+async def note_button(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    case = await services.lifecycle.check(actor.uid, callback_data.ref, "note")
+    await _note_step(
+        query, state, t, StaffFlow.internal_note, t("note.ask", no=case.public_no), case_id=case.id
+    )
+
+
+@router.message(StaffFlow.internal_note, *WRITING)
+async def internal_note(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    case = await services.lifecycle.note(actor.uid, data["case_id"], message.text or "")
+    await message.answer(t("note.saved", no=case.public_no), reply_markup=main_menu(t, actor.role))
+
+
+@router.callback_query(Act.filter(F.do == "case_close"))
+async def close_button(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    case = await services.lifecycle.check(actor.uid, callback_data.ref, "close")
+    await query.answer()
+    rows = [
+        [Button(t(f"close.{reason}"), action, case.id)] for action, reason in CLOSE_REASONS.items()
+    ]
+    await shown(query).answer(
+        t("close.choose", no=case.public_no), reply_markup=buttons(*rows, [_cancel(t)])
+    )
+
+
+@router.callback_query(Act.filter(F.do.in_(set(CLOSE_REASONS))))
+async def close_reason(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    case = await services.lifecycle.check(actor.uid, callback_data.ref, "close")
+    reason = CLOSE_REASONS[callback_data.do]
+    await _note_step(
+        query,
+        state,
+        t,
+        StaffFlow.close_note,
+        t("close.ask_note", no=case.public_no, reason=t(f"close.{reason}")),
+        case_id=case.id,
+        reason=reason,
+    )
+
+
+@router.message(StaffFlow.close_note, *WRITING)
+async def close_note(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    await state.clear()
+    case = await services.lifecycle.close(
+        actor.uid, data["case_id"], data["reason"], message.text or ""
+    )
+    await message.answer(t("close.done", no=case.public_no), reply_markup=main_menu(t, actor.role))
+
+
+# ---- transfer --------------------------------------------------------------------------------
+
+
+def _target_rows(t: Translator, targets: list[TransferTarget]) -> list[list[Button]]:
+    return [
+        [
+            Button(
+                t(f"transfer.to_{x.kind}", name=x.name, detail=x.detail)[:60], f"tr_{x.kind}", x.id
+            )
+        ]
+        for x in targets
+    ]
 
 
 @router.callback_query(Act.filter(F.do == "case_transfer"))
@@ -157,31 +280,42 @@ async def transfer_button(
     services: Services,
     state: FSMContext,
 ) -> None:
-    targets = await services.cases.transfer_targets(actor.uid, callback_data.ref)
-    if not targets:
-        raise Invalid("transfer.no_targets")
-    await state.set_state(None)
+    targets = await services.lifecycle.transfer_targets(actor.uid, callback_data.ref)
+    await state.set_state(StaffFlow.transfer_pick)
     await state.set_data(
         {
             "case_id": callback_data.ref,
             "targets": {f"{x.kind}:{x.id}": [x.name, x.detail] for x in targets},
         }
     )
-    rows = [
-        [
-            Button(
-                t(f"transfer.to_{x.kind}", name=x.name, detail=x.detail)[:60], f"tr_{x.kind}", x.id
-            )
-        ]
-        for x in targets
-    ]
-    rows.append([Button(t("btn.cancel"), "flow_cancel")])
     await query.answer()
-    message = shown(query)
-    await message.answer(t("transfer.choose"), reply_markup=buttons(*rows))
+    await shown(query).answer(
+        t("transfer.choose") if targets else t("transfer.no_targets"),
+        reply_markup=buttons(*_target_rows(t, targets), [_cancel(t)]),
+    )
 
 
-@router.callback_query(Act.filter(F.do.in_({"tr_staff", "tr_point"})))
+@router.message(StaffFlow.transfer_pick, *WRITING)
+async def transfer_search(
+    message: Message, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """More contact points than a list can show: find one by name or code."""
+    found = [
+        TransferTarget("point", p.id, p.name, p.code)
+        for p in await services.points.search(message.text or "")
+    ]
+    if not found:
+        await message.answer(t("reg.no_points_found", query=esc((message.text or "")[:60])))
+        return
+    data = await state.get_data()
+    targets = data.get("targets", {}) | {f"point:{x.id}": [x.name, x.detail] for x in found}
+    await state.update_data(targets=targets)
+    await message.answer(
+        t("transfer.choose"), reply_markup=buttons(*_target_rows(t, found), [_cancel(t)])
+    )
+
+
+@router.callback_query(StaffFlow.transfer_pick, Act.filter(F.do.in_({"tr_staff", "tr_point"})))
 async def transfer_target(
     query: CallbackQuery, callback_data: Act, t: Translator, state: FSMContext
 ) -> None:
@@ -189,125 +323,48 @@ async def transfer_target(
     kind = callback_data.do.removeprefix("tr_")
     chosen = data.get("targets", {}).get(f"{kind}:{callback_data.ref}")
     if chosen is None:
-        raise Invalid("button.stale")
+        await query.answer(t("button.stale"), show_alert=True)
+        return
     await state.set_state(StaffFlow.transfer_note)
     await state.update_data(target=[kind, callback_data.ref, *chosen])
     await query.answer()
-    message = shown(query)
-    await message.edit_text(
-        t("transfer.ask_note", name=esc(chosen[0])),
-        reply_markup=buttons([Button(t("btn.cancel"), "flow_cancel")]),
+    await shown(query).edit_text(
+        t("transfer.ask_note", name=esc(chosen[0])), reply_markup=buttons([_cancel(t)])
     )
 
 
-@router.message(StaffFlow.transfer_note, F.text & ~F.text.startswith("/"))
+@router.message(StaffFlow.transfer_note, *WRITING)
 async def transfer_note(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    kind, ref, name, detail = data["target"]
-    case = await services.cases.transfer(
-        actor.uid,
-        data["case_id"],
-        TransferTarget(kind, ref, name, detail),
-        message.text or "",
-    )
     await state.clear()
+    kind, ref, name, detail = data["target"]
+    case = await services.lifecycle.transfer(
+        actor.uid, data["case_id"], TransferTarget(kind, ref, name, detail), message.text or ""
+    )
     await message.answer(
         t("transfer.done", no=case.public_no, name=esc(name)), reply_markup=main_menu(t, actor.role)
     )
 
 
-# After the note handlers above: whatever else arrives while a note is awaited.
-@router.message(StaffFlow.resolve_note)
-@router.message(StaffFlow.transfer_note)
+@router.message(
+    StateFilter(
+        StaffFlow.resolve_note,
+        StaffFlow.transfer_note,
+        StaffFlow.close_note,
+        StaffFlow.internal_note,
+        StaffFlow.transfer_pick,
+    ),
+    NotMenuButton(),
+)
 async def note_needed(message: Message, t: Translator) -> None:
+    """Anything but text while a note is awaited (the note handlers above took the text)."""
     await message.answer(t("flow.text_needed"))
 
 
-@router.message(Command("cases"))
-@router.message(MenuButton("menu.open_cases"))
-async def queue(message: Message, actor: Actor, t: Translator, services: Services) -> None:
-    text, markup = await _queue_page(actor, t, services, 0)
-    await message.answer(text, reply_markup=markup)
-
-
-@router.callback_query(Act.filter(F.do == "sc_page"))
-async def queue_page(
-    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
-) -> None:
-    text, markup = await _queue_page(actor, t, services, callback_data.ref)
-    await query.answer()
-    message = shown(query)
-    await message.edit_text(text, reply_markup=markup)
-
-
-async def _queue_page(
-    actor: Actor, t: Translator, services: Services, page: int
-) -> tuple[str, InlineKeyboardMarkup | None]:
-    result = await services.cases.staff_queue(actor.uid, page)
-    if not result.cases:
-        return t("cases.none_staff"), None
-    now = services.ctx.clock.now()
-    lines = [t("cases.title_staff", page=result.page + 1, pages=result.pages)]
-    rows: list[list[Button]] = []
-    for case in result.cases:
-        flag = "⚠️ " if case.overdue(now) else ""
-        lines.append(
-            flag
-            + t(
-                "cases.staff_line",
-                no=case.public_no,
-                status=t(f"status.{case.status}"),
-                due=services.texts.when(t.locale, case.due_resolve_at, case.point_tz),
-                point=esc(case.point_name),
-            )
-        )
-        rows.append([Button(flag + case.public_no, "sc_open", case.id)])
-    pager = []
-    if result.page > 0:
-        pager.append(Button(t("btn.prev"), "sc_page", result.page - 1))
-    if result.page + 1 < result.pages:
-        pager.append(Button(t("btn.next"), "sc_page", result.page + 1))
-    return "\n".join(lines), buttons(*rows, pager)
-
-
-@router.callback_query(Act.filter(F.do == "sc_open"))
-async def open_from_list(
-    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
-) -> None:
-    await query.answer()
-    message = shown(query)
-    await _show_case(message, actor, t, services, callback_data.ref)
-
-
-@router.message(Command("case"))
-async def case_by_number(
-    message: Message, command: CommandObject, actor: Actor, t: Translator, services: Services
-) -> None:
-    number = (command.args or "").strip()
-    if not number:
-        await message.answer(t("case.number_needed"))
-        return
-    case_id = await services.cases.find_number(number)
-    if case_id is None:
-        raise NotFound("case.no_such_number", no=esc(number[:20]))
-    await _show_case(message, actor, t, services, case_id)
-
-
-async def _show_case(
-    message: Message, actor: Actor, t: Translator, services: Services, case_id: int
-) -> None:
-    detail = await services.cases.for_staff(actor.uid, case_id)
-    await message.answer(history_text(services.texts, t.locale, detail, for_staff=True))
-    now = services.ctx.clock.now()
-    card = await message.answer(
-        staff_card(services.texts, t.locale, detail.case, now),
-        reply_markup=inline(case_actions(services.texts, t.locale, detail.case)),
-    )
-    await services.cases.link_message(card.chat.id, card.message_id, case_id)
-
-
 @router.message(StateFilter(None), ~F.text.startswith("/"))
-async def stray(message: Message, t: Translator) -> None:
+async def stray(message: Message, t: Translator, services: Services) -> None:
+    """A message that is not a reply to anything: explain how answering works."""
+    part_of(message, services.ctx.config.max_text)  # unusable content gets its own answer
     await message.answer(t("staff.how_to_reply"))

@@ -29,10 +29,16 @@ def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[Fa
 
 
 def _run(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # One transaction taking the write lock first (BEGIN IMMEDIATE, see models/db.py): a
+        # second process migrating at the same time waits, then finds nothing left to do.
+        connection.execution_options(cpbot_write=True)
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        render_as_batch=connection.dialect.name == "sqlite",
+        render_as_batch=sqlite,
+        transactional_ddl=True,
         compare_type=True,
         render_item=_render_item,
     )

@@ -43,6 +43,7 @@ class EventType(StrEnum):
     TRANSFERRED = "transferred"
     REOPENED = "reopened"
     CLOSED = "closed"
+    RATED = "rated"  # the resident's satisfaction rating, with an optional comment
     NOTE = "note"  # internal, never shown to the resident
 
 

@@ -116,6 +116,7 @@ class Case(SQLModel, table=True):
         UniqueConstraint("source_chat_id", "source_message_id", name="uq_cases_source"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         Index("ix_cases_point_status", "contact_point_id", "status"),
+        Index("ix_cases_point_created", "contact_point_id", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     public_no: str = Field(unique=True, max_length=20)
@@ -136,7 +137,13 @@ class Case(SQLModel, table=True):
     close_reason: str | None = None
     due_ack_at: datetime = _ts()
     due_resolve_at: datetime = _ts()
-    satisfaction: int | None = None
+    satisfaction: int | None = None  # 1-5, the resident's rating after confirming
+    verdict: str | None = (
+        None  # the resident's answer to "is it resolved?": resolved / not_resolved
+    )
+    verdict_at: datetime | None = _ts(nullable=True)
+    # Times the resident said "not resolved": a flag for the cadre, a round for reminders.
+    reopened_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     source_chat_id: int = Field(sa_type=BigInteger)
     source_message_id: int = Field(sa_type=BigInteger)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from services.case_clock import CaseClock
 from services.cases import Cases
 from services.context import Context
 from services.conversations import Conversations
+from services.figures import Figures
+from services.lifecycle import Lifecycle
 from services.notices import Notices
 from services.outbox import OutboxStore
 from services.people import People
@@ -62,8 +65,20 @@ class Services:
     def notices(self) -> Notices:
         return Notices(self.ctx)
 
+    @cached_property
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(self.ctx)
+
+    @cached_property
+    def case_clock(self) -> CaseClock:
+        return CaseClock(self.ctx)
+
+    @cached_property
+    def figures(self) -> Figures:
+        return Figures(self.ctx)
+
     def features_with_reminders(self) -> list[HasReminders]:
-        return [self.visits, self.notices]
+        return [self.case_clock, self.visits, self.notices]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         return OutboxStore(self.ctx, worker_id)

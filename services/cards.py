@@ -14,26 +14,38 @@ SUMMARY_LIMIT = 1500
 
 def staff_name(texts: Texts, locale: str, name: str | None, title: str | None) -> str:
     if not name:
-        return texts(locale, "staff.administrators")
-    return f"{esc(name)} ({esc(title)})" if title else esc(name)
+        return texts(locale, "staff.nobody_yet")
+    return (
+        texts(locale, "staff.name_title", name=esc(name), title=esc(title)) if title else esc(name)
+    )
 
 
 def case_actions(texts: Texts, locale: str, view: CaseView) -> Keyboard:
     """The buttons on a staff member's case card, as the case's status allows."""
-    row: list[Button] = []
-    if view.status in (CaseStatus.NEW, CaseStatus.REOPENED):
-        row.append(Button(texts(locale, "btn.accept"), "case_accept", view.id))
-    if view.status != CaseStatus.CLOSED:
-        row.append(Button(texts(locale, "btn.reply"), "case_reply", view.id))
-    rows = [row] if row else []
-    second: list[Button] = []
-    if view.status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED):
-        second.append(Button(texts(locale, "btn.resolve"), "case_resolve", view.id))
-    if view.is_open:
-        second.append(Button(texts(locale, "btn.transfer"), "case_transfer", view.id))
-    if second:
-        rows.append(second)
-    return rows
+    status = view.status
+    candidates = [
+        [
+            ("btn.accept", "case_accept", status in (CaseStatus.NEW, CaseStatus.REOPENED)),
+            ("btn.reply", "case_reply", status != CaseStatus.CLOSED),
+        ],
+        [
+            (
+                "btn.resolve",
+                "case_resolve",
+                status in (CaseStatus.ACCEPTED, CaseStatus.IN_PROGRESS, CaseStatus.REOPENED),
+            ),
+            ("btn.transfer", "case_transfer", view.is_open),
+        ],
+        [
+            ("btn.note", "case_note", status != CaseStatus.CLOSED),
+            ("btn.close", "case_close", view.is_open),
+        ],
+    ]
+    rows = [
+        [Button(texts(locale, key), action, view.id) for key, action, shown in row if shown]
+        for row in candidates
+    ]
+    return [row for row in rows if row]
 
 
 def staff_card(
@@ -58,6 +70,8 @@ def staff_card(
     else:
         lines.append(texts(locale, "card.resident", resident=texts(locale, "card.no_resident")))
     lines.append(texts(locale, "card.point", point=esc(view.point_name), code=esc(view.point_code)))
+    if view.first_receiver_name and view.first_receiver_id != view.assignee_id:
+        lines.append(texts(locale, "card.first_receiver", name=esc(view.first_receiver_name)))
     lines.append(
         texts(
             locale,
@@ -67,13 +81,25 @@ def staff_card(
         )
     )
     status = texts(locale, f"status.{view.status}")
+    if view.close_reason:
+        status += " · " + texts(locale, f"close.{view.close_reason}")
     if view.overdue(now):
         status += " · " + texts(locale, "case.overdue")
     lines.append(texts(locale, "card.status", status=status))
+    if view.reopened_count:
+        lines.append(texts(locale, "card.reopened_count", count=view.reopened_count))
     if view.summary:
         lines.append("")
         lines.append(esc(cut(view.summary, SUMMARY_LIMIT)))
     return "\n".join(lines)
+
+
+def status_text(texts: Texts, locale: str, view: CaseView) -> str:
+    """The status as residents read it: "closed" always says how it ended."""
+    status = texts(locale, f"status.{view.status}")
+    if view.close_reason:
+        status += " (" + texts(locale, f"close.{view.close_reason}") + ")"
+    return status
 
 
 def resident_line(texts: Texts, locale: str, view: CaseView) -> str:
@@ -83,6 +109,6 @@ def resident_line(texts: Texts, locale: str, view: CaseView) -> str:
         "case.line",
         no=view.public_no,
         kind=texts(locale, f"kind.{view.kind}"),
-        status=texts(locale, f"status.{view.status}"),
+        status=status_text(texts, locale, view),
         summary=esc(cut(view.summary or "", 40)),
     )

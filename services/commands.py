@@ -7,16 +7,34 @@ from typing import Any
 from models.enums import Role
 from services.texts import Texts
 
-COMMANDS: dict[Role, tuple[str, ...]] = {
-    Role.RESIDENT: ("start", "new", "cases", "point", "language", "help", "cancel"),
-    Role.CADRE: ("cases", "case", "language", "help", "cancel"),
-    Role.ADMIN: ("cases", "case", "language", "help", "cancel"),
-    Role.INSPECTOR: ("language", "help", "cancel"),
+# command -> the catalog key of its description, per role (staff read "cases" as their queue).
+_RESIDENT = (
+    ("start", "cmd.start"),
+    ("new", "cmd.new"),
+    ("cases", "cmd.cases"),
+    ("point", "cmd.point"),
+    ("language", "cmd.language"),
+    ("help", "cmd.help"),
+    ("cancel", "cmd.cancel"),
+)
+_STAFF = (
+    ("cases", "cmd.open_cases"),
+    ("case", "cmd.case"),
+    ("stats", "cmd.stats"),
+    ("language", "cmd.language"),
+    ("help", "cmd.help"),
+    ("cancel", "cmd.cancel"),
+)
+COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
+    Role.RESIDENT: _RESIDENT,
+    Role.CADRE: _STAFF,
+    Role.ADMIN: _STAFF,
+    Role.INSPECTOR: (("language", "cmd.language"), ("help", "cmd.help"), ("cancel", "cmd.cancel")),
 }
 
 
 def command_list(texts: Texts, locale: str, role: Role) -> list[tuple[str, str]]:
-    return [(name, texts(locale, f"cmd.{name}")) for name in COMMANDS[role]]
+    return [(name, texts(locale, key)) for name, key in COMMANDS[role]]
 
 
 def commands_payload(texts: Texts, locale: str, role: Role) -> dict[str, Any]:

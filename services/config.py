@@ -29,6 +29,29 @@ class DeadlinePolicy:
     holidays: frozenset[date] = frozenset()
     # Weekend days made working days by the official calendar (调休).
     extra_workdays: frozenset[date] = frozenset()
+    # Past a deadline, the point's other cadres hear at once; administrators this much later.
+    escalate_after_hours: int = 24
+    urgent_escalate_after_hours: int = 2
+    # A resolved case the resident never confirms or disputes closes after this many days.
+    verdict_days: int = 7
+
+
+def parse_tiers(spec: str) -> dict[str, tuple[str, int]]:
+    """``"urgent=2h,utilities=24h,general=7d,complex=15d"``: h clock hours, d working days."""
+    tiers: dict[str, tuple[str, int]] = {}
+    for item in filter(None, (part.strip() for part in spec.split(","))):
+        name, _, value = item.partition("=")
+        name, value = name.strip(), value.strip().lower()
+        if name not in set(Tier) or len(value) < 2 or not value[:-1].isdigit():
+            raise ValueError(f"{item!r}: expected tier=<n>h or tier=<n>d")
+        unit = {"h": "hours", "d": "workdays"}.get(value[-1])
+        if unit is None or int(value[:-1]) < 1:
+            raise ValueError(f"{item!r}: expected tier=<n>h or tier=<n>d")
+        tiers[name] = (unit, int(value[:-1]))
+    missing = set(Tier) - set(tiers)
+    if missing:
+        raise ValueError(f"missing tiers: {', '.join(sorted(missing))}")
+    return tiers
 
 
 @dataclass(frozen=True)

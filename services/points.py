@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.enums import Role
 from models.tables import Assignment, ContactPoint, Residency, Staff, User
 from services.audit import audit
 from services.context import Context
@@ -294,6 +295,18 @@ class Points:
                 residency.contact_point_id, residency.since = point_id, now
             return PointView.of(point)
 
+    async def served_by(self, user_id: int) -> list[PointView]:
+        """The contact points a staff member is currently assigned to."""
+        async with self.ctx.db.read() as session:
+            rows = await session.execute(
+                select(ContactPoint)
+                .join(Assignment, col(Assignment.contact_point_id) == col(ContactPoint.id))
+                .join(Staff, col(Staff.id) == col(Assignment.staff_id))
+                .where(col(Staff.user_id) == user_id, col(Assignment.until).is_(None))
+                .order_by(col(ContactPoint.name))
+            )
+            return [PointView.of(p) for p in rows.scalars()]
+
     async def cadre_names(self, point_id: int) -> list[str]:
         async with self.ctx.db.read() as session:
             stmt = (
@@ -304,6 +317,7 @@ class Points:
                     col(Assignment.contact_point_id) == point_id,
                     col(Assignment.until).is_(None),
                     col(Staff.active),
+                    col(Staff.role).in_((Role.CADRE, Role.ADMIN)),
                 )
                 .order_by(col(Assignment.is_primary).desc())
             )

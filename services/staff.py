@@ -133,12 +133,16 @@ class StaffService:
                     user_id=user_id, role=invite.role, region=invite.region, created_at=now
                 )
                 session.add(staff)
+            elif staff.role == Role.ADMIN and staff.active:
+                pass  # an invitation never demotes an administrator; it may add a point
             else:
                 staff.role, staff.active, staff.removed_at = invite.role, True, None
                 staff.region = invite.region
             await session.flush()
             point, primary = None, False
-            if invite.contact_point_id is not None:
+            # Cadres (and administrators who also serve a point) are assigned; inspectors
+            # never are: they must not appear as a point's cadre.
+            if invite.contact_point_id is not None and staff.role in (Role.CADRE, Role.ADMIN):
                 point = await session.get(ContactPoint, invite.contact_point_id)
                 primary = await assign(session, staff, invite.contact_point_id, now)
             audit(
@@ -151,7 +155,7 @@ class StaffService:
                 point=point.code if point else None,
             )
             await refresh_commands(session, self.ctx, user_id)
-        return Joined(Role(invite.role), point.name if point else None, primary)
+        return Joined(Role(staff.role), point.name if point else None, primary)
 
     async def set_title(self, user_id: int, title: str) -> None:
         title = " ".join(title.split())[:60]
@@ -257,14 +261,14 @@ async def choose_assignee(
             .order_by(open_load, col(Staff.id))
         )
     ).all()
-    for staff_id, region in admins:
-        if (
-            staff_id is not None
-            and staff_id != exclude_staff_id
-            and covers_region(region, point.region)
-        ):
+    candidates = [
+        (sid, region) for sid, region in admins if sid is not None and sid != exclude_staff_id
+    ]
+    for staff_id, region in candidates:
+        if covers_region(region, point.region):
             return staff_id
-    return None
+    # No administrator covers this region: any administrator rather than nobody.
+    return candidates[0][0] if candidates else None
 
 
 async def refresh_commands(session: AsyncSession, ctx: Context, user_id: int) -> None:

@@ -41,6 +41,7 @@ class CaseView:
     assignee_name: str | None
     assignee_title: str | None
     first_receiver_id: int | None
+    first_receiver_name: str | None
     summary: str
     created_at: datetime
     due_ack_at: datetime
@@ -48,6 +49,10 @@ class CaseView:
     first_response_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    close_reason: str | None = None
+    verdict: str | None = None
+    satisfaction: int | None = None
+    reopened_count: int = 0
 
     def category(self, locale: str) -> str:
         return self.category_zh if locale == "zh_Hans" else self.category_en
@@ -77,21 +82,25 @@ class EventView:
 
 _Resident = aliased(User)
 _AssigneeUser = aliased(User)
+_FirstStaff = aliased(Staff)
+_FirstUser = aliased(User)
 
 
 def case_query() -> Any:
     return (
-        select(Case, Category, ContactPoint, _Resident, Staff, _AssigneeUser)
+        select(Case, Category, ContactPoint, _Resident, Staff, _AssigneeUser, _FirstUser)
         .join(ContactPoint, col(ContactPoint.id) == col(Case.contact_point_id))
         .join(Category, col(Category.id) == col(Case.category_id), isouter=True)
         .join(_Resident, col(_Resident.id) == col(Case.resident_id), isouter=True)
         .join(Staff, col(Staff.id) == col(Case.assignee_id), isouter=True)
         .join(_AssigneeUser, col(_AssigneeUser.id) == col(Staff.user_id), isouter=True)
+        .join(_FirstStaff, col(_FirstStaff.id) == col(Case.first_receiver_id), isouter=True)
+        .join(_FirstUser, col(_FirstUser.id) == col(_FirstStaff.user_id), isouter=True)
     )
 
 
 def to_view(row: Any) -> CaseView:
-    case, category, point, resident, staff, assignee = row
+    case, category, point, resident, staff, assignee, first = row
     return CaseView(
         id=case.id,
         public_no=case.public_no,
@@ -115,6 +124,7 @@ def to_view(row: Any) -> CaseView:
         assignee_name=assignee.name if assignee else None,
         assignee_title=staff.title if staff else None,
         first_receiver_id=case.first_receiver_id,
+        first_receiver_name=first.name if first else None,
         summary=case.summary,
         created_at=case.created_at,
         due_ack_at=case.due_ack_at,
@@ -122,6 +132,10 @@ def to_view(row: Any) -> CaseView:
         first_response_at=case.first_response_at,
         resolved_at=case.resolved_at,
         closed_at=case.closed_at,
+        close_reason=case.close_reason,
+        verdict=case.verdict,
+        satisfaction=case.satisfaction,
+        reopened_count=case.reopened_count,
     )
 
 

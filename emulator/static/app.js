@@ -857,6 +857,10 @@
     listen();
     let saved = [];
     try { saved = JSON.parse(localStorage.getItem(PANES_KEY) || "[]"); } catch (error) { saved = []; }
+    // The demo's link names who sits side by side: /?panes=<resident id>,<cadre id>.
+    const named = (new URLSearchParams(location.search).get("panes") || "")
+      .split(",").map(Number).filter((id) => state.users.some((u) => u.id === id));
+    if (named.length) saved = named;
     if (!saved.length) saved = state.users.slice(0, 2).map((u) => u.id);
     while (saved.length < 2) saved.push(null);
     for (const userId of saved) addPane(userId);

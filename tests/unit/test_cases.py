@@ -9,9 +9,10 @@ from sqlmodel import select
 
 from models.tables import Case, CaseEvent, MessageLink, Outbox
 from services.app import Services
-from services.cases import Draft, TransferTarget
+from services.cases import Draft
 from services.clock import FakeClock
 from services.errors import Invalid, NotAllowed, NotFound, Refusal
+from services.lifecycle import TransferTarget
 from services.outbox import Result
 from services.parts import Part
 from tests.factories import Person, load_points, resident, staff
@@ -93,7 +94,7 @@ async def test_filing_routes_a_card_and_relays_media(services: Services, county:
     assert "2026-0001" in card["text"] and "Zhang San" in card["text"]
     assert "No water &lt;since&gt; Monday" in card["text"]  # resident text is escaped
     actions = [b["action"] for row in card["buttons"] for b in row]
-    assert actions == ["case_accept", "case_reply", "case_transfer"]
+    assert actions == ["case_accept", "case_reply", "case_transfer", "case_note", "case_close"]
     copy = rows[1].payload
     assert (copy["from_chat_id"], copy["message_id"]) == (res.tg_id, 2)
     assert "2026-0001" in copy["caption"] and "see" in copy["caption"]
@@ -184,15 +185,15 @@ async def test_another_points_cadre_cannot_act(services: Services, county: dict)
     res, other = county["resident"], county["other"]
     filed = await file(services, res, [text(1, res.tg_id, "x")])
     for action in (
-        services.cases.accept(other.user_id, filed.case.id),
+        services.lifecycle.accept(other.user_id, filed.case.id),
         services.cases.reply(other.user_id, filed.case.id, text(2, other.tg_id, "hi")),
-        services.cases.resolve(other.user_id, filed.case.id, "done"),
+        services.lifecycle.resolve(other.user_id, filed.case.id, "done"),
         services.cases.for_staff(other.user_id, filed.case.id),
     ):
         with pytest.raises(NotAllowed):
             await action
     with pytest.raises(NotAllowed):  # a resident is not staff at all
-        await services.cases.accept(res.user_id, filed.case.id)
+        await services.lifecycle.accept(res.user_id, filed.case.id)
 
 
 async def test_accept_resolve_and_the_residents_notices(services: Services, county: dict) -> None:
@@ -201,15 +202,15 @@ async def test_accept_resolve_and_the_residents_notices(services: Services, coun
         services, res, [text(1, res.tg_id, "Trash not collected")], category="sanitation"
     )
     with pytest.raises(Refusal) as refused:
-        await services.cases.resolve(cadre.user_id, filed.case.id, "done")
+        await services.lifecycle.resolve(cadre.user_id, filed.case.id, "done")
     assert refused.value.key == "case.refused.resolve"
-    accepted = await services.cases.accept(cadre.user_id, filed.case.id)
+    accepted = await services.lifecycle.accept(cadre.user_id, filed.case.id)
     assert accepted.status == "accepted"
     with pytest.raises(Refusal):
-        await services.cases.accept(cadre.user_id, filed.case.id)
+        await services.lifecycle.accept(cadre.user_id, filed.case.id)
     with pytest.raises(Invalid):
-        await services.cases.resolve(cadre.user_id, filed.case.id, "   ")
-    resolved = await services.cases.resolve(cadre.user_id, filed.case.id, "Collected at 3 pm")
+        await services.lifecycle.resolve(cadre.user_id, filed.case.id, "   ")
+    resolved = await services.lifecycle.resolve(cadre.user_id, filed.case.id, "Collected at 3 pm")
     assert resolved.status == "resolved"
     notices = [r.payload["text"] for r in await outbox(services, res.tg_id)]
     assert "accepted" in notices[0] and "Li Wei" in notices[0]
@@ -224,11 +225,13 @@ async def test_transfer_keeps_the_first_receiver(services: Services, county: dic
         [text(1, res.tg_id, "Flooded street"), Part(res.tg_id, 2, "location", lat=31.3, lon=118.3)],
     )
     first_receiver = filed.case.first_receiver_id
-    targets = await services.cases.transfer_targets(cadre.user_id, filed.case.id)
+    targets = await services.lifecycle.transfer_targets(cadre.user_id, filed.case.id)
     to_point = next(t for t in targets if t.kind == "point" and t.detail == "JH02")
     with pytest.raises(Invalid):
-        await services.cases.transfer(cadre.user_id, filed.case.id, to_point, "")
-    moved = await services.cases.transfer(cadre.user_id, filed.case.id, to_point, "Their street")
+        await services.lifecycle.transfer(cadre.user_id, filed.case.id, to_point, "")
+    moved = await services.lifecycle.transfer(
+        cadre.user_id, filed.case.id, to_point, "Their street"
+    )
     assert moved.assignee_name == "Wang Fang"
     assert moved.first_receiver_id == first_receiver
     assert moved.point_code == "JH02" and moved.status == "new"
@@ -239,9 +242,9 @@ async def test_transfer_keeps_the_first_receiver(services: Services, county: dic
     assert "Wang Fang" in (await outbox(services, res.tg_id))[-1].payload["text"]
     # The old cadre can no longer act on it.
     with pytest.raises(NotAllowed):
-        await services.cases.accept(cadre.user_id, filed.case.id)
+        await services.lifecycle.accept(cadre.user_id, filed.case.id)
     with pytest.raises(NotFound):
-        await services.cases.transfer(
+        await services.lifecycle.transfer(
             other.user_id, filed.case.id, TransferTarget("staff", 999_999, "ghost", ""), "x"
         )
 

@@ -10,6 +10,7 @@ import pytest
 from locales import LOCALES, load_catalog
 from locales.catalog import placeholders
 from models.enums import CaseKind, CaseStatus, EventType, Role, Tier
+from services.case_rules import TRANSITIONS, CloseReason
 from services.commands import COMMANDS
 from services.parts import SUPPORTED_KINDS
 
@@ -75,11 +76,12 @@ def _dynamic_keys() -> set[str]:
         f"content.{k}"
         for k in SUPPORTED_KINDS | {"sticker", "poll", "dice", "contact", "game", "story", "other"}
     }
-    keys |= {f"cmd.{c}" for cmds in COMMANDS.values() for c in cmds}
+    keys |= {key for cmds in COMMANDS.values() for _, key in cmds}
     keys |= {f"help.{r.value}" for r in Role} | {"help.guest"}
     keys |= {f"staff.joined.{r}" for r in ("cadre", "inspector", "admin")}
     keys |= {f"transfer.to_{k}" for k in ("staff", "point")}
-    keys |= {f"case.refused.{a}" for a in ("accept", "reply", "resolve", "transfer", "follow_up")}
+    keys |= {f"case.refused.{a}" for a in TRANSITIONS}
+    keys |= {f"close.{r.value}" for r in CloseReason}
     return keys
 
 

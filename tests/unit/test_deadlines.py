@@ -57,3 +57,11 @@ def test_tiers() -> None:
     assert (general.ack - filed).total_seconds() == 24 * 3600
     complex_ = deadlines_for(policy, "complex", filed, "Asia/Shanghai")
     assert complex_.resolve.astimezone(SH) == local(2026, 3, 27, 16, 0)  # 15 working days
+
+
+def test_working_days_across_a_month_end_and_a_holiday() -> None:
+    policy = DeadlinePolicy(holidays=frozenset({date(2026, 4, 6)}))  # Qingming, a Monday
+    filed = local(2026, 3, 31, 11, 30).astimezone(UTC)  # Tuesday
+    general = deadlines_for(policy, "general", filed, "Asia/Shanghai")
+    # Wed 1, Thu 2, Fri 3, (weekend, holiday), Tue 7, Wed 8, Thu 9, Fri 10 April.
+    assert general.resolve.astimezone(SH) == local(2026, 4, 10, 11, 30)

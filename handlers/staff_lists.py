@@ -1,0 +1,154 @@
+"""What staff look up: open cases by deadline (/cases), one case (/case), figures (/stats).
+
+These are menu actions: pressing one leaves whatever step was in progress.
+"""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from bot.callbacks import Act
+from bot.filters import HasRole, MenuButton
+from bot.keyboards import buttons, inline
+from bot.replies import shown
+from handlers.history import history_text
+from models.enums import Role
+from services.app import Services
+from services.cards import case_actions, staff_card
+from services.errors import NotFound
+from services.figures import render_report
+from services.outbox import Button
+from services.people import Actor
+from services.texts import Translator, esc
+
+router = Router(name="staff_lists")
+router.message.filter(F.chat.type == "private", HasRole(Role.CADRE, Role.ADMIN))
+router.callback_query.filter(HasRole(Role.CADRE, Role.ADMIN))
+
+PERIODS = ("stats.this_month", "stats.last_month", "stats.this_year")
+
+
+@router.message(Command("cases"))
+@router.message(MenuButton("menu.open_cases"))
+async def queue(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await state.clear()
+    text, markup = await _queue_page(actor, t, services, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(Act.filter(F.do == "sc_page"))
+async def queue_page(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    text, markup = await _queue_page(actor, t, services, callback_data.ref)
+    await query.answer()
+    await shown(query).edit_text(text, reply_markup=markup)
+
+
+async def _queue_page(
+    actor: Actor, t: Translator, services: Services, page: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    result = await services.cases.staff_queue(actor.uid, page)
+    if not result.cases:
+        return t("cases.none_staff"), None
+    now = services.ctx.clock.now()
+    lines = [t("cases.title_staff", page=result.page + 1, pages=result.pages)]
+    rows: list[list[Button]] = []
+    for case in result.cases:
+        flag = "⚠️ " if case.overdue(now) else ""
+        flag += "🔁 " if case.reopened_count else ""
+        lines.append(
+            flag
+            + t(
+                "cases.staff_line",
+                no=case.public_no,
+                status=t(f"status.{case.status}"),
+                due=services.texts.when(t.locale, case.due_resolve_at, case.point_tz),
+                point=esc(case.point_name),
+            )
+        )
+        rows.append([Button(flag + case.public_no, "sc_open", case.id)])
+    pager = []
+    if result.page > 0:
+        pager.append(Button(t("btn.prev"), "sc_page", result.page - 1))
+    if result.page + 1 < result.pages:
+        pager.append(Button(t("btn.next"), "sc_page", result.page + 1))
+    return "\n".join(lines), buttons(*rows, pager)
+
+
+@router.callback_query(Act.filter(F.do == "sc_open"))
+async def open_from_list(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    await query.answer()
+    await _show_case(shown(query), actor, t, services, callback_data.ref)
+
+
+@router.message(Command("case"))
+async def case_by_number(
+    message: Message,
+    command: CommandObject,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    await state.clear()
+    number = (command.args or "").strip()
+    if not number:
+        await message.answer(t("case.number_needed"))
+        return
+    case_id = await services.cases.find_number(number)
+    if case_id is None:
+        raise NotFound("case.no_such_number", no=esc(number[:20]))
+    await _show_case(message, actor, t, services, case_id)
+
+
+async def _show_case(
+    message: Message, actor: Actor, t: Translator, services: Services, case_id: int
+) -> None:
+    detail = await services.cases.for_staff(actor.uid, case_id)
+    await message.answer(history_text(services.texts, t.locale, detail, for_staff=True))
+    card = await message.answer(
+        staff_card(
+            services.texts, t.locale, detail.case, services.ctx.clock.now(), headline="card.case"
+        ),
+        reply_markup=inline(case_actions(services.texts, t.locale, detail.case)),
+    )
+    await services.cases.link_message(card.chat.id, card.message_id, case_id)
+
+
+@router.message(Command("stats"))
+@router.message(MenuButton("menu.stats"))
+async def stats(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await state.clear()
+    text, markup = await _stats(actor, t, services, 0)
+    await message.answer(text, reply_markup=markup)
+
+
+@router.callback_query(Act.filter(F.do == "stats_period"))
+async def stats_period(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    text, markup = await _stats(actor, t, services, callback_data.ref % len(PERIODS))
+    await query.answer()
+    await shown(query).edit_text(text, reply_markup=markup)
+
+
+async def _stats(
+    actor: Actor, t: Translator, services: Services, which: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    report = await services.figures.report(actor.uid, which)
+    text = render_report(services.texts, t.locale, report)
+    row = [
+        Button(("• " if i == which else "") + t(key), "stats_period", i)
+        for i, key in enumerate(PERIODS)
+    ]
+    return text, buttons(row)
