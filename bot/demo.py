@@ -112,10 +112,11 @@ def fresh_database(folder: Path) -> Path:
 async def run_demo(folder: Path, host: str, port: int) -> None:
     database = fresh_database(folder)
     emulator = Emulator(EmulatorConfig(bots=(BotConfig(TOKEN, USERNAME, "联系点 Contact Point"),)))
-    admin = emulator.create_user("周", "敏", "zhoumin", "zh-hans")
-    cadre = emulator.create_user("李", "伟", "liwei", "zh-hans")
-    inspector = emulator.create_user("陈", "静", "chenjing", "zh-hans")
-    resident_zh = emulator.create_user("张", "秀英", None, "zh-hans")
+    # Chinese names are written whole, without the space Telegram puts between two fields.
+    admin = emulator.create_user("周敏", None, "zhoumin", "zh-hans")
+    cadre = emulator.create_user("李伟", None, "liwei", "zh-hans")
+    inspector = emulator.create_user("陈静", None, "chenjing", "zh-hans")
+    resident_zh = emulator.create_user("张秀英", None, None, "zh-hans")
     resident_en = emulator.create_user("Emma", "Wilson", None, "en")
     running = await start_emulator(emulator, host, port)
     settings = load_settings(

@@ -1,14 +1,11 @@
 """The chat page in headless Chromium: two people, live updates, buttons, language switch.
 
-Skipped when no Chromium is installed (Debian's ``chromium`` package, or a Playwright
-browser); set EMULATOR_CHROMIUM to a browser executable to choose one.
+Runs when CPBOT_TEST_CHROMIUM names a Chromium executable (see tests/browser.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,27 +14,17 @@ from emuhelpers import eventually, result
 
 from emulator import Emulator
 from emulator.runner import RunningEmulator
-
-playwright_api = pytest.importorskip("playwright.async_api")
-
+from tests.browser import chromium
 
 @pytest.fixture
 async def page(server: RunningEmulator) -> AsyncIterator[Any]:
-    executable = os.environ.get("EMULATOR_CHROMIUM") or shutil.which("chromium")
-    async with playwright_api.async_playwright() as playwright:
-        try:
-            browser = await playwright.chromium.launch(
-                executable_path=executable, args=["--no-sandbox"]
-            )
-        except Exception as error:  # no browser on this machine
-            pytest.skip(f"no Chromium to run the page in: {error}")
+    async with chromium() as browser:
         page = await browser.new_page(locale="en-US", viewport={"width": 1200, "height": 800})
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         await page.goto(server.url + "/")
         await page.wait_for_selector("[data-testid=pane]")
         yield page
-        await browser.close()
         assert errors == []
 
 
