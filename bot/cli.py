@@ -7,12 +7,15 @@ one ``LANG`` names); errors go to stderr with a non-zero exit.
 from __future__ import annotations
 
 import asyncio
+import csv
+import json
 import logging
 import os
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TextIO, TypeVar
 
 import click
 
@@ -27,6 +30,7 @@ from services.clock import SystemClock
 from services.context import Context
 from services.errors import Refusal
 from services.points import CsvRejected
+from services.sealing import new_key
 from services.texts import Texts, Translator
 
 T = TypeVar("T")
@@ -221,6 +225,69 @@ def invite(cli: Cli, role: str, point: str | None, region: str | None, hours: in
     click.echo(link.link)
     expires = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     click.echo(cli.t("cli.invite_expires", when=expires), err=True)
+
+
+@main.command()
+def keygen() -> None:
+    """Print a new key for CPBOT_TIPOFF_KEY (seals anonymous reporters)."""
+    click.echo(new_key())
+
+
+@main.group()
+def audit() -> None:
+    """The audit log of privileged actions."""
+
+
+@audit.command("export")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d"]), help="first day (UTC), inclusive")
+@click.option("--until", type=click.DateTime(["%Y-%m-%d"]), help="last day (UTC), exclusive")
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv", show_default=True
+)
+@click.option(
+    "--out",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="file to write (default: standard output)",
+)
+@pass_cli
+def audit_export(
+    cli: Cli, since: datetime | None, until: datetime | None, fmt: str, out: TextIO
+) -> None:
+    """Write the audit log, oldest first."""
+    start = since.replace(tzinfo=UTC) if since else None
+    end = until.replace(tzinfo=UTC) if until else None
+
+    async def dump(services: Services) -> int:
+        writer = csv.writer(out) if fmt == "csv" else None
+        if writer is not None:
+            writer.writerow(["at", "actor", "action", "target", "detail"])
+        count = 0
+        async for entry in services.audit_trail.export(start, end):
+            detail = json.dumps(entry.detail, ensure_ascii=False)
+            if writer is not None:
+                writer.writerow(
+                    [entry.at.isoformat(), entry.actor or "", entry.action, entry.target, detail]
+                )
+            else:
+                out.write(
+                    json.dumps(
+                        {
+                            "at": entry.at.isoformat(),
+                            "actor": entry.actor,
+                            "action": entry.action,
+                            "target": entry.target,
+                            "detail": entry.detail,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
+            count += 1
+        return count
+
+    count = cli.run(dump)
+    click.echo(cli.t("cli.audit_exported", count=count), err=True)
 
 
 @main.command()

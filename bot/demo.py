@@ -22,6 +22,7 @@ from emulator.config import BotConfig, EmulatorConfig
 from emulator.core import Emulator
 from emulator.runner import start_emulator
 from locales import load_catalog
+from services.sealing import new_key
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,7 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
         database_url=f"sqlite+aiosqlite:///{database}",
         admin_ids=str(admin["id"]),
         outbox_poll_seconds=2,
+        tipoff_key=new_key(),  # the demo's anonymous reports are sealed like the real ones
     )
     app = await prepare(settings)
     await app.services.points.import_csv(POINTS)

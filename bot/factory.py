@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from aiogram.types import LinkPreviewOptions
 
 from bot.dedupe import DedupeMiddleware, MemorySeenUpdates, SeenUpdates
 from bot.errors import register_error_handlers
+from bot.flood import FloodControl
 from bot.fsm import DatabaseStorage
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
@@ -52,21 +54,32 @@ def make_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
 
 
 def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
+    if settings.poster_font:
+        # The poster renderer looks for this variable: a .env line must reach it too.
+        os.environ.setdefault("CPBOT_POSTER_FONT", settings.poster_font)
     return ServiceConfig(
         default_locale=settings.default_locale,
         admin_tg_ids=frozenset(settings.admin_ids),
         bot_username=bot_username,
         invite_ttl_hours=settings.invite_ttl_hours,
         deadlines=settings.deadline_policy(),
+        tipoff_key=settings.tipoff_key.get_secret_value() if settings.tipoff_key else None,
+        tipoff_ack_workdays=settings.tipoff_ack_workdays,
+        retention_days=settings.retention_days,
     )
 
 
 def build_dispatcher(
-    services: Services, storage: BaseStorage, isolation: BaseEventIsolation, seen: SeenUpdates
+    services: Services,
+    storage: BaseStorage,
+    isolation: BaseEventIsolation,
+    seen: SeenUpdates,
+    flood: FloodControl | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
     dp.update.outer_middleware(ActorMiddleware(services))
+    dp.update.outer_middleware(flood or FloodControl())
     register_error_handlers(dp)
     dp.include_routers(*get_routers())
     return dp
@@ -79,6 +92,7 @@ async def build_app(
     clock: Clock | None = None,
     bot_username: str | None = None,
     limiter: Limiter | None = None,
+    flood: FloodControl | None = None,
 ) -> App:
     bot = make_bot(settings, session)
     username = bot_username or settings.bot_username
@@ -92,7 +106,7 @@ async def build_app(
     )
     bot.session.middleware(RateLimitMiddleware(limiter))
     storage: BaseStorage = DatabaseStorage(services.conversations)
-    dp = build_dispatcher(services, storage, SimpleEventIsolation(), MemorySeenUpdates())
+    dp = build_dispatcher(services, storage, SimpleEventIsolation(), MemorySeenUpdates(), flood)
     worker_id = f"{socket.gethostname()}-{id(bot):x}"
     sender = OutboxSender(
         services.outbox(worker_id),

@@ -17,10 +17,18 @@ from services.texts import Translator
 
 # Reply-keyboard labels per role; handlers match the text a button sends against these keys.
 MENU: dict[Role | None, list[list[str]]] = {
-    Role.RESIDENT: [["menu.new_case", "menu.my_cases"], ["menu.my_point", "menu.language"]],
-    Role.CADRE: [["menu.open_cases", "menu.stats"], ["menu.language", "menu.help"]],
+    Role.RESIDENT: [
+        ["menu.new_case", "menu.my_cases"],
+        ["menu.my_point", "menu.language"],
+        ["menu.tipoff"],
+    ],
+    Role.CADRE: [
+        ["menu.check_in", "menu.visits"],
+        ["menu.open_cases", "menu.stats"],
+        ["menu.language", "menu.help"],
+    ],
     Role.ADMIN: [["menu.open_cases", "menu.stats"], ["menu.language", "menu.help"]],
-    Role.INSPECTOR: [["menu.language", "menu.help"]],
+    Role.INSPECTOR: [["menu.tipoffs"], ["menu.language", "menu.help"]],
 }
 MENU_KEYS = frozenset(key for rows in MENU.values() for row in rows for key in row)
 

@@ -12,6 +12,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.config import DeadlinePolicy, parse_tiers
+from services.sealing import Sealer
 
 
 class SettingsError(Exception):
@@ -54,6 +55,12 @@ class Settings(BaseSettings):
     makeup_workdays: Annotated[list[date], NoDecode] = Field(default_factory=list)
     escalate_after_hours: int = Field(24, ge=1, le=24 * 30)
     verdict_days: int = Field(7, ge=1, le=90)
+    tipoff_key: SecretStr | None = Field(
+        None, description="Fernet key sealing anonymous reporters (cpbot keygen makes one)"
+    )
+    tipoff_ack_workdays: int = Field(15, ge=1, le=90)
+    retention_days: int = Field(1095, ge=30, le=36500)
+    poster_font: str | None = Field(None, description="a CJK font file for posters")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -89,6 +96,16 @@ class Settings(BaseSettings):
             escalate_after_hours=self.escalate_after_hours,
             verdict_days=self.verdict_days,
         )
+
+    @field_validator("tipoff_key")
+    @classmethod
+    def _fernet(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                Sealer(value.get_secret_value())
+            except ValueError:
+                raise ValueError("not a key made by cpbot keygen") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -37,3 +37,23 @@ class StaffFlow(StatesGroup):
     transfer_note = State()
     close_note = State()
     internal_note = State()
+
+
+class TipOffFlow(StatesGroup):
+    """A resident reporting misconduct, or following a report with its receipt code."""
+
+    mode = State()
+    concerns = State()
+    content = State()
+    confirm = State()
+    receipt = State()
+    follow_up = State()
+
+
+class InspectorFlow(StatesGroup):
+    reply = State()
+    close_note = State()
+
+
+class PrivacyFlow(StatesGroup):
+    forget = State()

@@ -20,7 +20,10 @@ async def stale_button(query: CallbackQuery, t: Translator) -> None:
 
 
 @router.message(F.chat.type == "private", F.text.startswith("/"))
-async def unknown_command(message: Message, t: Translator) -> None:
+async def unknown_command(message: Message, t: Translator, actor: Actor | None = None) -> None:
+    if actor is None or not actor.registered:
+        await message.answer(t("guest.start_first"))  # every command needs /start first
+        return
     await message.answer(t("command.unknown"))
 
 

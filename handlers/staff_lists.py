@@ -23,6 +23,7 @@ from services.figures import render_report
 from services.outbox import Button
 from services.people import Actor
 from services.texts import Translator, esc
+from services.visits import compliance_lines
 
 router = Router(name="staff_lists")
 router.message.filter(F.chat.type == "private", HasRole(Role.CADRE, Role.ADMIN))
@@ -147,6 +148,11 @@ async def _stats(
 ) -> tuple[str, InlineKeyboardMarkup | None]:
     report = await services.figures.report(actor.uid, which)
     text = render_report(services.texts, t.locale, report)
+    if actor.is_admin and len(report.period.key) == 7:
+        # Administrators see their region's visit compliance for the same month.
+        year, month = (int(part) for part in report.period.key.split("-"))
+        compliance = await services.visits.compliance(actor.region, year, month)
+        text += "\n\n" + "\n".join(compliance_lines(services.texts, t.locale, compliance))
     row = [
         Button(("• " if i == which else "") + t(key), "stats_period", i)
         for i, key in enumerate(PERIODS)

@@ -3,4 +3,5 @@ tests). A feature with its own tables adds its module here."""
 
 import models.notices
 import models.tables
+import models.tipoffs
 import models.visits  # noqa: F401

@@ -29,6 +29,9 @@ class User(SQLModel, table=True):
     privacy_accepted_at: datetime = _ts()
     blocked_at: datetime | None = _ts(nullable=True)
     created_at: datetime = _ts()
+    # Set when the person asked to be forgotten: the row stays only so their cases keep an
+    # owner; it holds nothing personal any more.
+    erased_at: datetime | None = _ts(nullable=True)
 
 
 class ContactPoint(SQLModel, table=True):

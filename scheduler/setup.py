@@ -7,10 +7,11 @@ may run the same ticks; the memory job store is enough.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from scheduler import notices, visits
 from services.app import Services
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,17 @@ async def forget_idle_conversations(services: Services) -> None:
         log.info("forgot %d idle conversations", removed)
 
 
+async def send_due_reminders(services: Services) -> None:
+    counts = await services.reminders.tick()
+    if counts:
+        log.info("reminders: %s", counts)
+
+
+async def purge_expired_data(services: Services) -> None:
+    while await services.privacy.purge_expired():
+        pass  # in batches, each its own short transaction
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone="UTC",
@@ -34,6 +46,19 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         "interval",
         hours=6,
         args=[services],
-        id="conversations.forget_idle",
+        id="conversations:forget_idle",
     )
+    scheduler.add_job(
+        send_due_reminders,
+        "interval",
+        seconds=30,
+        args=[services],
+        id="reminders:send_due",
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        purge_expired_data, "cron", hour=3, minute=17, args=[services], id="privacy:retention"
+    )
+    for feature in (notices, visits):
+        feature.add_jobs(scheduler, services)
     return scheduler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from services.audit import AuditTrail
 from services.case_clock import CaseClock
 from services.cases import Cases
 from services.context import Context
@@ -14,9 +15,11 @@ from services.notices import Notices
 from services.outbox import OutboxStore
 from services.people import People
 from services.points import Points
+from services.privacy import Privacy
 from services.reminders import HasReminders, Reminders
 from services.staff import StaffService
 from services.texts import Texts
+from services.tipoffs import TipOffs
 from services.visits import Visits
 
 
@@ -77,8 +80,20 @@ class Services:
     def figures(self) -> Figures:
         return Figures(self.ctx)
 
+    @cached_property
+    def tipoffs(self) -> TipOffs:
+        return TipOffs(self.ctx)
+
+    @cached_property
+    def privacy(self) -> Privacy:
+        return Privacy(self.ctx)
+
+    @cached_property
+    def audit_trail(self) -> AuditTrail:
+        return AuditTrail(self.ctx)
+
     def features_with_reminders(self) -> list[HasReminders]:
-        return [self.case_clock, self.visits, self.notices]
+        return [self.case_clock, self.tipoffs, self.visits, self.notices]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         return OutboxStore(self.ctx, worker_id)

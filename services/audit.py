@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
-from models.tables import AuditLog
+from models.enums import Role
+from models.tables import AuditLog, Staff, User, pk
+from services.errors import NotAllowed
+
+if TYPE_CHECKING:
+    from services.context import Context
 
 
 def audit(
@@ -21,4 +30,82 @@ def audit(
     """Record a privileged action in the caller's transaction. Never put personal data here."""
     session.add(
         AuditLog(actor_user_id=actor_user_id, action=action, target=target, detail=detail, at=now)
+    )
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    actor: str | None  # the staff member's name; None for the system and the CLI
+    action: str
+    target: str
+    detail: dict[str, Any]
+
+
+class AuditTrail:
+    """The audit log, for administrators (in the bot) and operators (CLI export)."""
+
+    PAGE = 15
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def page(self, user_id: int, page: int = 0) -> tuple[list[Entry], int]:
+        async with self.ctx.db.read() as session:
+            staff = (
+                await session.execute(
+                    select(Staff).where(col(Staff.user_id) == user_id, col(Staff.active))
+                )
+            ).scalar()
+            if staff is None or staff.role != Role.ADMIN:
+                raise NotAllowed("audit.admins_only")
+            total = int(
+                (await session.execute(select(func.count()).select_from(AuditLog))).scalar_one()
+            )
+            pages = max(1, -(-total // self.PAGE))
+            page = min(max(page, 0), pages - 1)
+            rows = (
+                await session.execute(
+                    select(AuditLog, User)
+                    .join(User, col(User.id) == col(AuditLog.actor_user_id), isouter=True)
+                    .order_by(col(AuditLog.id).desc())
+                    .offset(page * self.PAGE)
+                    .limit(self.PAGE)
+                )
+            ).all()
+        return [_entry(log, user) for log, user in rows], pages
+
+    async def export(
+        self, since: datetime | None = None, until: datetime | None = None
+    ) -> AsyncIterator[Entry]:
+        """Every entry in the window, oldest first, read in chunks."""
+        last_id = 0
+        while True:
+            async with self.ctx.db.read() as session:
+                stmt = (
+                    select(AuditLog, User)
+                    .join(User, col(User.id) == col(AuditLog.actor_user_id), isouter=True)
+                    .where(col(AuditLog.id) > last_id)
+                    .order_by(col(AuditLog.id))
+                    .limit(500)
+                )
+                if since is not None:
+                    stmt = stmt.where(col(AuditLog.at) >= since)
+                if until is not None:
+                    stmt = stmt.where(col(AuditLog.at) < until)
+                rows = (await session.execute(stmt)).all()
+            if not rows:
+                return
+            for log, user in rows:
+                yield _entry(log, user)
+            last_id = pk(rows[-1][0])
+
+
+def _entry(log: AuditLog, user: User | None) -> Entry:
+    return Entry(
+        log.at,
+        user.name if user is not None and user.name else None,
+        log.action,
+        log.target,
+        dict(log.detail or {}),
     )

@@ -8,28 +8,34 @@ from models.enums import Role
 from services.texts import Texts
 
 # command -> the catalog key of its description, per role (staff read "cases" as their queue).
+_COMMON = (
+    ("mydata", "cmd.mydata"),
+    ("language", "cmd.language"),
+    ("help", "cmd.help"),
+    ("cancel", "cmd.cancel"),
+)
 _RESIDENT = (
     ("start", "cmd.start"),
     ("new", "cmd.new"),
     ("cases", "cmd.cases"),
     ("point", "cmd.point"),
-    ("language", "cmd.language"),
-    ("help", "cmd.help"),
-    ("cancel", "cmd.cancel"),
+    ("report", "cmd.report"),
+    ("tipoff", "cmd.tipoff"),
+    ("forget", "cmd.forget"),
+    *_COMMON,
 )
-_STAFF = (
-    ("cases", "cmd.open_cases"),
-    ("case", "cmd.case"),
-    ("stats", "cmd.stats"),
-    ("language", "cmd.language"),
-    ("help", "cmd.help"),
-    ("cancel", "cmd.cancel"),
+_STAFF = (("cases", "cmd.open_cases"), ("case", "cmd.case"), ("stats", "cmd.stats"))
+_VISITS = (
+    ("checkin", "cmd.checkin"),
+    ("visits", "cmd.visits"),
+    ("households", "cmd.households"),
+    ("reception", "cmd.reception"),
 )
 COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.RESIDENT: _RESIDENT,
-    Role.CADRE: _STAFF,
-    Role.ADMIN: _STAFF,
-    Role.INSPECTOR: (("language", "cmd.language"), ("help", "cmd.help"), ("cancel", "cmd.cancel")),
+    Role.CADRE: (*_STAFF, *_VISITS, *_COMMON),
+    Role.ADMIN: (*_STAFF, ("pair", "cmd.pair"), ("audit", "cmd.audit"), *_COMMON),
+    Role.INSPECTOR: (("tipoffs", "cmd.tipoffs"), *_COMMON),
 }
 
 

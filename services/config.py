@@ -67,3 +67,9 @@ class ServiceConfig:
     # label the relay adds (case number and name).
     max_text: int = 3800
     outbox_max_attempts: int = 8
+    # Encrypts anonymous reporters' chats (Fernet); None switches anonymous tip-offs off.
+    tipoff_key: str | None = None
+    # Named tip-offs must be acknowledged within this many working days.
+    tipoff_ack_workdays: int = 15
+    # Closed cases older than this lose their personal data.
+    retention_days: int = 1095

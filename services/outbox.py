@@ -22,6 +22,7 @@ from models.db import OUTBOX_TOUCHED
 from models.enums import OutboxStatus
 from models.queries import insert_ignore
 from models.tables import MessageLink, Outbox, User, table_of
+from models.tipoffs import TipOffLink
 from services.context import Context
 
 _T = table_of(Outbox)
@@ -243,6 +244,21 @@ class OutboxStore:
                     "chat_id",
                     "message_id",
                 )
+            tipoff = claimed.payload.get("tipoff_link") if claimed else None
+            if claimed and tipoff and res.message_id:
+                await insert_ignore(
+                    session,
+                    table_of(TipOffLink),
+                    [
+                        {
+                            "chat_id": claimed.chat_id,
+                            "message_id": res.message_id,
+                            "tipoff_id": int(tipoff),
+                        }
+                    ],
+                    "chat_id",
+                    "message_id",
+                )
         elif res.outcome == "rate_limited":
             # Not the row's fault: try again after the pause without spending an attempt.
             values.update(
@@ -272,6 +288,13 @@ class OutboxStore:
                     )
                     .values(blocked_at=now)
                 )
+        if (
+            claimed
+            and claimed.payload.get("seal")
+            and values.get("status") in (OutboxStatus.SENT, OutboxStatus.DEAD)
+        ):
+            # Done with a sealed row (an anonymous reporter's): forget whose chat it was.
+            values.update(chat_id=0, payload={"type": "sealed"}, last_error=None)
         await session.execute(update(Outbox).where(mine).values(**values))
 
     async def release(self) -> None:

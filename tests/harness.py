@@ -22,12 +22,14 @@ from aiogram.methods.base import TelegramType
 from aiogram.types import InputFile, Update
 
 from bot.factory import App, build_app
+from bot.flood import FloodControl
 from bot.limits import MemoryLimiter
 from bot.settings import load_settings
 from emulator.config import BotConfig, EmulatorConfig, LimitsConfig
 from emulator.core import Emulator, UploadedFile
 from emulator.people import Attachment
 from services.clock import FakeClock
+from tests.conftest import TIPOFF_KEY
 
 TOKEN = "123456:TEST-TOKEN"
 PNG = (
@@ -180,6 +182,7 @@ class World:
         self.admin = Person(self, admin)
         self.offset = 0
         self.updates_handled = 0
+        self.flood: FloodControl | None = None
 
     @classmethod
     async def create(cls, db_path: Path, clock: FakeClock) -> World:
@@ -197,14 +200,20 @@ class World:
             database_url=f"sqlite+aiosqlite:///{db_path}",
             admin_ids=str(admin["id"]),
             bot_username="cp_test_bot",
+            tipoff_key=TIPOFF_KEY,
         )
+        # Flood control as in production, only faster: a burst of 6, then 200 a second.
+        flood = FloodControl(rate=200, burst=6)
         app = await build_app(
             settings,
             session=EmulatorSession(emulator),
             clock=clock,
             limiter=MemoryLimiter(rate=10_000, chat_interval=0),
+            flood=flood,
         )
-        return cls(app, emulator, admin)
+        world = cls(app, emulator, admin)
+        world.flood = flood
+        return world
 
     async def close(self) -> None:
         await self.app.bot.session.close()

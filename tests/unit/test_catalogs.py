@@ -82,6 +82,7 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"transfer.to_{k}" for k in ("staff", "point")}
     keys |= {f"case.refused.{a}" for a in TRANSITIONS}
     keys |= {f"close.{r.value}" for r in CloseReason}
+    keys |= {f"tipoff.status_{s}" for s in ("new", "accepted", "closed")}
     return keys
 
 

@@ -1,0 +1,260 @@
+"""Reporting misconduct (举报), for residents: who will see what, named or anonymous, what it
+is about, the report itself; then following it with the receipt code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, Message
+
+from bot.callbacks import Act
+from bot.filters import HasRole, MenuButton, NotMenuButton
+from bot.keyboards import buttons, main_menu
+from bot.parts import part_of
+from bot.replies import shown
+from bot.states import TipOffFlow
+from models.enums import Role
+from services.app import Services
+from services.errors import Invalid
+from services.outbox import Button
+from services.parts import Part
+from services.people import Actor
+from services.texts import Translator, cut, esc
+from services.tipoffs import TipView
+
+router = Router(name="tipoffs")
+router.message.filter(F.chat.type == "private", HasRole(Role.RESIDENT))
+router.callback_query.filter(HasRole(Role.RESIDENT))
+
+CONTENT = (~F.text.startswith("/"), NotMenuButton())
+
+
+def _cancel(t: Translator) -> Button:
+    return Button(t("btn.cancel"), "flow_cancel")
+
+
+@router.message(Command("report"))
+@router.message(MenuButton("menu.tipoff"))
+async def start_report(
+    message: Message, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """Before anything is written: who will see what, in plain words."""
+    await state.clear()
+    await state.set_state(TipOffFlow.mode)
+    rows = [[Button(t("btn.report_named"), "tip_named")]]
+    if services.tipoffs.sealer.available:
+        rows.insert(0, [Button(t("btn.report_anonymous"), "tip_anonymous")])
+    rows.append([Button(t("btn.follow_report"), "tip_follow"), _cancel(t)])
+    await message.answer(t("tipoff.who_sees"), reply_markup=buttons(*rows))
+
+
+@router.callback_query(TipOffFlow.mode, Act.filter(F.do.in_({"tip_named", "tip_anonymous"})))
+async def chose_mode(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    named = callback_data.do == "tip_named"
+    officials = await services.tipoffs.officials(actor.uid)
+    await state.set_state(TipOffFlow.concerns)
+    await state.set_data({"named": named, "concerns": [], "parts": []})
+    await query.answer()
+    rows = [
+        [Button(o.name + (f" · {o.title}" if o.title else ""), "tip_concern", o.staff_id)]
+        for o in officials
+    ]
+    rows.append([Button(t("btn.tip_nobody"), "tip_concern_done"), _cancel(t)])
+    await shown(query).edit_text(t("tipoff.ask_concerns"), reply_markup=buttons(*rows))
+
+
+@router.callback_query(TipOffFlow.concerns, Act.filter(F.do == "tip_concern"))
+async def chose_concern(
+    query: CallbackQuery, callback_data: Act, t: Translator, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    concerns: list[int] = data.get("concerns", [])
+    if callback_data.ref not in concerns:
+        concerns.append(callback_data.ref)
+    await state.update_data(concerns=concerns)
+    await query.answer(t("tipoff.concern_noted"))
+
+
+@router.callback_query(TipOffFlow.concerns, Act.filter(F.do == "tip_concern_done"))
+async def concerns_done(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+    await state.set_state(TipOffFlow.content)
+    await query.answer()
+    await shown(query).edit_text(
+        t("tipoff.ask_content"),
+        reply_markup=buttons([Button(t("btn.done"), "tip_review"), _cancel(t)]),
+    )
+
+
+@router.message(TipOffFlow.content, *CONTENT)
+async def content(message: Message, t: Translator, services: Services, state: FSMContext) -> None:
+    part = part_of(message, services.ctx.config.max_text)
+    data = await state.get_data()
+    parts: list[dict[str, Any]] = data.get("parts", [])
+    if len(parts) >= services.ctx.config.max_parts:
+        await message.answer(t("filing.too_many_parts", limit=services.ctx.config.max_parts))
+        return
+    parts.append(part.to_dict())
+    same_album = part.media_group_id is not None and part.media_group_id == data.get("album")
+    await state.update_data(parts=parts, album=part.media_group_id)
+    if not same_album:
+        await message.answer(
+            t("filing.received", count=len(parts)),
+            reply_markup=buttons([Button(t("btn.done"), "tip_review"), _cancel(t)]),
+        )
+
+
+@router.callback_query(TipOffFlow.content, Act.filter(F.do == "tip_review"))
+async def review(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+    data = await state.get_data()
+    if not data.get("parts"):
+        await query.answer(t("filing.empty"), show_alert=True)
+        return
+    await state.set_state(TipOffFlow.confirm)
+    await query.answer()
+    key = "tipoff.confirm_named" if data["named"] else "tipoff.confirm_anonymous"
+    await shown(query).answer(
+        t(key, count=len(data["parts"])),
+        reply_markup=buttons([Button(t("btn.send"), "tip_send")], [_cancel(t)]),
+    )
+
+
+@router.callback_query(TipOffFlow.confirm, Act.filter(F.do == "tip_send"))
+async def send(
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    filed = await services.tipoffs.file(
+        actor.uid,
+        named=data["named"],
+        concerns=data.get("concerns", []),
+        parts=[Part.from_dict(p) for p in data["parts"]],
+    )
+    await state.clear()
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    if filed.receipt:
+        text = t("tipoff.filed_anonymous", no=filed.public_no, code=filed.receipt)
+    else:
+        text = t("tipoff.filed_named", no=filed.public_no)
+    if not filed.assigned:
+        text += "\n\n" + t("tipoff.no_inspector_yet")
+    await message.answer(text, reply_markup=main_menu(t, actor.role))
+
+
+# ---- following a report ----------------------------------------------------------------------
+
+
+def _thread_text(t: Translator, services: Services, view: TipView, thread: list[Any]) -> str:
+    lines = [t("tipoff.follow_title", no=view.public_no, status=t(f"tipoff.status_{view.status}"))]
+    for item in thread[-15:]:
+        who = t("tipoff.you") if item.from_reporter else t("tipoff.inspection")
+        body = (
+            esc(cut(item.text, 300))
+            if item.text
+            else f"[{t('content.' + item.media_kind)}]"
+            if item.media_kind
+            else ""
+        )
+        lines.append(f"<b>{services.texts.when(t.locale, item.at, view.tz)}</b> · {who}\n{body}")
+    return "\n".join(lines)
+
+
+@router.message(Command("tipoff"))
+async def follow(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await state.clear()
+    await _offer_follow(message, actor, t, services, state)
+
+
+@router.callback_query(TipOffFlow.mode, Act.filter(F.do == "tip_follow"))
+async def follow_button(
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await query.answer()
+    await _offer_follow(shown(query), actor, t, services, state)
+
+
+async def _offer_follow(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    named = await services.tipoffs.of_reporter(actor.uid)
+    await state.set_state(TipOffFlow.receipt)
+    rows = [[Button(v.public_no, "tip_open_named", v.id)] for v in named]
+    rows.append([_cancel(t)])
+    await message.answer(t("tipoff.ask_receipt"), reply_markup=buttons(*rows))
+
+
+@router.message(TipOffFlow.receipt, F.text, *CONTENT)
+async def receipt_given(
+    message: Message, t: Translator, services: Services, state: FSMContext
+) -> None:
+    code = (message.text or "").strip()
+    view = await services.tipoffs.by_receipt(code)
+    thread = await services.tipoffs.thread(view.id, receipt=code)
+    await state.set_state(TipOffFlow.follow_up)
+    await state.set_data({"tipoff_id": view.id, "receipt": code})
+    await message.answer(
+        _thread_text(t, services, view, thread) + "\n\n" + t("tipoff.add_more"),
+        reply_markup=buttons([Button(t("btn.done"), "tip_follow_done")]),
+    )
+
+
+@router.callback_query(TipOffFlow.receipt, Act.filter(F.do == "tip_open_named"))
+async def open_named(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    thread = await services.tipoffs.thread(callback_data.ref, reporter_user_id=actor.uid)
+    views = {v.id: v for v in await services.tipoffs.of_reporter(actor.uid)}
+    view = views.get(callback_data.ref)
+    if view is None:
+        raise Invalid("button.stale")
+    await state.set_state(TipOffFlow.follow_up)
+    await state.set_data({"tipoff_id": view.id})
+    await query.answer()
+    await shown(query).answer(
+        _thread_text(t, services, view, thread) + "\n\n" + t("tipoff.add_more"),
+        reply_markup=buttons([Button(t("btn.done"), "tip_follow_done")]),
+    )
+
+
+@router.message(TipOffFlow.follow_up, *CONTENT)
+async def follow_up_message(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    part = part_of(message, services.ctx.config.max_text)
+    view = await services.tipoffs.add_from_reporter(
+        data["tipoff_id"],
+        part,
+        reporter_user_id=actor.uid if "receipt" not in data else None,
+        receipt=data.get("receipt"),
+    )
+    if part.media_group_id is None or part.media_group_id != data.get("album"):
+        await message.reply(t("tipoff.relayed", no=view.public_no))
+    await state.update_data(album=part.media_group_id)
+
+
+@router.callback_query(TipOffFlow.follow_up, Act.filter(F.do == "tip_follow_done"))
+async def follow_done(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
+    await state.clear()  # forget which report this chat was following
+    await query.answer()
+    message = shown(query)
+    await message.edit_reply_markup(reply_markup=None)
+    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
