@@ -14,8 +14,14 @@ from typing import Any
 import pytest
 
 ENV = "CPBOT_TEST_CHROMIUM"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @asynccontextmanager
@@ -26,8 +32,9 @@ async def chromium() -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=executable, args=ARGS,
-                                                   headless=True)
+        browser = await playwright.chromium.launch(
+            executable_path=executable, args=ARGS, headless=True
+        )
         try:
             yield browser
         finally:

@@ -49,8 +49,9 @@ TIPOFF_KEY = "9n5Q3c6bQ2HqkIuv9R0tz1bJ8CkS5f1Jr0Wqo0VvOrI="
 
 @pytest.fixture
 def config() -> ServiceConfig:
-    return ServiceConfig(admin_tg_ids=frozenset({ADMIN_TG}), bot_username="cp_test_bot",
-                         tipoff_key=TIPOFF_KEY)
+    return ServiceConfig(
+        admin_tg_ids=frozenset({ADMIN_TG}), bot_username="cp_test_bot", tipoff_key=TIPOFF_KEY
+    )
 
 
 @pytest.fixture

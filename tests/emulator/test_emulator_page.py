@@ -16,6 +16,7 @@ from emulator import Emulator
 from emulator.runner import RunningEmulator
 from tests.browser import chromium
 
+
 @pytest.fixture
 async def page(server: RunningEmulator) -> AsyncIterator[Any]:
     async with chromium() as browser:

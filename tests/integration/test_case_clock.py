@@ -61,15 +61,20 @@ async def test_resolved_and_confirmed_with_a_rating(world: World, county) -> Non
     assert "★★★★☆" in cadre.last_text() and "很及时" in cadre.last_text()
     case = await case_row(world)
     assert (case.status, case.close_reason, case.verdict, case.satisfaction) == (
-        "closed", "resolved", "resolved", 4)
+        "closed",
+        "resolved",
+        "resolved",
+        4,
+    )
     # A second rating is refused, even with a forged press of the stars.
     await res.press_data(res.last()["message_id"], Act(do="rate2", ref=case.id).pack())
     assert res.toasts()[-1] == t("zh_Hans", "rating.done", no="2026-0001")
     assert (await case_row(world)).satisfaction == 4
 
 
-async def test_not_resolved_reopens_to_the_same_cadre_flagged(world: World, county,
-                                                               clock: FakeClock) -> None:
+async def test_not_resolved_reopens_to_the_same_cadre_flagged(
+    world: World, county, clock: FakeClock
+) -> None:
     cadre, _, _ = county
     res = world.person("Zhang")
     await register_resident(res)
@@ -91,8 +96,9 @@ async def test_not_resolved_reopens_to_the_same_cadre_flagged(world: World, coun
     assert (await case_row(world)).status == "accepted"
 
 
-async def test_no_verdict_in_time_closes_as_unconfirmed(world: World, county,
-                                                        clock: FakeClock) -> None:
+async def test_no_verdict_in_time_closes_as_unconfirmed(
+    world: World, county, clock: FakeClock
+) -> None:
     cadre, _, _ = county
     res = world.person("Zhang")
     await register_resident(res)
@@ -152,13 +158,15 @@ async def test_close_without_a_fix_and_internal_notes(world: World, county) -> N
     await cadre.send("/case 2026-0001")
     assert "next district" in cadre.texts()[-2]  # staff see it in the history
     async with world.app.db.read() as session:
-        note = (await session.execute(
-            select(CaseEvent).where(CaseEvent.type == "note"))).scalar_one()
+        note = (
+            await session.execute(select(CaseEvent).where(CaseEvent.type == "note"))
+        ).scalar_one()
     assert note.internal
 
 
-async def test_reminders_then_colleagues_then_administrators(world: World, county,
-                                                             clock: FakeClock) -> None:
+async def test_reminders_then_colleagues_then_administrators(
+    world: World, county, clock: FakeClock
+) -> None:
     cadre, colleague, admin = county
     res = world.person("Zhang")
     await register_resident(res)
@@ -187,8 +195,9 @@ async def test_reminders_then_colleagues_then_administrators(world: World, count
     assert len(admin.texts()) == before  # each reminder once
 
 
-async def test_answering_in_time_cancels_the_warnings(world: World, county,
-                                                      clock: FakeClock) -> None:
+async def test_answering_in_time_cancels_the_warnings(
+    world: World, county, clock: FakeClock
+) -> None:
     cadre, colleague, admin = county
     res = world.person("Zhang")
     await register_resident(res)
@@ -224,8 +233,7 @@ async def test_menu_buttons_leave_a_step_and_never_become_content(world: World, 
     assert "2026-0001" in cadre.last_text()
 
 
-async def test_a_native_reply_goes_to_its_own_case_even_in_reply_mode(world: World,
-                                                                       county) -> None:
+async def test_a_native_reply_goes_to_its_own_case_even_in_reply_mode(world: World, county) -> None:
     cadre, _, _ = county
     first, second = world.person("Zhang"), world.person("Zhao")
     await register_resident(first)
@@ -240,8 +248,9 @@ async def test_a_native_reply_goes_to_its_own_case_even_in_reply_mode(world: Wor
     assert not first.saw("This is for B")
 
 
-async def test_stats_for_a_cadre_and_an_administrator(world: World, county,
-                                                      clock: FakeClock) -> None:
+async def test_stats_for_a_cadre_and_an_administrator(
+    world: World, county, clock: FakeClock
+) -> None:
     cadre, _, admin = county
     res = world.person("Zhang")
     await register_resident(res)

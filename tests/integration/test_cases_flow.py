@@ -49,8 +49,9 @@ async def test_file_a_case_and_talk_both_ways(world: World, county, language: st
     assert "2026-0001" in card["text"] and "Zhang San · +8613800000000" in card["text"]
     assert "No water since Monday <urgent>" in card["text"]
     buttons = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
-    assert buttons == [t("en", key) for key in ("btn.accept", "btn.reply", "btn.transfer",
-                                                "btn.note", "btn.close")]
+    assert buttons == [
+        t("en", key) for key in ("btn.accept", "btn.reply", "btn.transfer", "btn.note", "btn.close")
+    ]
     assert "photo" in photo and "2026-0001" in photo["caption"]
     # A native reply to the card reaches the resident, labelled.
     await cadre.reply(card, "We are on it")

@@ -43,8 +43,9 @@ async def test_an_anonymous_tipoff_end_to_end(world: World, county) -> None:
     res = world.person("Zhang", "en", "San")
     await register_resident(res)
     cadre_seen = len(cadre.texts())
-    confirmation = await report(res, "Li Wei asks for money to stamp forms", anonymous=True,
-                                about="Li Wei")
+    confirmation = await report(
+        res, "Li Wei asks for money to stamp forms", anonymous=True, about="Li Wei"
+    )
     code = re.search(r"[A-Z2-9]{5}-[A-Z2-9]{5}", confirmation)
     assert code and "J2026-0001" in confirmation
     card = inspector.bot_messages()[-1]
@@ -80,9 +81,8 @@ async def test_a_wrong_receipt_code(world: World, county) -> None:
     assert res.last_text() == t("en", "tipoff.receipt_unknown")
 
 
-async def test_a_named_tipoff_shows_the_reporter_to_inspectors_only(world: World,
-                                                                     county) -> None:
-    cadre, inspector = county
+async def test_a_named_tipoff_shows_the_reporter_to_inspectors_only(world: World, county) -> None:
+    _cadre, inspector = county
     res = world.person("Zhang", "en", "San")
     await register_resident(res, phone=True)
     confirmation = await report(res, "Misuse of the village fund", anonymous=False)
@@ -176,4 +176,5 @@ async def test_flood_control_slows_but_drops_nothing(world: World, county) -> No
     assert res.texts().count(t("en", "flood.slow_down")) == 1
     relayed = [text for text in cadre.texts() if re.search(r"part \d+", text)]
     assert [re.search(r"part (\d+)", r).group(1) for r in relayed] == [  # type: ignore[union-attr]
-        str(n) for n in range(12)]
+        str(n) for n in range(12)
+    ]

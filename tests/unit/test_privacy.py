@@ -27,8 +27,9 @@ async def test_export_holds_everything_about_the_person(services: Services) -> N
     await services.people.set_phone(res.user_id, "+86 138 0000 0000")
     filed = await file(services, res, [text(1, res.tg_id, "No water")])
     await services.lifecycle.note(cadre.user_id, filed.case.id, "internal remark")
-    await services.tipoffs.file(res.user_id, named=True, concerns=[],
-                                parts=[text(2, res.tg_id, "A bribe")])
+    await services.tipoffs.file(
+        res.user_id, named=True, concerns=[], parts=[text(2, res.tg_id, "A bribe")]
+    )
     data = json.loads(await services.privacy.export(res.user_id))
     assert data["you"]["name"] == "Zhang San" and data["you"]["phone"] == "+8613800000000"
     assert data["contact_point"]["code"] == "XH01"
@@ -52,8 +53,11 @@ async def test_forget_erases_the_person_and_keeps_cases_anonymous(services: Serv
         case = await session.get(Case, filed.case.id)
         events = (await session.execute(select(CaseEvent))).scalars().all()
         links = (await session.execute(select(MessageLink))).scalars().all()
-        outbox = (await session.execute(select(Outbox).where(
-            Outbox.chat_id == res.tg_id))).scalars().all()
+        outbox = (
+            (await session.execute(select(Outbox).where(Outbox.chat_id == res.tg_id)))
+            .scalars()
+            .all()
+        )
     assert user is not None and user.erased_at is not None
     assert (user.name, user.phone, user.chat_id) == ("", None, 0)
     assert user.tg_id != res.tg_id
@@ -91,8 +95,11 @@ async def test_retention_strips_old_closed_cases(services: Services, clock: Fake
     async with services.ctx.db.read() as session:
         purged = await session.get(Case, old.case.id)
         kept = await session.get(Case, recent.case.id)
-        old_events = (await session.execute(select(CaseEvent).where(
-            CaseEvent.case_id == old.case.id))).scalars().all()
+        old_events = (
+            (await session.execute(select(CaseEvent).where(CaseEvent.case_id == old.case.id)))
+            .scalars()
+            .all()
+        )
     assert purged is not None and purged.resident_id is None and purged.summary == ""
     assert purged.status == "closed" and purged.close_reason == "duplicate"  # figures stay
     assert all(e.text is None for e in old_events)

@@ -46,8 +46,12 @@ async def county(services: Services):  # type: ignore[no-untyped-def]
 
 async def test_anonymous_report_is_sealed(services: Services) -> None:
     cadre, inspector, _, far, res = await county(services)
-    filed = await services.tipoffs.file(res.user_id, named=False, concerns=[],
-                                        parts=[said(res.tg_id, 5, "The clerk asks for bribes")])
+    filed = await services.tipoffs.file(
+        res.user_id,
+        named=False,
+        concerns=[],
+        parts=[said(res.tg_id, 5, "The clerk asks for bribes")],
+    )
     assert filed.public_no == "J2026-0001"
     assert filed.receipt is not None and len(filed.receipt) == 11
     async with services.ctx.db.read() as session:
@@ -68,26 +72,33 @@ async def test_anonymous_report_is_sealed(services: Services) -> None:
 
 async def test_the_receipt_code_opens_the_report_and_nothing_else(services: Services) -> None:
     _, inspector, _, _, res = await county(services)
-    filed = await services.tipoffs.file(res.user_id, named=False, concerns=[],
-                                        parts=[said(res.tg_id, 5, "x")])
+    filed = await services.tipoffs.file(
+        res.user_id, named=False, concerns=[], parts=[said(res.tg_id, 5, "x")]
+    )
     assert filed.receipt is not None
     view = await services.tipoffs.by_receipt(filed.receipt.lower().replace("-", " "))
     assert view.public_no == "J2026-0001"
     with pytest.raises(NotFound):
         await services.tipoffs.by_receipt("AAAAA-AAAAA")
     with pytest.raises(NotFound):  # not by account: an anonymous report has no owner
-        await services.tipoffs.add_from_reporter(view.id, said(res.tg_id, 6, "more"),
-                                                 reporter_user_id=res.user_id)
-    await services.tipoffs.add_from_reporter(view.id, said(res.tg_id, 6, "more"),
-                                             receipt=filed.receipt)
+        await services.tipoffs.add_from_reporter(
+            view.id, said(res.tg_id, 6, "more"), reporter_user_id=res.user_id
+        )
+    await services.tipoffs.add_from_reporter(
+        view.id, said(res.tg_id, 6, "more"), receipt=filed.receipt
+    )
     thread = await services.tipoffs.thread(view.id, inspector_user_id=inspector.user_id)
     assert [m.text for m in thread] == ["x", "more"]
 
 
 async def test_the_named_official_never_receives_it(services: Services) -> None:
     _, inspector, other, _, res = await county(services)
-    filed = await services.tipoffs.file(res.user_id, named=True, concerns=[inspector.actor.staff_id or 0],
-                                        parts=[said(res.tg_id, 5, "About Chen Jing")])
+    filed = await services.tipoffs.file(
+        res.user_id,
+        named=True,
+        concerns=[inspector.actor.staff_id or 0],
+        parts=[said(res.tg_id, 5, "About Chen Jing")],
+    )
     cards = [r for r in await rows(services) if "J2026-0001" in r.payload.get("text", "")]
     assert [r.chat_id for r in cards] == [other.tg_id]
     async with services.ctx.db.read() as session:
@@ -99,43 +110,49 @@ async def test_the_named_official_never_receives_it(services: Services) -> None:
 
 async def test_cadres_and_residents_cannot_reach_tipoffs(services: Services) -> None:
     cadre, _, _, _, res = await county(services)
-    filed = await services.tipoffs.file(res.user_id, named=True, concerns=[],
-                                        parts=[said(res.tg_id, 5, "x")])
+    filed = await services.tipoffs.file(
+        res.user_id, named=True, concerns=[], parts=[said(res.tg_id, 5, "x")]
+    )
     assert filed.public_no
     for user in (cadre.user_id, res.user_id):
         with pytest.raises(NotAllowed):
             await services.tipoffs.queue(user)
         with pytest.raises(NotAllowed):
             await services.tipoffs.for_inspector(user, 1)
+    other = await resident(services, "Zhao")
     with pytest.raises(NotFound):  # another resident, by account
-        other = await resident(services, "Zhao")
         await services.tipoffs.thread(1, reporter_user_id=other.user_id)
 
 
 async def test_inspector_replies_reach_the_anonymous_reporter_and_are_scrubbed(
-        services: Services) -> None:
+    services: Services,
+) -> None:
     _, inspector, _, _, res = await county(services)
-    await services.tipoffs.file(res.user_id, named=False, concerns=[],
-                                parts=[said(res.tg_id, 5, "x")])
+    await services.tipoffs.file(
+        res.user_id, named=False, concerns=[], parts=[said(res.tg_id, 5, "x")]
+    )
     await services.tipoffs.reply(inspector.user_id, 1, said(inspector.tg_id, 77, "When?"))
     to_reporter = [r for r in await rows(services) if r.chat_id == res.tg_id]
     assert len(to_reporter) == 1 and "When?" in to_reporter[0].payload["text"]
     assert "Chen Jing" not in to_reporter[0].payload["text"]
     store = services.outbox("w")
     while claimed := await store.claim(50):
-        await store.complete([Result(c.id, "sent", message_id=900 + c.id, claimed=c)
-                              for c in claimed])
+        await store.complete(
+            [Result(c.id, "sent", message_id=900 + c.id, claimed=c) for c in claimed]
+        )
     assert not [r for r in await rows(services) if r.chat_id == res.tg_id]
     sealed = [r for r in await rows(services) if r.payload == {"type": "sealed"}]
     assert len(sealed) >= 2  # the card (it copied nothing) and the reply
     assert all(r.chat_id == 0 for r in sealed)
 
 
-async def test_named_reports_have_an_acknowledgement_deadline(services: Services,
-                                                              clock: FakeClock) -> None:
+async def test_named_reports_have_an_acknowledgement_deadline(
+    services: Services, clock: FakeClock
+) -> None:
     _, inspector, _, _, res = await county(services)
-    await services.tipoffs.file(res.user_id, named=True, concerns=[],
-                                parts=[said(res.tg_id, 5, "x")])
+    await services.tipoffs.file(
+        res.user_id, named=True, concerns=[], parts=[said(res.tg_id, 5, "x")]
+    )
     async with services.ctx.db.read() as session:
         tip = (await session.execute(select(TipOff))).scalar_one()
     assert tip.due_ack_at is not None
@@ -143,8 +160,11 @@ async def test_named_reports_have_an_acknowledgement_deadline(services: Services
     assert tip.due_ack_at.isoformat().startswith("2026-03-23")
     clock.set(tip.due_ack_at)
     await services.reminders.tick()
-    assert any("due to be acknowledged" in r.payload.get("text", "")
-               for r in await rows(services) if r.chat_id == inspector.tg_id)
+    assert any(
+        "due to be acknowledged" in r.payload.get("text", "")
+        for r in await rows(services)
+        if r.chat_id == inspector.tg_id
+    )
     await services.tipoffs.accept(inspector.user_id, tip.id or 0)
     with pytest.raises(Invalid):
         await services.tipoffs.accept(inspector.user_id, tip.id or 0)
@@ -153,22 +173,23 @@ async def test_named_reports_have_an_acknowledgement_deadline(services: Services
 async def test_without_a_key_anonymous_reports_are_off(services: Services) -> None:
     _, _, _, _, res = await county(services)
     ctx = services.ctx
-    keyless = TipOffs(Context(ctx.db, replace(ctx.config, tipoff_key=None), ctx.clock,
-                              ctx.texts))
+    keyless = TipOffs(Context(ctx.db, replace(ctx.config, tipoff_key=None), ctx.clock, ctx.texts))
     with pytest.raises(Invalid) as refused:
-        await keyless.file(res.user_id, named=False, concerns=[],
-                           parts=[said(res.tg_id, 5, "x")])
+        await keyless.file(res.user_id, named=False, concerns=[], parts=[said(res.tg_id, 5, "x")])
     assert refused.value.key == "tipoff.anonymous_off"
-    assert (await keyless.file(res.user_id, named=True, concerns=[],
-                               parts=[said(res.tg_id, 6, "x")])).public_no
+    assert (
+        await keyless.file(res.user_id, named=True, concerns=[], parts=[said(res.tg_id, 6, "x")])
+    ).public_no
 
 
 async def test_a_redelivered_report_is_filed_once(services: Services) -> None:
     _, _, _, _, res = await county(services)
-    await services.tipoffs.file(res.user_id, named=False, concerns=[],
-                                parts=[said(res.tg_id, 5, "x")])
+    await services.tipoffs.file(
+        res.user_id, named=False, concerns=[], parts=[said(res.tg_id, 5, "x")]
+    )
     with pytest.raises(Invalid):
-        await services.tipoffs.file(res.user_id, named=False, concerns=[],
-                                    parts=[said(res.tg_id, 5, "x")])
+        await services.tipoffs.file(
+            res.user_id, named=False, concerns=[], parts=[said(res.tg_id, 5, "x")]
+        )
     async with services.ctx.db.read() as session:
         assert len((await session.execute(select(TipOff))).scalars().all()) == 1
