@@ -19,6 +19,7 @@ from typing import Any, TextIO, TypeVar
 
 import click
 
+from bot.admin_cli import register as register_admin
 from bot.factory import service_config
 from bot.logs import setup_logging
 from bot.settings import SettingsError, load_settings
@@ -122,26 +123,60 @@ def run(cli: Cli) -> None:
 
 
 @main.command()
+@click.option(
+    "--intake-only",
+    is_flag=True,
+    help="take updates only; `cpbot worker` sends and schedules (needs PostgreSQL and Redis)",
+)
 @pass_cli
-def webhook(cli: Cli) -> None:
+def webhook(cli: Cli, intake_only: bool) -> None:
     """Take updates by webhook (CPBOT_WEBHOOK_URL), answering each after handling it."""
-    from bot.runners import prepare, stop_on_signals
-    from bot.webhook import serve_webhook
-
-    async def go() -> None:
-        app = await prepare(cli.settings)
-        stop = asyncio.Event()
-        stop_on_signals(stop)
-        await serve_webhook(app, stop)
+    from bot.runners import run_webhook
 
     setup_logging(cli.settings)
     try:
         cli.settings.bot_token()
         if not cli.settings.webhook_url:
             raise SettingsError("setting CPBOT_WEBHOOK_URL is missing")
+        asyncio.run(run_webhook(cli.settings, intake_only=intake_only))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command()
+@pass_cli
+def worker(cli: Cli) -> None:
+    """Send the outbox and run the scheduler, beside webhook replicas (no update intake)."""
+    from bot.runners import run_worker
+
+    setup_logging(cli.settings)
+    try:
+        cli.settings.bot_token()
+        asyncio.run(run_worker(cli.settings))
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@main.command("set-webhook")
+@pass_cli
+def set_webhook_command(cli: Cli) -> None:
+    """Tell Telegram where to post updates (CPBOT_WEBHOOK_URL, CPBOT_WEBHOOK_SECRET)."""
+    from bot.factory import build_app
+    from bot.webhook import set_webhook
+
+    async def go() -> None:
+        app = await build_app(cli.settings)
+        try:
+            await set_webhook(app)
+        finally:
+            await app.close()
+
+    try:
+        cli.settings.bot_token()
         asyncio.run(go())
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    click.echo(cli.t("cli.webhook_set", url=cli.settings.webhook_url or ""))
 
 
 @main.command()
@@ -208,6 +243,9 @@ def points_qr(cli: Cli, code: str, out: Path | None) -> None:
     target = out or Path(f"poster-{code}.png")
     target.write_bytes(png)
     click.echo(cli.t("cli.poster_written", file=str(target), link=link))
+
+
+register_admin(main, points)
 
 
 @main.command()

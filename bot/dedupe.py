@@ -10,15 +10,23 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+Seen = Literal["new", "done", "busy"]
+
+
+class UpdateInHand(Exception):
+    """Another process is handling this update right now: answer with an error so Telegram
+    delivers it again later, rather than acknowledging what may still fail."""
+
 
 class SeenUpdates(Protocol):
-    async def begin(self, update_id: int) -> bool:
-        """True if this process may handle the update now (not done, not in hand elsewhere)."""
+    async def begin(self, update_id: int) -> Seen:
+        """ "new" if this process may handle the update now; "done" if it was handled;
+        "busy" if it is in hand elsewhere."""
 
     async def done(self, update_id: int) -> None: ...
 
@@ -32,12 +40,14 @@ class MemorySeenUpdates:
         self._seen: OrderedDict[int, float] = OrderedDict()
         self._busy: set[int] = set()
 
-    async def begin(self, update_id: int) -> bool:
+    async def begin(self, update_id: int) -> Seen:
         self._expire()
-        if update_id in self._seen or update_id in self._busy:
-            return False
+        if update_id in self._seen:
+            return "done"
+        if update_id in self._busy:
+            return "busy"
         self._busy.add(update_id)
-        return True
+        return "new"
 
     async def done(self, update_id: int) -> None:
         self._busy.discard(update_id)
@@ -65,8 +75,11 @@ class DedupeMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         assert isinstance(event, Update)
-        if not await self.seen.begin(event.update_id):
+        seen = await self.seen.begin(event.update_id)
+        if seen == "done":
             return None
+        if seen == "busy":
+            raise UpdateInHand(event.update_id)
         try:
             result = await handler(event, data)
         except BaseException:

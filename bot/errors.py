@@ -9,6 +9,7 @@ from aiogram import Dispatcher
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
 
+from bot.dedupe import UpdateInHand
 from bot.replies import refusal_text, tell
 from services.app import Services
 from services.errors import Refusal
@@ -57,6 +58,12 @@ async def on_error(event: ErrorEvent, **data: Any) -> bool:
     return True
 
 
+def _not_in_hand(event: ErrorEvent) -> bool:
+    return not isinstance(event.exception, UpdateInHand)
+
+
 def register_error_handlers(dp: Dispatcher) -> None:
     dp.errors.register(on_refusal, ExceptionTypeFilter(Refusal))
-    dp.errors.register(on_error)
+    # An update another replica is handling is re-raised, so the webhook answers an error
+    # and Telegram delivers it again later.
+    dp.errors.register(on_error, _not_in_hand)

@@ -11,16 +11,19 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import LinkPreviewOptions
+from redis.asyncio import Redis
 
 from bot.dedupe import DedupeMiddleware, MemorySeenUpdates, SeenUpdates
 from bot.errors import register_error_handlers
 from bot.flood import FloodControl
-from bot.fsm import DatabaseStorage
+from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
+from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from handlers import get_routers
@@ -40,6 +43,14 @@ class App:
     dp: Dispatcher
     sender: OutboxSender
     limiter: Limiter
+    redis: Redis | None = None
+    signal: OutboxSignal | None = None
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+        await self.db.dispose()
+        if self.redis is not None:
+            await self.redis.aclose()
 
 
 def make_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
@@ -80,6 +91,7 @@ def build_dispatcher(
     dp.update.outer_middleware(DedupeMiddleware(seen))
     dp.update.outer_middleware(ActorMiddleware(services))
     dp.update.outer_middleware(flood or FloodControl())
+    dp.update.outer_middleware(StepMiddleware())
     register_error_handlers(dp)
     dp.include_routers(*get_routers())
     return dp
@@ -101,13 +113,33 @@ async def build_app(
     db = Database.from_url(settings.database_url)
     ctx = Context.create(db, service_config(settings, username), clock)
     services = Services(ctx)
-    limiter = limiter or MemoryLimiter(
-        rate=settings.rate_per_second, group_per_minute=settings.group_per_minute
-    )
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    storage: BaseStorage
+    isolation: BaseEventIsolation
+    seen: SeenUpdates
+    signal: OutboxSignal | None = None
+    if redis is not None:
+        # Several processes: conversations, per-chat locks, handled updates and the sending
+        # limits live in Redis, and a commit anywhere wakes every sender.
+        keys = DefaultKeyBuilder(with_destiny=True, prefix="cpbot:fsm")
+        storage = RedisStorage(redis, key_builder=keys)
+        # A replica that dies holding a chat's lock must not stall that chat for long.
+        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 20})
+        seen = RedisSeenUpdates(redis)
+        limiter = limiter or RedisLimiter(
+            redis, settings.rate_per_second, settings.group_per_minute
+        )
+        signal = OutboxSignal(redis)
+    else:
+        storage = DatabaseStorage(services.conversations)
+        isolation = SimpleEventIsolation()
+        seen = MemorySeenUpdates()
+        limiter = limiter or MemoryLimiter(
+            rate=settings.rate_per_second, group_per_minute=settings.group_per_minute
+        )
     bot.session.middleware(RateLimitMiddleware(limiter))
-    storage: BaseStorage = DatabaseStorage(services.conversations)
-    dp = build_dispatcher(services, storage, SimpleEventIsolation(), MemorySeenUpdates(), flood)
-    worker_id = f"{socket.gethostname()}-{id(bot):x}"
+    dp = build_dispatcher(services, storage, isolation, seen, flood)
+    worker_id = f"{socket.gethostname()}-{os.getpid()}-{id(bot):x}"
     sender = OutboxSender(
         services.outbox(worker_id),
         bot,
@@ -115,4 +147,6 @@ async def build_app(
         poll_seconds=settings.outbox_poll_seconds,
     )
     db.on_outbox_commit(sender.wake)
-    return App(settings, db, services, bot, dp, sender, limiter)
+    if signal is not None:
+        db.on_outbox_commit(signal.publish)
+    return App(settings, db, services, bot, dp, sender, limiter, redis, signal)

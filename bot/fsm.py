@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, cast
 
+from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, StateType, StorageKey
+from aiogram.types import TelegramObject
 
 from services.conversations import Conversations
+from services.errors import Refusal
 
 
 class DatabaseStorage(BaseStorage):
@@ -33,3 +37,83 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         return None
+
+
+_UNSET: Any = object()
+
+
+class StepState(FSMContext):
+    """The person's step, changed only when the handler that changes it has finished.
+
+    Reads see the handler's own changes; writes reach the storage after the handler returns.
+    If the process dies half-way, the step is as it was, so the redelivered update is handled
+    again from the same place — the use cases are idempotent, the answers repeat at worst.
+    """
+
+    def __init__(self, real: FSMContext) -> None:
+        super().__init__(real.storage, real.key)
+        self._state: Any = _UNSET
+        self._data: dict[str, Any] | None = None
+        self._dirty_state = False
+        self._dirty_data = False
+
+    async def set_state(self, state: StateType = None) -> None:
+        self._state = state.state if isinstance(state, State) else state
+        self._dirty_state = True
+
+    async def get_state(self) -> str | None:
+        if self._state is _UNSET:
+            self._state = await super().get_state()
+        return cast(str | None, self._state)
+
+    async def set_data(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+        self._dirty_data = True
+
+    async def get_data(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = await super().get_data()
+        return dict(self._data)
+
+    async def update_data(
+        self, data: Mapping[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        merged = await self.get_data()
+        merged.update(data or {}, **kwargs)
+        await self.set_data(merged)
+        return merged
+
+    async def clear(self) -> None:
+        await self.set_state(None)
+        await self.set_data({})
+
+    async def flush(self) -> None:
+        if self._dirty_state:
+            await self.storage.set_state(self.key, self._state)
+        if self._dirty_data:
+            await self.storage.set_data(self.key, self._data or {})
+        self._dirty_state = self._dirty_data = False
+
+
+class StepMiddleware(BaseMiddleware):
+    """Gives handlers a :class:`StepState` and writes it once they are done (also when they
+    refuse: a refusal is an answer; not when they fail unexpectedly)."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        real = data.get("state")
+        if not isinstance(real, FSMContext):
+            return await handler(event, data)
+        step = StepState(real)
+        data["state"] = step
+        try:
+            result = await handler(event, data)
+        except Refusal:
+            await step.flush()
+            raise
+        await step.flush()
+        return result

@@ -27,7 +27,7 @@ MENU: dict[Role | None, list[list[str]]] = {
         ["menu.open_cases", "menu.stats"],
         ["menu.language", "menu.help"],
     ],
-    Role.ADMIN: [["menu.open_cases", "menu.stats"], ["menu.language", "menu.help"]],
+    Role.ADMIN: [["menu.open_cases", "menu.stats"], ["menu.admin", "menu.language", "menu.help"]],
     Role.INSPECTOR: [["menu.tipoffs"], ["menu.language", "menu.help"]],
 }
 MENU_KEYS = frozenset(key for rows in MENU.values() for row in rows for key in row)

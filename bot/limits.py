@@ -14,14 +14,18 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.methods import (
+    AnswerCallbackQuery,
     CopyMessage,
     CopyMessages,
+    EditMessageCaption,
+    EditMessageReplyMarkup,
+    EditMessageText,
     ForwardMessage,
     ForwardMessages,
     SendAnimation,
@@ -43,6 +47,7 @@ from aiogram.methods.base import Response, TelegramType
 
 log = logging.getLogger(__name__)
 
+EDITS = (EditMessageText, EditMessageCaption, EditMessageReplyMarkup)
 SENDING = (
     SendMessage,
     CopyMessage,
@@ -159,6 +164,39 @@ def message_count(method: TelegramMethod[Any]) -> int:
     return 1
 
 
+async def _answer_forgivingly(
+    make_request: NextRequestMiddlewareType[TelegramType],
+    bot: Bot,
+    method: TelegramMethod[TelegramType],
+) -> Response[TelegramType]:
+    """A button press already answered, or answered too late (a redelivered update, a slow
+    moment), must not stop the handler from doing the work the press asked for."""
+    try:
+        return await make_request(bot, method)
+    except TelegramBadRequest as exc:
+        if "query is too old" not in exc.message and "query ID is invalid" not in exc.message:
+            raise
+        log.info("a button press could not be acknowledged any more")
+        # False: nothing was shown, so a caller with something to say can say it otherwise.
+        # (Sessions hand the method's result through middlewares, not the envelope.)
+        return cast(Response[TelegramType], False)
+
+
+async def _edit_forgivingly(
+    make_request: NextRequestMiddlewareType[TelegramType],
+    bot: Bot,
+    method: TelegramMethod[TelegramType],
+) -> Response[TelegramType]:
+    """Editing a message into what it already shows (the same step handled twice after a
+    redelivery) has done its job."""
+    try:
+        return await make_request(bot, method)
+    except TelegramBadRequest as exc:
+        if "message is not modified" not in exc.message:
+            raise
+        return cast(Response[TelegramType], True)
+
+
 class RateLimitMiddleware(BaseRequestMiddleware):
     """Holds every outgoing message to the limits; pauses everyone on a 429."""
 
@@ -172,6 +210,12 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
+        if isinstance(method, AnswerCallbackQuery):
+            return await _answer_forgivingly(make_request, bot, method)
+        if isinstance(method, EDITS):
+            return await _edit_forgivingly(
+                make_request, bot, cast(TelegramMethod[TelegramType], method)
+            )
         chat_id = getattr(method, "chat_id", None)
         # Usernames (@channel) can't be keyed per chat; they still count bot-wide below.
         limited_chat = chat_id if isinstance(chat_id, int) else None

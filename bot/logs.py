@@ -32,5 +32,6 @@ def setup_logging(settings: Settings) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level)
-    # aiogram logs each update's handling at INFO; keep the noise and the ids out.
-    logging.getLogger("aiogram.event").setLevel(logging.WARNING)
+    # aiogram logs each update's handling at INFO, and again every exception our own error
+    # handler already logged (or, for an update another replica has in hand, expects).
+    logging.getLogger("aiogram.event").setLevel(logging.CRITICAL)

@@ -27,8 +27,8 @@ async def tell(event: Message | CallbackQuery, text: str) -> None:
         return
     if len(text) <= 200:
         try:
-            await event.answer(text, show_alert=len(text) > 60)
-            return
+            if await event.answer(text, show_alert=len(text) > 60):
+                return
         except TelegramBadRequest:
             pass
     else:

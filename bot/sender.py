@@ -19,19 +19,35 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.types import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeChat,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 
-from bot.keyboards import inline
+from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
+from models.enums import Role
 from services.outbox import Claimed, OutboxStore, Result, keyboard_of
+from services.texts import Texts, Translator
 
 log = logging.getLogger(__name__)
 
 
-async def deliver(bot: Bot, chat_id: int, payload: dict[str, Any]) -> int | None:
+async def deliver(
+    bot: Bot, chat_id: int, payload: dict[str, Any], texts: Texts | None = None
+) -> int | None:
     """Send one payload; returns the new message's id (None for non-message payloads)."""
     kind = payload["type"]
+    markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     markup = inline(keyboard_of(payload))
+    if payload.get("menu") and texts is not None:
+        # A message that also brings back the role's main menu (a reply keyboard).
+        translator = Translator(texts, payload.get("locale") or texts.locales[0])
+        markup = main_menu(translator, Role(payload["menu"]))
     if kind == "text":
         msg = await bot.send_message(
             chat_id,
@@ -127,7 +143,7 @@ class OutboxSender:
         """Send one claimed row and say what happened; never raises for Telegram's answers."""
         token = in_outbox_send.set(True)
         try:
-            message_id = await deliver(self.bot, row.chat_id, row.payload)
+            message_id = await deliver(self.bot, row.chat_id, row.payload, self.store.ctx.texts)
             result = Result(row.id, "sent", message_id=message_id)
             self.sent += 1
         except TelegramRetryAfter as exc:

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     webhook_host: str = "127.0.0.1"
     webhook_port: int = Field(8080, ge=1, le=65535)
     webhook_path: str = "/telegram"
+    health_port: int | None = Field(None, ge=1, le=65535, description="worker's /healthz")
     rate_per_second: int = Field(25, ge=1, le=1000, description="bot-wide messages per second")
     group_per_minute: int = Field(20, ge=1, le=60)
     invite_ttl_hours: int = Field(72, ge=1, le=24 * 90)

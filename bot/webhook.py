@@ -9,37 +9,36 @@ import logging
 
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
-from sqlalchemy import text
 
+from bot.dedupe import UpdateInHand
 from bot.factory import App
-from bot.runners import Background
+from bot.health import health_routes
+from bot.runners import Background, persist
 from bot.settings import SettingsError
 
 log = logging.getLogger(__name__)
+
+
+class AnswerAfterHandling(SimpleRequestHandler):
+    """aiogram's handler, answering only once the update was handled; an update another
+    replica has in hand gets 503, so Telegram delivers it again later."""
+
+    async def handle(self, request: web.Request) -> web.Response:
+        try:
+            return await super().handle(request)
+        except UpdateInHand:
+            return web.Response(status=503, text="in hand elsewhere")
 
 
 def webhook_app(app: App) -> web.Application:
     settings = app.settings
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
     web_app = web.Application()
-    SimpleRequestHandler(app.dp, app.bot, handle_in_background=False, secret_token=secret).register(
+    AnswerAfterHandling(app.dp, app.bot, handle_in_background=False, secret_token=secret).register(
         web_app, path=settings.webhook_path
     )
 
-    async def healthz(_: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def readyz(_: web.Request) -> web.Response:
-        try:
-            async with app.db.read() as session:
-                await session.execute(text("SELECT 1"))
-        except Exception:
-            log.exception("readiness check: database unreachable")
-            return web.json_response({"status": "database unreachable"}, status=503)
-        return web.json_response({"status": "ready"})
-
-    web_app.router.add_get("/healthz", healthz)
-    web_app.router.add_get("/readyz", readyz)
+    web_app.add_routes(health_routes(app))
     return web_app
 
 
@@ -63,8 +62,12 @@ async def serve_webhook(app: App, stop: asyncio.Event, *, background: bool = Tru
     worker = Background(app) if background else None
     runner = web.AppRunner(webhook_app(app), access_log=None, shutdown_timeout=30)
     try:
-        await set_webhook(app)
-        await set_default_commands(app.bot, app.services.texts, app.settings.default_locale)
+        await persist(lambda: set_webhook(app), "setWebhook", stop)
+        await persist(
+            lambda: set_default_commands(app.bot, app.services.texts, app.settings.default_locale),
+            "setMyCommands",
+            stop,
+        )
         await runner.setup()
         site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
         await site.start()
@@ -82,5 +85,4 @@ async def serve_webhook(app: App, stop: asyncio.Event, *, background: bool = Tru
         await runner.cleanup()  # waits for requests in hand
         if worker is not None:
             await worker.stop()
-        await app.bot.session.close()
-        await app.db.dispose()
+        await app.close()

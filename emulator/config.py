@@ -49,6 +49,9 @@ class WebhookConfig:
     retry_initial: float = 0.5
     retry_cap: float = 10.0
     timeout: float = 30.0
+    # Deliver every Nth update a second time even though the bot answered it, as Telegram
+    # does when an answer is lost on the way back (0: never).
+    duplicate_every: int = 0
 
 
 @dataclass

@@ -168,6 +168,13 @@ class Deliverer:
                 update.reached_bot = True
                 if 200 <= response.status < 300:
                     await self._run_reply(response)
+                    every = self.manager.config.duplicate_every
+                    if every and update.attempts == 1 and \
+                            self.counters.webhook_deliveries % every == 0:
+                        error = "Answer lost on the way back (simulated)"
+                        webhook.last_error_date = self.manager.world.now()
+                        webhook.last_error_message = error
+                        return False
                     return True
                 error = f"Wrong response from the webhook: {response.status} {response.reason}"
         except TimeoutError:

@@ -8,6 +8,7 @@ from types import ModuleType
 from aiogram import Router
 
 from handlers import (
+    admin,
     common,
     fallback,
     filing,
@@ -31,6 +32,7 @@ MODULES: tuple[ModuleType, ...] = (
     registration,
     notices,
     visits,
+    admin,
     staff_lists,
     staff,
     inspector,

@@ -13,14 +13,13 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton, NotMenuButton
-from bot.keyboards import buttons, main_menu
+from bot.keyboards import buttons
 from bot.parts import part_of
 from bot.replies import shown
 from bot.states import Filing
 from handlers.common import ask_point
 from models.enums import CaseKind, Role
 from services.app import Services
-from services.cards import staff_name
 from services.cases import Draft
 from services.errors import Invalid
 from services.outbox import Button
@@ -238,17 +237,8 @@ async def send(
         category_id=data["category_id"],
         parts=[Part.from_dict(p) for p in data["parts"]],
     )
-    filed = await services.cases.file(actor.uid, draft)
+    # The confirmation (number, who, by when) is queued with the case: exactly once.
+    await services.cases.file(actor.uid, draft)
     await state.clear()
-    case = filed.case
     await query.answer()
-    message = shown(query)
-    await message.edit_reply_markup(reply_markup=None)
-    due = services.texts.when(t.locale, case.due_ack_at, case.point_tz)
-    if case.assignee_name:
-        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-        text = t("filing.filed", no=case.public_no, name=who, due=due)
-    else:
-        text = t("filing.filed_unassigned", no=case.public_no, due=due)
-    sent = await message.answer(text, reply_markup=main_menu(t, actor.role))
-    await services.cases.link_message(sent.chat.id, sent.message_id, case.id)
+    await shown(query).edit_reply_markup(reply_markup=None)

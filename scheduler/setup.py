@@ -6,8 +6,12 @@ may run the same ticks; the memory job store is enough.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
@@ -61,4 +65,20 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
     )
     for feature in (notices, visits):
         feature.add_jobs(scheduler, services)
+    for job in scheduler.get_jobs():
+        job.modify(func=stops_quietly(job.func))
     return scheduler
+
+
+def stops_quietly(func: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """A tick cut short by shutdown is not an error: its transaction rolled back, its leases
+    lapse, and this or another process runs it again."""
+
+    @functools.wraps(func)
+    async def tick(*args: Any) -> None:
+        try:
+            await func(*args)
+        except asyncio.CancelledError:
+            log.info("%s stopped by shutdown", getattr(func, "__name__", "tick"))
+
+    return tick

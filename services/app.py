@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from services.administration import Administration
 from services.audit import AuditTrail
 from services.case_clock import CaseClock
 from services.cases import Cases
@@ -91,6 +92,10 @@ class Services:
     @cached_property
     def audit_trail(self) -> AuditTrail:
         return AuditTrail(self.ctx)
+
+    @cached_property
+    def admin(self) -> Administration:
+        return Administration(self.ctx)
 
     def features_with_reminders(self) -> list[HasReminders]:
         return [self.case_clock, self.tipoffs, self.visits, self.notices]

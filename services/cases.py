@@ -39,6 +39,7 @@ from services.case_rules import ACTIVE, OPEN, transition
 from services.context import Context
 from services.deadlines import deadlines_for
 from services.errors import Invalid
+from services.outbox import enqueue, text_message
 from services.parts import Part
 from services.staff import choose_assignee, label_of
 from services.texts import esc
@@ -320,6 +321,7 @@ class Cases:
             await session.flush()
             view = await must_view(session, pk(case))
             await self.mail.card(session, view, pk(filed), draft.parts, now)
+            await self._confirm(session, view, now)
             await plan_deadlines(session, self.ctx, view, now)
         return Filed(view, duplicate=False)
 
@@ -394,6 +396,31 @@ class Cases:
         return view
 
     # ---- helpers -------------------------------------------------------------------------
+
+    async def _confirm(self, session: AsyncSession, view: CaseView, now: datetime) -> None:
+        """The resident's record of their case: its number, who has it, by when.
+
+        It goes through the outbox, queued with the case itself, so it arrives exactly once
+        even if the process dies right after filing (the update is then handled again and
+        finds the case already filed)."""
+        if view.resident_chat_id is None or view.resident_id is None:
+            return
+        locale = self.mail.resident_locale(view)
+        due = self.texts.when(locale, view.due_ack_at, view.point_tz)
+        if view.assignee_name:
+            who = staff_name(self.texts, locale, view.assignee_name, view.assignee_title)
+            text = self.texts(locale, "filing.filed", no=view.public_no, name=who, due=due)
+        else:
+            text = self.texts(locale, "filing.filed_unassigned", no=view.public_no, due=due)
+        await enqueue(
+            session,
+            now,
+            key=f"case{view.id}:filed",
+            chat_id=view.resident_chat_id,
+            payload={**text_message(text), "menu": "resident", "locale": locale},
+            recipient_user_id=view.resident_id,
+            case_id=view.id,
+        )
 
     async def _by_source(self, chat_id: int, message_id: int) -> CaseView | None:
         async with self.ctx.db.read() as session:

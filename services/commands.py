@@ -34,7 +34,13 @@ _VISITS = (
 COMMANDS: dict[Role, tuple[tuple[str, str], ...]] = {
     Role.RESIDENT: _RESIDENT,
     Role.CADRE: (*_STAFF, *_VISITS, *_COMMON),
-    Role.ADMIN: (*_STAFF, ("pair", "cmd.pair"), ("audit", "cmd.audit"), *_COMMON),
+    Role.ADMIN: (
+        *_STAFF,
+        ("admin", "cmd.admin"),
+        ("pair", "cmd.pair"),
+        ("audit", "cmd.audit"),
+        *_COMMON,
+    ),
     Role.INSPECTOR: (("tipoffs", "cmd.tipoffs"), *_COMMON),
 }
 

@@ -141,6 +141,15 @@ class Reminders:
             )
         return status
 
+    async def release(self) -> None:
+        """Give back the reminders this worker holds (graceful shutdown)."""
+        async with self.ctx.db.write() as session:
+            await session.execute(
+                update(Reminder)
+                .where(col(Reminder.locked_by) == self.worker_id, col(Reminder.status) == "sending")
+                .values(status="pending", locked_by=None, locked_until=None)
+            )
+
     async def tick(self, batch: int = 100) -> dict[str, int]:
         """Send everything due now; returns how many were done, skipped or lost."""
         counts: dict[str, int] = {}

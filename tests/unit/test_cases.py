@@ -98,8 +98,11 @@ async def test_filing_routes_a_card_and_relays_media(services: Services, county:
     copy = rows[1].payload
     assert (copy["from_chat_id"], copy["message_id"]) == (res.tg_id, 2)
     assert "2026-0001" in copy["caption"] and "see" in copy["caption"]
-    # Nothing went to the resident: they get the confirmation as a direct answer.
-    assert await outbox(services, res.tg_id) == []
+    # The resident gets one thing: the confirmation with the number, queued with the case.
+    [confirmation] = await outbox(services, res.tg_id)
+    assert "2026-0001" in confirmation.payload["text"] and "Li Wei" in confirmation.payload["text"]
+    assert confirmation.payload["menu"] == "resident"
+    assert confirmation.dedupe_key == f"case{case.id}:filed"
 
 
 async def test_refiling_the_same_message_is_harmless(services: Services, county: dict) -> None:
@@ -109,7 +112,7 @@ async def test_refiling_the_same_message_is_harmless(services: Services, county:
     assert again.duplicate and again.case.id == first.case.id
     async with services.ctx.db.read() as session:
         assert len((await session.execute(select(Case))).scalars().all()) == 1
-    assert len(await outbox(services)) == 1
+    assert len(await outbox(services)) == 2  # one card, one confirmation: not twice
 
 
 async def test_numbers_follow_the_points_year(
@@ -142,9 +145,9 @@ async def test_conversation_both_ways(services: Services, county: dict) -> None:
     )
     assert reply.status == "in_progress" and reply.first_response_at is not None
     rows = await outbox(services, res.tg_id)
-    assert len(rows) == 1
-    assert "Li Wei (Deputy head)" in rows[0].payload["text"]
-    assert "We will fix it tomorrow" in rows[0].payload["text"]
+    assert len(rows) == 2  # the confirmation, then the reply
+    assert "Li Wei (Deputy head)" in rows[1].payload["text"]
+    assert "We will fix it tomorrow" in rows[1].payload["text"]
     sent = await deliver_all(services)
     relayed_msg = sent[0][2]
     # The resident's native reply to that relayed message lands on the same case.
@@ -212,7 +215,8 @@ async def test_accept_resolve_and_the_residents_notices(services: Services, coun
         await services.lifecycle.resolve(cadre.user_id, filed.case.id, "   ")
     resolved = await services.lifecycle.resolve(cadre.user_id, filed.case.id, "Collected at 3 pm")
     assert resolved.status == "resolved"
-    notices = [r.payload["text"] for r in await outbox(services, res.tg_id)]
+    notices = [r.payload["text"] for r in await outbox(services, res.tg_id)
+               if not r.dedupe_key.endswith(":filed")]
     assert "accepted" in notices[0] and "Li Wei" in notices[0]
     assert "resolved" in notices[1] and "Collected at 3 pm" in notices[1]
 

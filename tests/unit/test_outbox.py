@@ -136,7 +136,7 @@ async def test_release_gives_leases_back(services: Services) -> None:
 
 async def test_sent_rows_link_the_message_to_its_case(services: Services) -> None:
     await load_points(services)
-    await staff(services, "Li Wei")
+    cadre = await staff(services, "Li Wei")
     res = await resident(services, "Zhang San")
     filed = await file(services, res, [text(1, res.tg_id, "x")])
     store = services.outbox("w")
@@ -146,4 +146,7 @@ async def test_sent_rows_link_the_message_to_its_case(services: Services) -> Non
             await store.complete([Result(c.id, "sent", message_id=mid, claimed=c)])
     async with services.ctx.db.read() as session:
         links = (await session.execute(select(MessageLink))).scalars().all()
-    assert [(link.message_id, link.case_id) for link in links] == [(4242, filed.case.id)]
+    # The card in the cadre's chat and the confirmation in the resident's: replies to either
+    # find the case.
+    assert sorted((link.chat_id, link.message_id, link.case_id) for link in links) == sorted(
+        [(chat, 4242, filed.case.id) for chat in (res.tg_id, cadre.tg_id)])

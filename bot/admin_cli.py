@@ -1,0 +1,563 @@
+"""The administrator's menu on the command line, for bulk work and scripts.
+
+``cpbot points add|edit|deactivate|activate``, ``cpbot staff …``, ``cpbot categories …`` and
+``cpbot outbox …`` run the same use cases as ``/admin`` in Telegram. The command line is the
+operator of the installation: it acts everywhere, as "the system" in the audit log, or for an
+administrator named with ``--as TELEGRAM_ID``. Refusals are printed from the catalogs (in the
+language ``LANG`` names) with a non-zero exit.
+
+``bot.cli`` wires this in with ``register(main, points)``. This module looks ``bot.cli``'s
+``pass_cli`` up when a command runs, not when it is imported, so either module may be imported
+first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import update_wrapper
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from models.enums import Tier
+from services.admin_access import Operator
+from services.admin_points import NewPoint
+from services.admin_staff import ACTIVE, REMOVED, SUSPENDED, StaffLine
+from services.administration import Administration
+from services.app import Services
+from services.categories import CategoryLine
+
+if TYPE_CHECKING:
+    from bot.cli import Cli
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+TIME = "%Y-%m-%d %H:%M UTC"
+ROLE_KEYS = {
+    "cadre": "admin.role.cadre",
+    "inspector": "admin.role.inspector",
+    "admin": "admin.role.admin",
+}
+STATUS_KEYS = {
+    ACTIVE: "admin.staff.status_active",
+    SUSPENDED: "admin.staff.status_suspended",
+    REMOVED: "admin.staff.status_removed",
+}
+
+
+def pass_cli(f: F) -> F:
+    """``bot.cli.pass_cli``, looked up when the command runs (``bot.cli`` imports us)."""
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from bot import cli
+
+        return cli.pass_cli(f)(*args, **kwargs)
+
+    return update_wrapper(run, f)  # type: ignore[return-value]
+
+
+def acting_as(f: F) -> F:
+    return click.option(
+        "--as",
+        "as_tg",
+        type=int,
+        metavar="TELEGRAM_ID",
+        help="Record the change as made by this administrator (default: the system).",
+    )(f)
+
+
+def office(services: Services) -> Administration:
+    return services.admin
+
+
+def run_as(
+    cli: Cli,
+    as_tg: int | None,
+    use_case: Callable[[Administration, Operator], Awaitable[T]],
+    *,
+    needs_username: bool = False,
+) -> T:
+    """Run one use case as the operator (for the administrator ``--as`` names)."""
+
+    async def go(services: Services) -> T:
+        admin = office(services)
+        return await use_case(admin, await admin.operator(as_tg))
+
+    return cli.run(go, needs_username=needs_username)
+
+
+# ---- contact points --------------------------------------------------------------------------
+
+
+@click.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--region", default="", help="e.g. 芜湖市/镜湖区 (administrators' scope)")
+@click.option("--address", default="", help="shown to residents and on the poster")
+@click.option("--lat", type=float, help="latitude in decimal degrees (with --lon)")
+@click.option("--lon", type=float, help="longitude in decimal degrees (with --lat)")
+@click.option("--tz", default="Asia/Shanghai", show_default=True, help="IANA time zone")
+@acting_as
+@pass_cli
+def points_add(
+    cli: Cli,
+    code: str,
+    name: str,
+    region: str,
+    address: str,
+    lat: float | None,
+    lon: float | None,
+    tz: str,
+    as_tg: int | None,
+) -> None:
+    """Add a contact point (checked like a row of `cpbot points import`)."""
+    new = NewPoint(code=code, name=name, region=region, address=address, lat=lat, lon=lon, tz=tz)
+    card = run_as(cli, as_tg, lambda a, by: a.points.add(by, new))
+    click.echo(cli.t("admin.cli.point_added", code=card.code, name=card.name))
+
+
+@click.command("edit")
+@click.argument("code")
+@click.option("--name")
+@click.option("--address")
+@click.option("--region")
+@click.option("--tz", help="IANA time zone")
+@click.option("--radius", help="metres around the point that count as on site")
+@click.option("--lat", type=float, help="latitude (with --lon)")
+@click.option("--lon", type=float, help="longitude (with --lat)")
+@click.option("--no-location", is_flag=True, help="forget the point's location")
+@acting_as
+@pass_cli
+def points_edit(
+    cli: Cli,
+    code: str,
+    name: str | None,
+    address: str | None,
+    region: str | None,
+    tz: str | None,
+    radius: str | None,
+    lat: float | None,
+    lon: float | None,
+    no_location: bool,
+    as_tg: int | None,
+) -> None:
+    """Change a contact point's name, address, region, time zone, radius or location; all or
+    nothing. The code stays (it is printed on the posters)."""
+    given = {"name": name, "address": address, "region": region, "tz": tz, "radius": radius}
+    changes = {k: v for k, v in given.items() if v is not None}
+    location: tuple[float | None, float | None] | None = None
+    if no_location:
+        if lat is not None or lon is not None:
+            raise click.UsageError(cli.t("admin.cli.location_or_none"))
+        location = (None, None)
+    elif lat is not None or lon is not None:
+        location = (lat, lon)
+    if not changes and location is None:
+        raise click.UsageError(cli.t("admin.point.nothing_to_change"))
+
+    async def edit(a: Administration, by: Operator) -> Any:
+        point = await a.points.by_code(by, code)
+        return await a.points.edit(by, point.id, changes, location=location)
+
+    card = run_as(cli, as_tg, edit)
+    click.echo(cli.t("admin.cli.point_edited", code=card.code, name=card.name))
+
+
+@click.command("deactivate")
+@click.argument("code")
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@acting_as
+@pass_cli
+def points_deactivate(cli: Cli, code: str, yes: bool, as_tg: int | None) -> None:
+    """Stop a contact point taking cases; its residents are asked to choose another one.
+    Its open cases stay with their cadres."""
+    point = run_as(cli, as_tg, lambda a, by: a.points.by_code(by, code))
+    if not yes:
+        click.confirm(
+            cli.t(
+                "admin.cli.confirm_deactivate",
+                name=point.name,
+                residents=point.residents,
+                open=point.open_cases,
+            ),
+            abort=True,
+        )
+    done = run_as(cli, as_tg, lambda a, by: a.points.deactivate(by, point.id))
+    click.echo(cli.t("admin.cli.point_deactivated", code=point.code, told=done.residents_told))
+
+
+@click.command("activate")
+@click.argument("code")
+@acting_as
+@pass_cli
+def points_activate(cli: Cli, code: str, as_tg: int | None) -> None:
+    """Let a deactivated contact point take cases again."""
+
+    async def activate(a: Administration, by: Operator) -> Any:
+        point = await a.points.by_code(by, code)
+        return await a.points.reactivate(by, point.id)
+
+    card = run_as(cli, as_tg, activate)
+    click.echo(cli.t("admin.cli.point_activated", code=card.code))
+
+
+# ---- staff -----------------------------------------------------------------------------------
+
+
+@click.group("staff")
+def staff() -> None:
+    """Staff: list, invite, assign to points, suspend, reinstate, remove.
+
+    STAFF is the number in the first column of `cpbot staff list`; POINT is a point's code.
+    """
+
+
+def _staff_line(cli: Cli, s: StaffLine) -> str:
+    points = ", ".join(("*" if p.primary else "") + p.code for p in s.points) or "-"
+    return cli.t(
+        "admin.cli.staff_line",
+        id=s.id,
+        name=s.name,
+        role=cli.t(ROLE_KEYS[s.role]),
+        status=cli.t(STATUS_KEYS[s.status]),
+        region=s.region or "-",
+        points=points,
+        open=s.open_cases,
+        overdue=s.overdue,
+    )
+
+
+@staff.command("list")
+@click.option("--removed", is_flag=True, help="also list people who were removed")
+@pass_cli
+def staff_list(cli: Cli, removed: bool) -> None:
+    """Staff with their role, status, points (* primary) and open / overdue cases."""
+
+    async def every(a: Administration, by: Operator) -> list[StaffLine]:
+        lines: list[StaffLine] = []
+        page = 0
+        while True:
+            result = await a.staff.page(by, page, removed=removed, size=200)
+            lines += result.staff
+            if result.page + 1 >= result.pages:
+                return lines
+            page += 1
+
+    lines = run_as(cli, None, every)
+    if not lines:
+        click.echo(cli.t("admin.cli.no_staff"))
+    for line in lines:
+        click.echo(_staff_line(cli, line))
+
+
+@staff.command("invite")
+@click.argument("role", type=click.Choice(["cadre", "inspector", "admin"]))
+@click.option("--point", "point", help="code of the contact point a new cadre serves")
+@click.option("--region", help="region a new administrator or inspector covers")
+@click.option("--hours", type=click.IntRange(1, 24 * 90), help="hours until the link expires")
+@acting_as
+@pass_cli
+def staff_invite(
+    cli: Cli,
+    role: str,
+    point: str | None,
+    region: str | None,
+    hours: int | None,
+    as_tg: int | None,
+) -> None:
+    """Print a single-use invitation link to forward to a new staff member."""
+    link = run_as(
+        cli,
+        as_tg,
+        lambda a, by: a.staff.invite(by, role, point_code=point, region=region, ttl_hours=hours),
+        needs_username=True,
+    )
+    click.echo(link.link)
+    click.echo(cli.t("cli.invite_expires", when=link.expires_at.strftime(TIME)), err=True)
+
+
+def _on_point(
+    name: str,
+    help_: str,
+    call: Callable[[Administration, Operator, int, int], Awaitable[StaffLine]],
+) -> click.Command:
+    @click.command(name, help=help_)
+    @click.argument("staff_id", metavar="STAFF", type=int)
+    @click.argument("code", metavar="POINT")
+    @acting_as
+    @pass_cli
+    def command(cli: Cli, staff_id: int, code: str, as_tg: int | None) -> None:
+        async def go(a: Administration, by: Operator) -> StaffLine:
+            point = await a.points.by_code(by, code)
+            return await call(a, by, staff_id, point.id)
+
+        click.echo(_staff_line(cli, run_as(cli, as_tg, go)))
+
+    return command
+
+
+staff.add_command(
+    _on_point(
+        "assign",
+        "Let STAFF serve POINT (its primary cadre if it has none).",
+        lambda a, by, s, p: a.staff.assign(by, s, p),
+    )
+)
+staff.add_command(
+    _on_point(
+        "unassign",
+        "STAFF no longer serves POINT (their open cases stay with them).",
+        lambda a, by, s, p: a.staff.unassign(by, s, p),
+    )
+)
+staff.add_command(
+    _on_point(
+        "primary",
+        "Make STAFF the primary cadre of POINT: new cases there go to them first.",
+        lambda a, by, s, p: a.staff.make_primary(by, s, p),
+    )
+)
+
+
+@staff.command("suspend")
+@click.argument("staff_id", metavar="STAFF", type=int)
+@acting_as
+@pass_cli
+def staff_suspend(cli: Cli, staff_id: int, as_tg: int | None) -> None:
+    """End STAFF's access for now (reinstate later); their open cases are re-routed."""
+    done = run_as(cli, as_tg, lambda a, by: a.staff.suspend(by, staff_id))
+    click.echo(_staff_line(cli, done.staff))
+    click.echo(cli.t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned))
+
+
+@staff.command("reinstate")
+@click.argument("staff_id", metavar="STAFF", type=int)
+@acting_as
+@pass_cli
+def staff_reinstate(cli: Cli, staff_id: int, as_tg: int | None) -> None:
+    """Give a suspended STAFF their access back."""
+    line = run_as(cli, as_tg, lambda a, by: a.staff.reinstate(by, staff_id))
+    click.echo(_staff_line(cli, line))
+
+
+@staff.command("remove")
+@click.argument("staff_id", metavar="STAFF", type=int)
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@acting_as
+@pass_cli
+def staff_remove(cli: Cli, staff_id: int, yes: bool, as_tg: int | None) -> None:
+    """End STAFF's access for good and their assignments; their open cases are re-routed."""
+    line = run_as(cli, as_tg, lambda a, by: a.staff.get(by, staff_id))
+    if not yes:
+        click.confirm(
+            cli.t("admin.cli.confirm_remove", name=line.name, open=line.open_cases), abort=True
+        )
+    done = run_as(cli, as_tg, lambda a, by: a.staff.remove(by, staff_id))
+    click.echo(_staff_line(cli, done.staff))
+    click.echo(cli.t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned))
+
+
+# ---- categories ------------------------------------------------------------------------------
+
+
+@click.group("categories")
+def categories() -> None:
+    """Categories of cases and their deadline tiers (CODE names a category)."""
+
+
+TIER_CHOICE = click.Choice([t.value for t in Tier])
+
+
+def _category_line(cli: Cli, c: CategoryLine) -> str:
+    return cli.t(
+        "admin.cli.category_line",
+        code=c.code,
+        zh=c.name_zh,
+        en=c.name_en,
+        tier=cli.t(f"tier.{c.tier}"),
+        status=cli.t("admin.cli.offered") if c.active else cli.t("admin.cli.retired"),
+        cases=c.cases,
+    )
+
+
+@categories.command("list")
+@pass_cli
+def categories_list(cli: Cli) -> None:
+    """Every category: code, names, tier, whether it is offered, cases filed under it."""
+    for c in run_as(cli, None, lambda a, by: a.categories.all(by)):
+        click.echo(_category_line(cli, c))
+
+
+@categories.command("add")
+@click.argument("code")
+@click.option("--zh", required=True, help="name in Chinese")
+@click.option("--en", required=True, help="name in English")
+@click.option("--tier", required=True, type=TIER_CHOICE, help="sets the deadlines")
+@acting_as
+@pass_cli
+def categories_add(cli: Cli, code: str, zh: str, en: str, tier: str, as_tg: int | None) -> None:
+    """Add a category residents can file under."""
+    c = run_as(cli, as_tg, lambda a, by: a.categories.add(by, code, zh, en, tier))
+    click.echo(_category_line(cli, c))
+
+
+def _on_category(
+    name: str, help_: str, call: Callable[[Administration, Operator, int], Awaitable[CategoryLine]]
+) -> click.Command:
+    @click.command(name, help=help_)
+    @click.argument("code")
+    @acting_as
+    @pass_cli
+    def command(cli: Cli, code: str, as_tg: int | None) -> None:
+        async def go(a: Administration, by: Operator) -> CategoryLine:
+            return await call(a, by, (await a.categories.by_code(by, code)).id)
+
+        click.echo(_category_line(cli, run_as(cli, as_tg, go)))
+
+    return command
+
+
+categories.add_command(
+    _on_category(
+        "retire",
+        "No longer offer CODE when filing (cases filed under it keep it).",
+        lambda a, by, c: a.categories.retire(by, c),
+    )
+)
+categories.add_command(
+    _on_category(
+        "restore", "Offer a retired CODE again.", lambda a, by, c: a.categories.restore(by, c)
+    )
+)
+
+
+@categories.command("rename")
+@click.argument("code")
+@click.option("--zh", required=True, help="new name in Chinese")
+@click.option("--en", required=True, help="new name in English")
+@acting_as
+@pass_cli
+def categories_rename(cli: Cli, code: str, zh: str, en: str, as_tg: int | None) -> None:
+    """Rename a category in both languages (its cases show the new names too)."""
+
+    async def go(a: Administration, by: Operator) -> CategoryLine:
+        return await a.categories.rename(by, (await a.categories.by_code(by, code)).id, zh, en)
+
+    click.echo(_category_line(cli, run_as(cli, as_tg, go)))
+
+
+@categories.command("tier")
+@click.argument("code")
+@click.argument("tier", type=TIER_CHOICE)
+@acting_as
+@pass_cli
+def categories_tier(cli: Cli, code: str, tier: str, as_tg: int | None) -> None:
+    """Set the priority tier of a category (the deadlines of cases filed from now on)."""
+
+    async def go(a: Administration, by: Operator) -> CategoryLine:
+        return await a.categories.set_tier(by, (await a.categories.by_code(by, code)).id, tier)
+
+    click.echo(_category_line(cli, run_as(cli, as_tg, go)))
+
+
+# ---- delivery problems -----------------------------------------------------------------------
+
+
+@click.group("outbox")
+def outbox() -> None:
+    """Messages that could not be delivered, and people who blocked the bot."""
+
+
+@outbox.command("dead")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@pass_cli
+def outbox_dead(cli: Cli, limit: int) -> None:
+    """Undelivered messages, newest first: id, when, to whom, case, reason."""
+    result = run_as(cli, None, lambda a, by: a.delivery.dead(by, 0, size=limit))
+    if not result.rows:
+        click.echo(cli.t("admin.delivery.none"))
+    for row in result.rows:
+        click.echo(
+            cli.t(
+                "admin.cli.dead_line",
+                id=row.id,
+                when=row.at.strftime(TIME),
+                who=row.recipient or cli.t("admin.delivery.unnamed"),
+                case=row.case_no or "-",
+                reason=" ".join(row.reason.split()) or "-",
+            )
+        )
+    if result.total > len(result.rows):
+        click.echo(cli.t("admin.cli.more", count=result.total - len(result.rows)))
+
+
+@outbox.command("blocked")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
+@pass_cli
+def outbox_blocked(cli: Cli, limit: int) -> None:
+    """People who blocked the bot: nothing reaches them until they write again."""
+    result = run_as(cli, None, lambda a, by: a.delivery.blocked(by, 0, size=limit))
+    if not result.rows:
+        click.echo(cli.t("admin.blocked.none"))
+    for row in result.rows:
+        click.echo(
+            cli.t(
+                "admin.cli.blocked_line",
+                name=row.name,
+                point=row.point or "-",
+                since=row.since.strftime(TIME),
+            )
+        )
+    if result.total > len(result.rows):
+        click.echo(cli.t("admin.cli.more", count=result.total - len(result.rows)))
+
+
+def _settle(name: str, help_: str, done_key: str, retry: bool) -> click.Command:
+    @click.command(name, help=help_)
+    @click.argument("ids", metavar="ID...", nargs=-1, type=int)
+    @click.option("--all", "every", is_flag=True, help="every undelivered message")
+    @acting_as
+    @pass_cli
+    def command(cli: Cli, ids: tuple[int, ...], every: bool, as_tg: int | None) -> None:
+        if bool(ids) == every:
+            raise click.UsageError(cli.t("admin.cli.ids_or_all"))
+
+        async def go(a: Administration, by: Operator) -> int:
+            chosen = await a.delivery.dead_ids(by) if every else list(ids)
+            for outbox_id in chosen:
+                if retry:
+                    await a.delivery.retry(by, outbox_id)
+                else:
+                    await a.delivery.dismiss(by, outbox_id)
+            return len(chosen)
+
+        click.echo(cli.t(done_key, count=run_as(cli, as_tg, go)))
+
+    return command
+
+
+outbox.add_command(
+    _settle(
+        "retry",
+        "Send undelivered messages again (ids from `cpbot outbox dead`).",
+        "admin.cli.retried",
+        retry=True,
+    )
+)
+outbox.add_command(
+    _settle(
+        "dismiss",
+        "Give undelivered messages up for good (ids from `cpbot outbox dead`).",
+        "admin.cli.dismissed",
+        retry=False,
+    )
+)
+
+
+def register(main: click.Group, points: click.Group) -> None:
+    """Add ``staff``, ``categories`` and ``outbox`` to ``cpbot``, and the point commands to
+    its ``points`` group."""
+    for command in (points_add, points_edit, points_deactivate, points_activate):
+        points.add_command(command)
+    for group in (staff, categories, outbox):
+        main.add_command(group)
