@@ -78,6 +78,10 @@ in_outbox_send: contextvars.ContextVar[bool] = contextvars.ContextVar(
 class Limiter(Protocol):
     async def acquire(self, chat_id: int, count: int = 1) -> None: ...
 
+    async def sent(self, chat_id: int, count: int = 1) -> None:
+        """The message is with Telegram: a person's next one waits a full interval from now,
+        so two senders' requests can never arrive closer than that."""
+
     async def pause(self, seconds: float) -> None: ...
 
 
@@ -104,6 +108,10 @@ class MemoryLimiter:
 
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    async def sent(self, chat_id: int, count: int = 1) -> None:
+        if chat_id > 0:
+            self._chat_last[chat_id] = self.clock() + self.chat_interval * (count - 1)
 
     async def acquire(self, chat_id: int, count: int = 1) -> None:
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -225,7 +233,10 @@ class RateLimitMiddleware(BaseRequestMiddleware):
             if sending:
                 await self.limiter.acquire(limited_chat or 0, message_count(method))
             try:
-                return await make_request(bot, method)
+                result = await make_request(bot, method)
+                if sending and limited_chat is not None:
+                    await self.limiter.sent(limited_chat, message_count(method))
+                return result
             except TelegramRetryAfter as exc:
                 log.warning("telegram asked to slow down for %ss", exc.retry_after)
                 await self.limiter.pause(exc.retry_after)

@@ -23,6 +23,9 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False)
 
 
+OUR_LOGGERS = ("bot", "handlers", "services", "models", "scheduler", "emulator")
+
+
 def setup_logging(settings: Settings) -> None:
     handler = logging.StreamHandler()
     if settings.log_format == "json":
@@ -31,7 +34,14 @@ def setup_logging(settings: Settings) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(settings.log_level)
+    # Our own loggers follow CPBOT_LOG_LEVEL; libraries stay at INFO at most, because at DEBUG
+    # they print SQL parameters and request bodies — names, phone numbers, messages.
+    level = logging.getLevelName(settings.log_level)
+    root.setLevel(max(level, logging.INFO))
+    for ours in OUR_LOGGERS:
+        logging.getLogger(ours).setLevel(level)
+    for chatty in ("aiosqlite", "sqlalchemy", "asyncpg", "aiohttp.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     # aiogram logs each update's handling at INFO, and again every exception our own error
     # handler already logged (or, for an update another replica has in hand, expects).
     logging.getLogger("aiogram.event").setLevel(logging.CRITICAL)

@@ -64,6 +64,16 @@ return until_ms
 """
 
 
+_SENT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('DEL', KEYS[1])
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
+return now
+"""
+
+
 class RedisLimiter:
     """Telegram's limits for every sender of the bot, wherever it runs."""
 
@@ -76,6 +86,7 @@ class RedisLimiter:
         self.chat_interval = chat_interval
         self._acquire = redis.register_script(_ACQUIRE)
         self._pause = redis.register_script(_PAUSE)
+        self._sent = redis.register_script(_SENT)
 
     async def acquire(self, chat_id: int, count: int = 1) -> None:
         if chat_id < 0:
@@ -93,6 +104,13 @@ class RedisLimiter:
             if wait_ms <= 0:
                 return
             await asyncio.sleep(wait_ms / 1000)
+
+    async def sent(self, chat_id: int, count: int = 1) -> None:
+        if chat_id > 0:  # groups count messages in a minute; a person's interval restarts
+            window = int(self.chat_interval * 1000 * count)
+            await self._sent(
+                keys=[f"{PREFIX}:rate:chat:{chat_id}"], args=[uuid.uuid4().hex, window]
+            )
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{PREFIX}:rate:pause"], args=[max(1, int(seconds * 1000))])

@@ -74,3 +74,17 @@ async def test_polling_end_to_end(emulator: RunningEmulator, make_bot) -> None: 
         raise
     assert process.stop() == 0
     assert "Traceback" not in process.output()
+
+
+async def test_no_personal_data_in_the_logs(emulator: RunningEmulator, make_bot) -> None:  # type: ignore[no-untyped-def]
+    """The whole walk at DEBUG level: no name, no phone, no message text in the log."""
+    process = make_bot(CPBOT_LOG_LEVEL="DEBUG", CPBOT_LOG_FORMAT="json")
+    process.start("run")
+    try:
+        await walk_through(emulator, process)
+    finally:
+        process.stop()
+    log = process.output()
+    assert "polling for updates" in log  # the log really was written
+    for personal in ("Zhang", "Li Wei", "third floor", "plumber", "the pipe"):
+        assert personal not in log, f"{personal!r} leaked into the log"
