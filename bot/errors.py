@@ -8,6 +8,7 @@ from typing import Any
 from aiogram import Dispatcher
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.types import CallbackQuery, ErrorEvent, Message
+from redis.exceptions import LockNotOwnedError
 
 from bot.dedupe import UpdateInHand
 from bot.replies import refusal_text, tell
@@ -62,8 +63,16 @@ def _not_in_hand(event: ErrorEvent) -> bool:
     return not isinstance(event.exception, UpdateInHand)
 
 
+async def on_lock_lapsed(event: ErrorEvent, **data: Any) -> bool:
+    """The chat's lock lapsed while a slow update was being handled: the work is done, only
+    the lock could not be given back. Nothing for the person to hear."""
+    log.warning("update %s outlived its chat lock", event.update.update_id)
+    return True
+
+
 def register_error_handlers(dp: Dispatcher) -> None:
     dp.errors.register(on_refusal, ExceptionTypeFilter(Refusal))
+    dp.errors.register(on_lock_lapsed, ExceptionTypeFilter(LockNotOwnedError))
     # An update another replica is handling is re-raised, so the webhook answers an error
     # and Telegram delivers it again later.
     dp.errors.register(on_error, _not_in_hand)

@@ -123,8 +123,9 @@ async def build_app(
         # limits live in Redis, and a commit anywhere wakes every sender.
         keys = DefaultKeyBuilder(with_destiny=True, prefix="cpbot:fsm")
         storage = RedisStorage(redis, key_builder=keys)
-        # A replica that dies holding a chat's lock must not stall that chat for long.
-        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 20})
+        # A chat's lock lapses after a minute if the replica holding it died (Telegram waits
+        # about that long for a webhook answer anyway).
+        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 60})
         seen = RedisSeenUpdates(redis)
         limiter = limiter or RedisLimiter(
             redis, settings.rate_per_second, settings.group_per_minute
