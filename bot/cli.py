@@ -22,6 +22,7 @@ import click
 from bot.admin_cli import register as register_admin
 from bot.factory import service_config
 from bot.logs import setup_logging
+from bot.notices_cli import notices_group
 from bot.settings import SettingsError, load_settings
 from locales import normalize_locale
 from models.db import Database
@@ -345,6 +346,9 @@ def demo(folder: Path, port: int, host: str) -> None:
 
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(run_demo(folder, host, port))
+
+
+main.add_command(notices_group(pass_cli))
 
 
 def entry(argv: list[str] | None = None) -> Any:

@@ -19,15 +19,19 @@ from services.texts import Translator
 MENU: dict[Role | None, list[list[str]]] = {
     Role.RESIDENT: [
         ["menu.new_case", "menu.my_cases"],
-        ["menu.my_point", "menu.language"],
-        ["menu.tipoff"],
+        ["menu.my_point", "menu.notices"],
+        ["menu.tipoff", "menu.language"],
     ],
     Role.CADRE: [
         ["menu.check_in", "menu.visits"],
         ["menu.open_cases", "menu.stats"],
+        ["menu.notices", "menu.language", "menu.help"],
+    ],
+    Role.ADMIN: [
+        ["menu.open_cases", "menu.stats"],
+        ["menu.admin", "menu.notices"],
         ["menu.language", "menu.help"],
     ],
-    Role.ADMIN: [["menu.open_cases", "menu.stats"], ["menu.admin", "menu.language", "menu.help"]],
     Role.INSPECTOR: [["menu.tipoffs"], ["menu.language", "menu.help"]],
 }
 MENU_KEYS = frozenset(key for rows in MENU.values() for row in rows for key in row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import logging
+import math
 import time
 from collections import deque
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from aiogram.methods.base import Response, TelegramType
 log = logging.getLogger(__name__)
 
 EDITS = (EditMessageText, EditMessageCaption, EditMessageReplyMarkup)
+BURST_SPAN = 0.1
 SENDING = (
     SendMessage,
     CopyMessage,
@@ -100,6 +102,10 @@ class MemoryLimiter:
         self.chat_interval = chat_interval
         self.clock = clock
         self._window: deque[float] = deque()
+        # A tenth of the second's budget in any tenth of a second: after a start or a pause
+        # the messages leave spread out, not in one bunch that a busy machine delivers at once.
+        self._burst: deque[float] = deque()
+        self.burst = max(1, math.ceil(rate * BURST_SPAN))
         self._global = asyncio.Lock()
         self._chat_locks: dict[int, asyncio.Lock] = {}
         self._chat_last: dict[int, float] = {}
@@ -150,10 +156,16 @@ class MemoryLimiter:
                     continue
                 while self._window and self._window[0] <= now - 1.0:
                     self._window.popleft()
-                if len(self._window) + count <= self.rate:
+                while self._burst and self._burst[0] <= now - BURST_SPAN:
+                    self._burst.popleft()
+                if len(self._window) + count > self.rate:
+                    await asyncio.sleep(self._window[0] + 1.0 - now)
+                elif len(self._burst) + count > max(count, self.burst):
+                    await asyncio.sleep(self._burst[0] + BURST_SPAN - now)
+                else:
                     self._window.extend([now] * count)
+                    self._burst.extend([now] * count)
                     return
-                await asyncio.sleep(self._window[0] + 1.0 - now)
 
     def _forget_idle(self) -> None:
         cutoff = self.clock() - 120

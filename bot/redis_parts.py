@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -25,8 +26,10 @@ PREFIX = "cpbot"
 OUTBOX_CHANNEL = f"{PREFIX}:outbox"
 
 # One call decides, atomically on Redis's clock, whether ``count`` messages to one chat may go
-# now: the chat's own window (1 a second for a person, 20 a minute for a group) and the
-# bot-wide window of one second. It answers 0 and records them, or how many ms to wait.
+# now: the chat's own window (1 a second for a person, 20 a minute for a group), the bot-wide
+# window of one second, and a tenth of that budget in any 100 ms (so a start or the end of a
+# pause does not send a second's worth in one bunch). It answers 0 and records them, or how
+# many ms to wait.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -44,12 +47,20 @@ if redis.call('ZCARD', KEYS[1]) + n > rate then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return tonumber(oldest[2]) + 1000 - now + 1
 end
+local burst = math.max(n, tonumber(ARGV[6]))
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - 100)
+if redis.call('ZCARD', KEYS[4]) + n > burst then
+  local oldest = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+  return tonumber(oldest[2]) + 100 - now + 1
+end
 for i = 1, n do
   local member = ARGV[5] .. ':' .. i
   redis.call('ZADD', KEYS[1], now, member)
   redis.call('ZADD', KEYS[2], now, member)
+  redis.call('ZADD', KEYS[4], now, member)
 end
 redis.call('PEXPIRE', KEYS[1], 2000)
+redis.call('PEXPIRE', KEYS[4], 1000)
 redis.call('PEXPIRE', KEYS[2], chat_window + 1000)
 return 0
 """
@@ -94,11 +105,17 @@ class RedisLimiter:
         else:
             # A person: one message per interval; an album of n takes n intervals.
             limit, window = count, int(self.chat_interval * 1000 * count)
-        keys = [f"{PREFIX}:rate:global", f"{PREFIX}:rate:chat:{chat_id}", f"{PREFIX}:rate:pause"]
+        keys = [
+            f"{PREFIX}:rate:global",
+            f"{PREFIX}:rate:chat:{chat_id}",
+            f"{PREFIX}:rate:pause",
+            f"{PREFIX}:rate:burst",
+        ]
+        burst = max(1, math.ceil(self.rate / 10))
         while True:
             wait_ms = int(
                 await self._acquire(
-                    keys=keys, args=[self.rate, count, limit, window, uuid.uuid4().hex]
+                    keys=keys, args=[self.rate, count, limit, window, uuid.uuid4().hex, burst]
                 )
             )
             if wait_ms <= 0:

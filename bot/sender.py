@@ -68,6 +68,30 @@ async def deliver(
             reply_markup=markup,
         )
         return copied.message_id
+    if kind in ("photo", "document"):
+        # A photo or document by Telegram's file id (a notice's): never uploaded again.
+        caption = payload.get("caption")
+        send = bot.send_photo if kind == "photo" else bot.send_document
+        sent = await send(
+            chat_id,
+            payload["file_id"],
+            caption=caption,
+            parse_mode="HTML" if caption else None,
+            reply_markup=markup,
+        )
+        return sent.message_id
+    if kind == "edit":
+        # A message the bot sent earlier in this chat, edited in place (a notice's progress).
+        # "message is not modified" is forgiven by the session's middleware.
+        await bot.edit_message_text(
+            text=payload["text"],
+            chat_id=chat_id,
+            message_id=int(payload["message_id"]),
+            parse_mode="HTML",
+            reply_markup=inline(keyboard_of(payload)),
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+        )
+        return int(payload["message_id"])
     if kind == "commands":
         commands = [BotCommand(command=c, description=d) for c, d in payload["commands"]]
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))

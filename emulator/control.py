@@ -138,6 +138,7 @@ class _Routes:
             body.get("last_name") or None,
             body.get("username") or None,
             body.get("language_code", "zh-hans"),
+            started=bool(body.get("started", False)),
         )
         return _ok(user, 201)
 

@@ -149,8 +149,13 @@ class Emulator:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "zh-hans",
+        *,
+        started: bool = False,
     ) -> dict[str, Any]:
-        return self.people.create_user(first_name, last_name, username, language_code)
+        """A simulated person; ``started`` when they have already written to the bot before."""
+        return self.people.create_user(
+            first_name, last_name, username, language_code, started=started
+        )
 
     def create_group(
         self,

@@ -22,6 +22,7 @@ _ADMIN_RIGHTS = {
     "can_edit_stories": False,
     "can_delete_stories": False,
     "can_pin_messages": True,
+    "can_send_welcome_messages": False,  # newer than the reference; see spec.NEWER_THAN_REFERENCE
 }
 
 

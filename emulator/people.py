@@ -61,8 +61,14 @@ class People:
         last_name: str | None = None,
         username: str | None = None,
         language_code: str | None = "zh-hans",
+        *,
+        started: bool = False,
+        bot: str | int | None = None,
     ) -> dict[str, Any]:
         user = self.world.add_person(first_name, last_name, username, language_code)
+        if started:  # as if they had pressed Start long ago: the bot may write to them first
+            state = self.world.bot(bot)
+            self.world.conversation(state, self.world.chats[user.id]).started = True
         self.world.events.publish("user", user=user.to_api())
         return user.to_api()
 

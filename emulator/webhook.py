@@ -169,8 +169,11 @@ class Deliverer:
                 if 200 <= response.status < 300:
                     await self._run_reply(response)
                     every = self.manager.config.duplicate_every
-                    if every and update.attempts == 1 and \
-                            self.counters.webhook_deliveries % every == 0:
+                    if (
+                        every
+                        and update.attempts == 1
+                        and self.counters.webhook_deliveries % every == 0
+                    ):
                         error = "Answer lost on the way back (simulated)"
                         webhook.last_error_date = self.manager.world.now()
                         webhook.last_error_message = error

@@ -58,8 +58,10 @@ class TipOffLink(SQLModel, table=True):
     """Which tip-off a message in an inspector's chat belongs to (for native replies)."""
 
     __tablename__ = "tipoff_links"
-    chat_id: int = Field(sa_type=BigInteger, primary_key=True,
-                         sa_column_kwargs={"autoincrement": False})
-    message_id: int = Field(sa_type=BigInteger, primary_key=True,
-                            sa_column_kwargs={"autoincrement": False})
+    chat_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    message_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
     tipoff_id: int = Field(foreign_key="tipoffs.id", index=True)

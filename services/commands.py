@@ -19,12 +19,19 @@ _RESIDENT = (
     ("new", "cmd.new"),
     ("cases", "cmd.cases"),
     ("point", "cmd.point"),
+    ("notices", "cmd.notices"),
     ("report", "cmd.report"),
     ("tipoff", "cmd.tipoff"),
     ("forget", "cmd.forget"),
     *_COMMON,
 )
-_STAFF = (("cases", "cmd.open_cases"), ("case", "cmd.case"), ("stats", "cmd.stats"))
+_STAFF = (
+    ("cases", "cmd.open_cases"),
+    ("case", "cmd.case"),
+    ("stats", "cmd.stats"),
+    ("notice", "cmd.notice"),
+    ("notices", "cmd.notices"),
+)
 _VISITS = (
     ("checkin", "cmd.checkin"),
     ("visits", "cmd.visits"),

@@ -79,6 +79,21 @@ def copy_of(
     }
 
 
+def media_message(
+    kind: Literal["photo", "document"],
+    file_id: str,
+    caption: str | None = None,
+    buttons: Keyboard | None = None,
+) -> dict[str, Any]:
+    """A photo or document sent by Telegram's file id (never uploaded again)."""
+    return {"type": kind, "file_id": file_id, "caption": caption, "buttons": _buttons(buttons)}
+
+
+def edit_message(message_id: int, text: str, buttons: Keyboard | None = None) -> dict[str, Any]:
+    """Edit a message the bot sent earlier in the row's chat."""
+    return {"type": "edit", "message_id": message_id, "text": text, "buttons": _buttons(buttons)}
+
+
 def keyboard_of(payload: dict[str, Any]) -> Keyboard:
     return [[Button.from_json(b) for b in row] for row in payload.get("buttons") or []]
 

@@ -180,3 +180,15 @@ async def test_an_album_is_one_update_per_item_sharing_a_group_id(emu: Emulator)
     group_ids = {u["message"]["media_group_id"] for u in updates}
     assert len(group_ids) == 1
     assert [u["message"]["message_id"] for u in updates] == [m["message_id"] for m in messages]
+
+
+async def test_a_person_created_started_can_be_written_to_without_an_update(emu: Emulator) -> None:
+    """``started=True`` stands for someone who pressed Start long ago: no update, yet reachable."""
+    fresh = emu.create_user("Fresh")
+    known = emu.create_user("Known", started=True)
+
+    assert await _updates(emu) == []
+    assert (await api(emu, "sendMessage", chat_id=known["id"], text="hello"))["ok"] is True
+    assert (await api(emu, "sendMessage", chat_id=fresh["id"], text="hello"))["description"] == (
+        "Bad Request: chat not found"
+    )

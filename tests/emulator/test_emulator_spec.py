@@ -155,3 +155,16 @@ async def test_requests_outside_the_spec_are_recorded(emu: Emulator) -> None:
     assert "disable_web_page_preview" in emu.violations[0].detail
     assert "colour" in emu.violations[1].detail
     assert emu.counters()["violations"] == 2
+
+
+def test_an_administrator_answer_parses_in_aiogram_and_passes_the_checker() -> None:
+    """aiogram needs fields newer than the reference; the checker accepts them, nothing else."""
+    from aiogram.types import ChatMemberAdministrator
+
+    from emulator.members import member
+    from emulator.models import UserRecord
+
+    answer = member("administrator", UserRecord(7, "Bot", None, "cp_bot", None, is_bot=True))
+    assert Spec.load().check("ChatMember", answer) == []
+    assert ChatMemberAdministrator.model_validate(answer).can_send_welcome_messages is False
+    assert Spec.load().check("ChatMember", {**answer, "can_fly": True}) != []

@@ -52,8 +52,11 @@ class Phone:
         self.id = int(user["id"])
 
     def messages(self) -> list[dict[str, Any]]:
-        return [m for m in self.emulator.history(self.id)[-12:]
-                if m.get("from", {}).get("is_bot") and not m.get("deleted")]
+        return [
+            m
+            for m in self.emulator.history(self.id)[-12:]
+            if m.get("from", {}).get("is_bot") and not m.get("deleted")
+        ]
 
     async def wait(self, fragment: str, patience: float = 240) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
@@ -73,8 +76,9 @@ class Phone:
                 for row in (msg.get("reply_markup") or {}).get("inline_keyboard") or []:
                     for button in row:
                         if button["text"].endswith(label):
-                            self.emulator.user_press(self.id, None, msg["message_id"],
-                                                     button["callback_data"])
+                            self.emulator.user_press(
+                                self.id, None, msg["message_id"], button["callback_data"]
+                            )
                             return
             await asyncio.sleep(0.25 + random.random() * 0.1)
         raise AssertionError(f"resident {self.id} found no button {label!r}")
@@ -110,8 +114,7 @@ async def database(redis: Redis) -> Any:
     await pg.drop(base, template)
 
 
-async def seed(url: str, emulator: Emulator, cadres: list[Phone],
-               residents: list[Phone]) -> None:
+async def seed(url: str, emulator: Emulator, cadres: list[Phone], residents: list[Phone]) -> None:
     db = Database.from_url(url)
     services = Services(Context.create(db, ServiceConfig(bot_username=USERNAME), SystemClock()))
     points = len(cadres)
@@ -122,7 +125,8 @@ async def seed(url: str, emulator: Emulator, cadres: list[Phone],
         invite = await services.staff.create_invite("cadre", point_code=f"P{n:04d}")
         await services.staff.redeem(
             (await services.people.actor(cadre.id, cadre.id, "", "en")).uid,
-            invite.link.split("start=inv_", 1)[1])
+            invite.link.split("start=inv_", 1)[1],
+        )
     all_points = {p.code: p.id for p in await services.points.all()}
     for n, resident in enumerate(residents):
         actor = await services.people.register(resident.id, resident.id, f"Resident {n}", "en")
@@ -130,30 +134,49 @@ async def seed(url: str, emulator: Emulator, cadres: list[Phone],
     await db.dispose()
 
 
-async def test_two_replicas_two_workers_ten_thousand_updates(tmp_path: Path, redis: Redis,
-                                                             database: str) -> None:
+async def test_two_replicas_two_workers_ten_thousand_updates(
+    tmp_path: Path, redis: Redis, database: str
+) -> None:
     config = EmulatorConfig(
         bots=(BotConfig(TOKEN, USERNAME),),
         limits=LimitsConfig(global_per_second=RATE + 50),
-        webhook=WebhookConfig(retry_initial=0.2, retry_cap=2.0,
-                              duplicate_every=int(os.environ.get("CPBOT_SCALE_DUPLICATE", "53"))),
+        webhook=WebhookConfig(
+            retry_initial=0.2,
+            retry_cap=2.0,
+            duplicate_every=int(os.environ.get("CPBOT_SCALE_DUPLICATE", "53")),
+        ),
     )
     emulator = Emulator(config)
     running = await start_emulator(emulator)
     ports = [free_port(), free_port()]
     emulator.set_webhook_targets([f"http://127.0.0.1:{p}/hook" for p in ports])
-    env = {**os.environ, "CPBOT_TOKEN": TOKEN, "CPBOT_API_BASE": running.url,
-           "CPBOT_DATABASE_URL": database, "CPBOT_REDIS_URL": os.environ["CPBOT_TEST_REDIS_URL"],
-           "CPBOT_BOT_USERNAME": USERNAME, "CPBOT_DEFAULT_LOCALE": "en",
-           "CPBOT_RATE_PER_SECOND": str(RATE), "CPBOT_WEBHOOK_SECRET": "replica-secret",
-           "CPBOT_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}/hook",
-           "CPBOT_WEBHOOK_PATH": "/hook", "CPBOT_LOG_LEVEL": "WARNING"}
-    assert subprocess.run([*CPBOT, "migrate"], env=env, cwd=tmp_path, check=False,
-                          capture_output=True).returncode == 0
-    cadres = [Phone(emulator, emulator.create_user(f"Cadre{n}", language_code="en"))
-              for n in range(RESIDENTS // PER_POINT)]
-    residents = [Phone(emulator, emulator.create_user(f"R{n}", language_code="en"))
-                 for n in range(RESIDENTS)]
+    env = {
+        **os.environ,
+        "CPBOT_TOKEN": TOKEN,
+        "CPBOT_API_BASE": running.url,
+        "CPBOT_DATABASE_URL": database,
+        "CPBOT_REDIS_URL": os.environ["CPBOT_TEST_REDIS_URL"],
+        "CPBOT_BOT_USERNAME": USERNAME,
+        "CPBOT_DEFAULT_LOCALE": "en",
+        "CPBOT_RATE_PER_SECOND": str(RATE),
+        "CPBOT_WEBHOOK_SECRET": "replica-secret",
+        "CPBOT_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}/hook",
+        "CPBOT_WEBHOOK_PATH": "/hook",
+        "CPBOT_LOG_LEVEL": "WARNING",
+    }
+    assert (
+        subprocess.run(
+            [*CPBOT, "migrate"], env=env, cwd=tmp_path, check=False, capture_output=True
+        ).returncode
+        == 0
+    )
+    cadres = [
+        Phone(emulator, emulator.create_user(f"Cadre{n}", language_code="en"))
+        for n in range(RESIDENTS // PER_POINT)
+    ]
+    residents = [
+        Phone(emulator, emulator.create_user(f"R{n}", language_code="en")) for n in range(RESIDENTS)
+    ]
     await seed(database, emulator, cadres, residents)
     for cadre in cadres:  # a person must have written to a bot before it can write back
         emulator.user_send(cadre.id, text="/help")
@@ -163,14 +186,21 @@ async def test_two_replicas_two_workers_ten_thousand_updates(tmp_path: Path, red
     for n, port in enumerate(ports):
         log = (tmp_path / f"replica{n}.log").open("wb")
         logs.append(log)
-        processes.append(subprocess.Popen(
-            [*CPBOT, "webhook", "--intake-only"], cwd=tmp_path, stdout=log, stderr=log,
-            env={**env, "CPBOT_WEBHOOK_PORT": str(port)}))
+        processes.append(
+            subprocess.Popen(
+                [*CPBOT, "webhook", "--intake-only"],
+                cwd=tmp_path,
+                stdout=log,
+                stderr=log,
+                env={**env, "CPBOT_WEBHOOK_PORT": str(port)},
+            )
+        )
     for n in range(2):
         log = (tmp_path / f"worker{n}.log").open("wb")
         logs.append(log)
-        processes.append(subprocess.Popen([*CPBOT, "worker"], cwd=tmp_path, stdout=log,
-                                          stderr=log, env=env))
+        processes.append(
+            subprocess.Popen([*CPBOT, "worker"], cwd=tmp_path, stdout=log, stderr=log, env=env)
+        )
     try:
         filed: asyncio.Queue[int] = asyncio.Queue()
         gate = asyncio.Semaphore(250)
@@ -194,10 +224,13 @@ async def test_two_replicas_two_workers_ten_thousand_updates(tmp_path: Path, red
         deadline = loop.time() + 300
         expected = RESIDENTS * (1 + FOLLOW_UPS)
         while loop.time() < deadline:
-            relayed = sum(1 for c in cadres for m in emulator.history(c.id)
-                          if m.get("from", {}).get("is_bot")
-                          and ("no water" in (m.get("text") or "")
-                               or "follow-up" in (m.get("text") or "")))
+            relayed = sum(
+                1
+                for c in cadres
+                for m in emulator.history(c.id)
+                if m.get("from", {}).get("is_bot")
+                and ("no water" in (m.get("text") or "") or "follow-up" in (m.get("text") or ""))
+            )
             if relayed >= expected:
                 break
             await asyncio.sleep(1)
@@ -207,19 +240,28 @@ async def test_two_replicas_two_workers_ten_thousand_updates(tmp_path: Path, red
         async with db.read() as session:
             cases = (await session.execute(select(func.count()).select_from(Case))).scalar_one()
             per_resident = Counter((await session.execute(select(Case.resident_id))).scalars())
-            messages = (await session.execute(select(func.count()).select_from(CaseEvent).where(
-                CaseEvent.type == EventType.MESSAGE))).scalar_one()
+            messages = (
+                await session.execute(
+                    select(func.count())
+                    .select_from(CaseEvent)
+                    .where(CaseEvent.type == EventType.MESSAGE)
+                )
+            ).scalar_one()
         await db.dispose()
         assert cases == RESIDENTS and set(per_resident.values()) == {1}
         assert messages == RESIDENTS * (1 + FOLLOW_UPS)
         for cadre in cadres:
-            texts = [m.get("text") or "" for m in emulator.history(cadre.id)
-                     if m.get("from", {}).get("is_bot")]
+            texts = [
+                m.get("text") or ""
+                for m in emulator.history(cadre.id)
+                if m.get("from", {}).get("is_bot")
+            ]
             relays = [t for t in texts if "no water" in t or "follow-up" in t]
             assert len(relays) == len(set(relays)) == PER_POINT * (1 + FOLLOW_UPS)
         for resident in residents:
-            confirmations = [m for m in emulator.history(resident.id)
-                             if "was sent to" in (m.get("text") or "")]
+            confirmations = [
+                m for m in emulator.history(resident.id) if "was sent to" in (m.get("text") or "")
+            ]
             assert len(confirmations) == 1
         counters = emulator.counters()
         assert counters["duplicate_deliveries"] > 0  # redeliveries really happened

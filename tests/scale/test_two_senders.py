@@ -20,9 +20,14 @@ def services(services_on_both: Services) -> Services:
 async def test_each_row_is_sent_once_and_each_chat_in_order(services: Services) -> None:
     now = services.ctx.clock.now()
     async with services.ctx.db.write() as session:
-        await enqueue_many(session, [
-            {"dedupe_key": f"m{n}", "chat_id": n % 37, "payload": text_message(str(n))}
-            for n in range(600)], now)
+        await enqueue_many(
+            session,
+            [
+                {"dedupe_key": f"m{n}", "chat_id": n % 37, "payload": text_message(str(n))}
+                for n in range(600)
+            ],
+            now,
+        )
     sent: list[tuple[str, int, int]] = []
 
     async def sender(name: str) -> None:
@@ -31,8 +36,7 @@ async def test_each_row_is_sent_once_and_each_chat_in_order(services: Services) 
             await asyncio.sleep(0)  # let the other one claim in between
             for row in claimed:
                 sent.append((name, row.chat_id, int(row.payload["text"])))
-            await store.complete([Result(c.id, "sent", message_id=1, claimed=c)
-                                  for c in claimed])
+            await store.complete([Result(c.id, "sent", message_id=1, claimed=c) for c in claimed])
 
     await asyncio.gather(sender("a"), sender("b"))
     numbers = [n for _, _, n in sent]

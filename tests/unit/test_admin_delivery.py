@@ -38,15 +38,23 @@ async def file(services: Services, person: Person) -> int:
     return filed.case.id
 
 
-async def fail_everything(services: Services, outcome: str, error: str,
-                          spare: frozenset[int] = frozenset()) -> list[int]:
+async def fail_everything(
+    services: Services, outcome: str, error: str, spare: frozenset[int] = frozenset()
+) -> list[int]:
     """The sender tries every due row (a chat's rows one after another), and each ends with
     ``outcome`` — except rows to the chats in ``spare``, which are sent."""
     store = services.outbox("test-sender")
     done: list[int] = []
     while claimed := await store.claim(100):
-        results = [Result(c.id, "sent" if c.chat_id in spare else outcome,  # type: ignore[arg-type]
-                          error=error, claimed=c) for c in claimed]
+        results = [
+            Result(
+                c.id,
+                "sent" if c.chat_id in spare else outcome,  # type: ignore[arg-type]
+                error=error,
+                claimed=c,
+            )
+            for c in claimed
+        ]
         await store.complete(results)
         done += [c.id for c in claimed]
     return done
@@ -140,8 +148,12 @@ async def test_blocked_people_and_the_scope_of_a_regional_administrator(
     await file(services, far)
     # The cards to both cadres fail: the cadres blocked the bot (the residents' own
     # confirmations went through).
-    await fail_everything(services, "blocked", "Forbidden: bot was blocked by the user",
-                          spare=frozenset({near.tg_id, far.tg_id}))
+    await fail_everything(
+        services,
+        "blocked",
+        "Forbidden: bot was blocked by the user",
+        spare=frozenset({near.tg_id, far.tg_id}),
+    )
     admin = office(services)
     mine = await admin.delivery.dead(jinghu.user_id)
     everything = await admin.delivery.dead(Operator())

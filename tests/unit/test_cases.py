@@ -215,8 +215,11 @@ async def test_accept_resolve_and_the_residents_notices(services: Services, coun
         await services.lifecycle.resolve(cadre.user_id, filed.case.id, "   ")
     resolved = await services.lifecycle.resolve(cadre.user_id, filed.case.id, "Collected at 3 pm")
     assert resolved.status == "resolved"
-    notices = [r.payload["text"] for r in await outbox(services, res.tg_id)
-               if not r.dedupe_key.endswith(":filed")]
+    notices = [
+        r.payload["text"]
+        for r in await outbox(services, res.tg_id)
+        if not r.dedupe_key.endswith(":filed")
+    ]
     assert "accepted" in notices[0] and "Li Wei" in notices[0]
     assert "resolved" in notices[1] and "Collected at 3 pm" in notices[1]
 

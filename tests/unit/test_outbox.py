@@ -149,4 +149,5 @@ async def test_sent_rows_link_the_message_to_its_case(services: Services) -> Non
     # The card in the cadre's chat and the confirmation in the resident's: replies to either
     # find the case.
     assert sorted((link.chat_id, link.message_id, link.case_id) for link in links) == sorted(
-        [(chat, 4242, filed.case.id) for chat in (res.tg_id, cadre.tg_id)])
+        [(chat, 4242, filed.case.id) for chat in (res.tg_id, cadre.tg_id)]
+    )

@@ -1,0 +1,49 @@
+"""The in-process limiter: the bot-wide second, a tenth of it in any tenth, one a second to a
+person, and a pause for everyone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from bot.limits import MemoryLimiter
+
+
+async def stamps_of(limiter: MemoryLimiter, chats: list[int]) -> list[float]:
+    stamps: list[float] = []
+
+    async def one(chat: int) -> None:
+        await limiter.acquire(chat)
+        stamps.append(time.monotonic())
+
+    await asyncio.gather(*(one(c) for c in chats))
+    return sorted(stamps)
+
+
+def most_in(stamps: list[float], span: float) -> int:
+    return max(sum(1 for s in stamps if start <= s < start + span) for start in stamps)
+
+
+async def test_a_second_and_its_tenths() -> None:
+    stamps = await stamps_of(MemoryLimiter(rate=100), list(range(1, 161)))
+    assert most_in(stamps, 1.0) <= 100
+    assert most_in(stamps, 0.1) <= 10  # no bunch after the start
+    assert stamps[-1] - stamps[0] >= 0.5
+
+
+async def test_one_person_one_a_second() -> None:
+    limiter = MemoryLimiter(rate=100, chat_interval=0.2)
+    stamps = await stamps_of(limiter, [7, 7, 7])
+    assert stamps[1] - stamps[0] >= 0.19 and stamps[2] - stamps[1] >= 0.19
+    await limiter.sent(7)  # a send just finished: the next waits a full interval from now
+    start = time.monotonic()
+    await limiter.acquire(7)
+    assert time.monotonic() - start >= 0.19
+
+
+async def test_a_pause_holds_everyone() -> None:
+    limiter = MemoryLimiter(rate=100)
+    await limiter.pause(0.3)
+    start = time.monotonic()
+    await limiter.acquire(1)
+    assert time.monotonic() - start >= 0.29
