@@ -659,6 +659,13 @@ async def link(
     if not code:
         await message.answer(t("notices.link_usage"))
         return
+    # A notice posted by a plain member can be lost to the group's restrictions; Telegram
+    # guarantees an administrator can post, so that is what linking asks for.
+    assert message.bot is not None
+    me = await message.bot.get_chat_member(message.chat.id, message.bot.id)
+    if me.status not in {"administrator", "creator"}:
+        await message.answer(t("notices.link_needs_admin"))
+        return
     linked = await services.notices.link_group(actor.uid, code, message.chat.id)
     await message.answer(
         t("notices.linked", point=esc(linked.point_name)),

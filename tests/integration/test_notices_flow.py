@@ -293,3 +293,17 @@ async def test_a_group_is_linked_and_gets_the_points_notices(
     await world.settle()
     assert group_texts()[-1]["text"].startswith(t("en", "notices.unlinked", point="")[:10])
     assert await world.app.services.notices.group_point(chat) is None
+
+
+async def test_a_group_where_the_bot_is_not_an_administrator_is_not_linked(
+    world: World, county: dict[str, Phone]
+) -> None:
+    cadre = county["cadre_en"]
+    group = world.emulator.create_group("小区群", [cadre.id], bot_is_admin=False)
+    chat = int(group["id"])
+    await world.settle()
+    world.emulator.user_send(cadre.id, chat, text="/link XH01")
+    await world.settle()
+    [answer] = [m for m in world.emulator.history(chat) if m["from"].get("is_bot")]
+    assert answer["text"] == t("en", "notices.link_needs_admin")
+    assert await world.app.services.notices.group_point(chat) is None
