@@ -24,6 +24,7 @@ from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons
 from bot.replies import shown
+from handlers.flow import pager
 from models.enums import Role, Tier
 from services.admin_points import (
     DEFAULT_TZ,
@@ -153,15 +154,6 @@ def _back(t: Translator, action: str, ref: int = 0) -> Button:
     return Button(t("btn.back"), action, ref)
 
 
-def _pager(t: Translator, action: str, page: int, pages: int) -> list[Button]:
-    row = []
-    if page > 0:
-        row.append(Button(t("btn.prev"), action, page - 1))
-    if page + 1 < pages:
-        row.append(Button(t("btn.next"), action, page + 1))
-    return row
-
-
 def _names(t: Translator, names: list[str]) -> str:
     return ("、" if t.locale == "zh_Hans" else ", ").join(names)
 
@@ -274,11 +266,8 @@ async def points_found(
 async def _points(actor: Actor, t: Translator, services: Services, page: int, q: str) -> View:
     result = await office(services).points.page(actor.uid, page, q)
     lines = [t("admin.points.title", count=result.total)]
-    if q:
-        lines.append(t("admin.points.searching", query=esc(q)))
-    if not result.points:
-        lines.append(t("admin.points.none_found") if q else t("admin.points.none"))
-    elif result.pages > 1:
+    lines += _search_lines(t, result, q)
+    if result.points and result.pages > 1:
         lines.append(t("admin.page", page=result.page + 1, pages=result.pages))
     rows = _point_rows(result, "adm_point_open")
     tools = [Button(t("admin.btn.search"), "adm_point_search")]
@@ -287,10 +276,18 @@ async def _points(actor: Actor, t: Translator, services: Services, page: int, q:
     tools.append(Button(t("admin.btn.add_point"), "adm_point_add"))
     return "\n".join(lines), buttons(
         *rows,
-        _pager(t, "adm_points", result.page, result.pages),
+        pager(t, "adm_points", result.page, result.pages),
         tools,
         [_back(t, "adm_home")],
     )
+
+
+def _search_lines(t: Translator, result: PointPage, q: str) -> list[str]:
+    """What a list of points says about the search that made it (and when it found nothing)."""
+    lines = [t("admin.points.searching", query=esc(q))] if q else []
+    if not result.points:
+        lines.append(t("admin.points.none_found") if q else t("admin.points.none"))
+    return lines
 
 
 def _point_rows(result: PointPage, action: str) -> list[list[Button]]:
@@ -729,7 +726,7 @@ async def staff_page(
             "\n".join(lines),
             buttons(
                 *rows,
-                _pager(t, "adm_staff", result.page, result.pages),
+                pager(t, "adm_staff", result.page, result.pages),
                 [Button(t("admin.btn.invite"), "adm_invite")],
                 [_back(t, "adm_home")],
             ),
@@ -847,13 +844,10 @@ async def _picker(
         head = t("admin.pick.invite")
         back = _back(t, "adm_invite")
     lines = [head, t("admin.pick.hint")]
-    if q:
-        lines.append(t("admin.points.searching", query=esc(q)))
-    if not result.points:
-        lines.append(t("admin.points.none_found") if q else t("admin.points.none"))
+    lines += _search_lines(t, result, q)
     return "\n".join(lines), buttons(
         *_point_rows(result, "adm_pick"),
-        _pager(t, "adm_pick_page", result.page, result.pages),
+        pager(t, "adm_pick_page", result.page, result.pages),
         [back],
     )
 
@@ -880,18 +874,37 @@ async def picked(
     await _edit(query, _staff_view(t, line), t("admin.saved"))
 
 
-def _their_points(t: Translator, line: StaffLine, action: str, *, primary: bool) -> View:
+# A button on someone's card that lists their points: what picking one does, the question, and
+# whether their primary points are listed too (no one is made primary where they are already).
+THEIR_POINTS = {
+    "adm_staff_unassign": ("adm_unassign", "admin.pick.unassign", True),
+    "adm_staff_primary": ("adm_primary", "admin.pick.primary", False),
+}
+
+
+@router.callback_query(Act.filter(F.do.in_(set(THEIR_POINTS))))
+async def their_points(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    line = await office(services).staff.get(actor.uid, callback_data.ref)
+    await state.update_data(staff=line.id)
+    action, key, with_primary = THEIR_POINTS[callback_data.do]
     rows = [
         [Button(f"{p.name} · {p.code}"[:60], action, p.point_id)]
         for p in line.points
-        if primary or not p.primary
+        if with_primary or not p.primary
     ]
-    key = "admin.pick.unassign" if primary else "admin.pick.primary"
-    return t(key, name=esc(line.name)), buttons(*rows, [_back(t, "adm_staff_open", line.id)])
+    view = t(key, name=esc(line.name)), buttons(*rows, [_back(t, "adm_staff_open", line.id)])
+    await _edit(query, view)
 
 
-@router.callback_query(Act.filter(F.do == "adm_staff_unassign"))
-async def staff_unassign(
+@router.callback_query(Act.filter(F.do.in_({"adm_unassign", "adm_primary"})))
+async def point_picked(
     query: CallbackQuery,
     callback_data: Act,
     actor: Actor,
@@ -899,50 +912,12 @@ async def staff_unassign(
     services: Services,
     state: FSMContext,
 ) -> None:
-    line = await office(services).staff.get(actor.uid, callback_data.ref)
-    await state.update_data(staff=line.id)
-    await _edit(query, _their_points(t, line, "adm_unassign", primary=True))
-
-
-@router.callback_query(Act.filter(F.do == "adm_unassign"))
-async def unassigned(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
+    staff = office(services).staff
     staff_id = int(await _data(state, "staff"))
-    line = await office(services).staff.unassign(actor.uid, staff_id, callback_data.ref)
-    await _edit(query, _staff_view(t, line), t("admin.saved"))
-
-
-@router.callback_query(Act.filter(F.do == "adm_staff_primary"))
-async def staff_primary(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    line = await office(services).staff.get(actor.uid, callback_data.ref)
-    await state.update_data(staff=line.id)
-    await _edit(query, _their_points(t, line, "adm_primary", primary=False))
-
-
-@router.callback_query(Act.filter(F.do == "adm_primary"))
-async def made_primary(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    staff_id = int(await _data(state, "staff"))
-    line = await office(services).staff.make_primary(actor.uid, staff_id, callback_data.ref)
+    if callback_data.do == "adm_unassign":
+        line = await staff.unassign(actor.uid, staff_id, callback_data.ref)
+    else:
+        line = await staff.make_primary(actor.uid, staff_id, callback_data.ref)
     await _edit(query, _staff_view(t, line), t("admin.saved"))
 
 
@@ -1107,7 +1082,8 @@ def _deadline(t: Translator, services: Services, tier: str) -> str:
     return t("admin.deadline_hours", n=n) if unit == "hours" else t("admin.deadline_workdays", n=n)
 
 
-def _category_view(t: Translator, services: Services, c: CategoryLine, *, can_change: bool) -> View:
+def _category_view(actor: Actor, t: Translator, services: Services, c: CategoryLine) -> View:
+    """One category; an administrator of a region sees it but cannot change it."""
     lines = [
         t("admin.category.title", zh=esc(c.name_zh), en=esc(c.name_en), code=esc(c.code)),
         t(
@@ -1118,7 +1094,7 @@ def _category_view(t: Translator, services: Services, c: CategoryLine, *, can_ch
         t("admin.category.offered") if c.active else t("admin.category.retired"),
         t("admin.category.cases", count=c.cases),
     ]
-    if not can_change:
+    if actor.region is not None:
         return "\n".join(lines), buttons([_back(t, "adm_cats")])
     switch = (
         Button(t("admin.btn.retire"), "adm_cat_retire", c.id)
@@ -1146,7 +1122,7 @@ async def category_open(
 ) -> None:
     await _browse(state)
     c = await office(services).categories.get(actor.uid, callback_data.ref)
-    await _edit(query, _category_view(t, services, c, can_change=actor.region is None))
+    await _edit(query, _category_view(actor, t, services, c))
 
 
 @router.callback_query(Act.filter(F.do.in_({"adm_cat_retire", "adm_cat_restore"})))
@@ -1158,9 +1134,7 @@ async def category_switch(
         c = await cats.retire(actor.uid, callback_data.ref)
     else:
         c = await cats.restore(actor.uid, callback_data.ref)
-    await _edit(
-        query, _category_view(t, services, c, can_change=actor.region is None), t("admin.saved")
-    )
+    await _edit(query, _category_view(actor, t, services, c), t("admin.saved"))
 
 
 def _tier_view(t: Translator, services: Services, action: str, back: Button, head: str) -> View:
@@ -1199,9 +1173,7 @@ async def category_tier_set(
     category_id = int(await _data(state, "cat"))
     tier = TIERS[callback_data.ref % len(TIERS)]
     c = await office(services).categories.set_tier(actor.uid, category_id, tier)
-    await _edit(
-        query, _category_view(t, services, c, can_change=actor.region is None), t("admin.saved")
-    )
+    await _edit(query, _category_view(actor, t, services, c), t("admin.saved"))
 
 
 @router.callback_query(Act.filter(F.do == "adm_cat_rename"))
@@ -1262,7 +1234,7 @@ async def category_name_en(
     if data.get("cat"):
         c = await cats.rename(actor.uid, int(data["cat"]), str(data["zh"]), message.text or "")
         await state.set_state(None)
-        await _send(message, state, _category_view(t, services, c, can_change=actor.region is None))
+        await _send(message, state, _category_view(actor, t, services, c))
         return
     new = dict(data.get("cat_new") or {})
     new.update(zh=str(data["zh"]), en=clean_name(message.text or ""))
@@ -1289,9 +1261,7 @@ async def category_created(
     tier = TIERS[callback_data.ref % len(TIERS)]
     c = await office(services).categories.add(actor.uid, new["code"], new["zh"], new["en"], tier)
     await state.update_data(cat_new=None)
-    await _edit(
-        query, _category_view(t, services, c, can_change=actor.region is None), t("admin.saved")
-    )
+    await _edit(query, _category_view(actor, t, services, c), t("admin.saved"))
 
 
 # ---- delivery problems ---------------------------------------------------------------------
@@ -1339,7 +1309,7 @@ async def _dead(actor: Actor, t: Translator, services: Services, page: int) -> V
     blocked = await office(services).delivery.blocked(actor.uid, 0, size=1)
     return "\n".join(lines), buttons(
         *rows,
-        _pager(t, "adm_dead", result.page, result.pages),
+        pager(t, "adm_dead", result.page, result.pages),
         [Button(t("admin.btn.blocked", count=blocked.total), "adm_blocked")],
         [_back(t, "adm_home")],
     )
@@ -1381,7 +1351,7 @@ async def blocked(
         (
             "\n".join(lines),
             buttons(
-                _pager(t, "adm_blocked", result.page, result.pages),
+                pager(t, "adm_blocked", result.page, result.pages),
                 [_back(t, "adm_dead")],
             ),
         ),

@@ -18,6 +18,7 @@ from bot.parts import part_of
 from bot.replies import shown
 from bot.states import Filing
 from handlers.common import ask_point
+from handlers.flow import cancel_button
 from models.enums import CaseKind, Role
 from services.app import Services
 from services.cases import Draft
@@ -34,13 +35,9 @@ router.callback_query.filter(HasRole(Role.RESIDENT))
 KINDS = list(CaseKind)
 
 
-def _cancel(t: Translator) -> Button:
-    return Button(t("btn.cancel"), "flow_cancel")
-
-
 def kind_keyboard(t: Translator) -> InlineKeyboardMarkup | None:
     rows = [[Button(t(f"kind.{k}"), "file_kind", i)] for i, k in enumerate(KINDS)]
-    return buttons(*rows, [_cancel(t)])
+    return buttons(*rows, [cancel_button(t)])
 
 
 async def start_filing(
@@ -83,7 +80,7 @@ async def _show_categories(query: CallbackQuery, t: Translator, services: Servic
     rows: list[list[Button]] = []
     for i in range(0, len(categories), 2):
         rows.append([Button(c.name(t.locale), "file_cat", c.id) for c in categories[i : i + 2]])
-    rows.append([Button(t("btn.back"), "file_back_kind"), _cancel(t)])
+    rows.append([Button(t("btn.back"), "file_back_kind"), cancel_button(t)])
     message = shown(query)
     await message.edit_text(t("filing.ask_category"), reply_markup=buttons(*rows))
 
@@ -113,7 +110,7 @@ async def category_chosen(
     else:
         await message.edit_text(
             t("filing.ask_content"),
-            reply_markup=buttons([Button(t("btn.back"), "file_back_cat"), _cancel(t)]),
+            reply_markup=buttons([Button(t("btn.back"), "file_back_cat"), cancel_button(t)]),
         )
 
 
@@ -127,34 +124,48 @@ async def back_to_category(
     await _show_categories(query, t, services)
 
 
-@router.message(Filing.content, ~F.text.startswith("/"), NotMenuButton())
-async def content(
-    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
-) -> None:
+async def keep_part(
+    message: Message, t: Translator, services: Services, state: FSMContext
+) -> tuple[int, bool] | None:
+    """Keep the message as one more part of the draft in hand (a case, a tip-off). Returns how
+    many parts it has now and whether the message continues an album begun before; None if
+    the draft is full (the person is told)."""
     part = part_of(message, services.ctx.config.max_text)
     data = await state.get_data()
     parts: list[dict[str, Any]] = data.get("parts", [])
     if len(parts) >= services.ctx.config.max_parts:
         await message.answer(t("filing.too_many_parts", limit=services.ctx.config.max_parts))
-        return
+        return None
     parts.append(part.to_dict())
     same_album = part.media_group_id is not None and part.media_group_id == data.get("album")
     await state.update_data(parts=parts, album=part.media_group_id)
-    if same_album and data.get("prompt_id") and message.bot is not None:
+    return len(parts), same_album
+
+
+@router.message(Filing.content, ~F.text.startswith("/"), NotMenuButton())
+async def content(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    kept = await keep_part(message, t, services, state)
+    if kept is None:
+        return
+    count, same_album = kept
+    prompt_id = (await state.get_data()).get("prompt_id")
+    if same_album and prompt_id and message.bot is not None:
         # One prompt per album, its count kept right: edit it instead of posting another.
         with contextlib.suppress(TelegramBadRequest):
             await message.bot.edit_message_text(
-                t("filing.received", count=len(parts)),
+                t("filing.received", count=count),
                 chat_id=message.chat.id,
-                message_id=data["prompt_id"],
+                message_id=prompt_id,
                 reply_markup=_more_buttons(t),
             )
         return
-    await _prompt_more(message, t, state, len(parts))
+    await _prompt_more(message, t, state, count)
 
 
 def _more_buttons(t: Translator) -> InlineKeyboardMarkup | None:
-    return buttons([Button(t("btn.done"), "file_done"), _cancel(t)])
+    return buttons([Button(t("btn.done"), "file_done"), cancel_button(t)])
 
 
 async def _prompt_more(message: Message, t: Translator, state: FSMContext, count: int) -> None:
@@ -199,7 +210,7 @@ async def review(
                 Button(t("btn.add_more"), "file_more"),
                 Button(t("btn.change_category"), "file_edit_cat"),
             ],
-            [_cancel(t)],
+            [cancel_button(t)],
         ),
     )
     await state.update_data(prompt_id=None)
@@ -221,9 +232,7 @@ async def add_more(query: CallbackQuery, t: Translator, state: FSMContext) -> No
     await state.set_state(Filing.content)
     await query.answer()
     message = shown(query)
-    await message.edit_text(
-        t("filing.ask_more"), reply_markup=buttons([Button(t("btn.done"), "file_done"), _cancel(t)])
-    )
+    await message.edit_text(t("filing.ask_more"), reply_markup=_more_buttons(t))
     await state.update_data(prompt_id=shown(query).message_id)
 
 

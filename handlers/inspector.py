@@ -15,12 +15,13 @@ from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
 from bot.states import InspectorFlow
+from handlers.flow import cancel_button, done_button, end_chat, start_step
 from models.enums import Role
 from services.app import Services
 from services.outbox import Button
 from services.people import Actor
 from services.texts import Translator
-from services.tipoffs import tipoff_card
+from services.tipoffs import TipView, tipoff_card
 
 router = Router(name="inspector")
 router.message.filter(F.chat.type == "private", HasRole(Role.INSPECTOR))
@@ -46,19 +47,25 @@ async def queue(
     await message.answer(t("tipoff.queue_title", count=len(views)), reply_markup=buttons(*rows))
 
 
-async def _card(
-    message: Message, actor: Actor, t: Translator, services: Services, tipoff_id: int
-) -> None:
-    view = await services.tipoffs.for_inspector(actor.uid, tipoff_id)
+def _actions(t: Translator, view: TipView) -> list[Button]:
+    """What the inspector can do with the tip-off now: accept it while new, reply, close."""
+    if view.status == "closed":
+        return []
     row = [
         Button(t("btn.reply"), "tip_reply", view.id),
         Button(t("btn.close"), "tip_close", view.id),
     ]
     if view.status == "new":
         row.insert(0, Button(t("btn.accept"), "tip_accept", view.id))
+    return row
+
+
+async def _card(
+    message: Message, actor: Actor, t: Translator, services: Services, tipoff_id: int
+) -> None:
+    view = await services.tipoffs.for_inspector(actor.uid, tipoff_id)
     await message.answer(
-        tipoff_card(services.ctx, t.locale, view),
-        reply_markup=buttons(row if view.status != "closed" else []),
+        tipoff_card(services.ctx, t.locale, view), reply_markup=buttons(_actions(t, view))
     )
 
 
@@ -76,14 +83,7 @@ async def accept(
 ) -> None:
     view = await services.tipoffs.accept(actor.uid, callback_data.ref)
     await query.answer(t("tipoff.accepted_toast", no=view.public_no))
-    await shown(query).edit_reply_markup(
-        reply_markup=buttons(
-            [
-                Button(t("btn.reply"), "tip_reply", view.id),
-                Button(t("btn.close"), "tip_close", view.id),
-            ]
-        )
-    )
+    await shown(query).edit_reply_markup(reply_markup=buttons(_actions(t, view)))
 
 
 @router.message(StateFilter(None, InspectorFlow.reply), F.reply_to_message, *CONTENT)
@@ -117,21 +117,19 @@ async def reply_button(
     state: FSMContext,
 ) -> None:
     view = await services.tipoffs.for_inspector(actor.uid, callback_data.ref)
-    await state.set_state(InspectorFlow.reply)
-    await state.set_data({"tipoff_id": view.id})
-    await query.answer()
-    await shown(query).answer(
+    await start_step(
+        query,
+        state,
+        InspectorFlow.reply,
+        {"tipoff_id": view.id},
         t("tipoff.reply_prompt", no=view.public_no),
-        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+        done_button(t),
     )
 
 
 @router.callback_query(InspectorFlow.reply, Act.filter(F.do == "chat_done"))
 async def reply_done(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    await shown(query).edit_reply_markup(reply_markup=None)
-    await shown(query).answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+    await end_chat(query, actor, t, state)
 
 
 @router.message(InspectorFlow.reply, *CONTENT)
@@ -152,12 +150,13 @@ async def close_button(
     state: FSMContext,
 ) -> None:
     view = await services.tipoffs.for_inspector(actor.uid, callback_data.ref)
-    await state.set_state(InspectorFlow.close_note)
-    await state.set_data({"tipoff_id": view.id})
-    await query.answer()
-    await shown(query).answer(
+    await start_step(
+        query,
+        state,
+        InspectorFlow.close_note,
+        {"tipoff_id": view.id},
         t("tipoff.ask_close_note", no=view.public_no),
-        reply_markup=buttons([Button(t("btn.cancel"), "flow_cancel")]),
+        cancel_button(t),
     )
 
 

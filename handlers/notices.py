@@ -25,6 +25,7 @@ from bot.keyboards import buttons, inline
 from bot.notice_states import NoticeCompose
 from bot.replies import shown
 from handlers.common import LANGUAGE_NAMES
+from handlers.flow import cancel_button, pager
 from locales import LOCALES
 from models.enums import Role
 from services.app import Services
@@ -71,10 +72,6 @@ STATUS = {
 }
 
 
-def _cancel(t: Translator) -> Button:
-    return Button(t("btn.cancel"), "flow_cancel")
-
-
 def _back(t: Translator, action: str) -> Button:
     return Button(t("btn.back"), action)
 
@@ -95,7 +92,7 @@ async def new_notice(
     await state.set_data({"texts": {}, "media": None, "fallback": actor.locale})
     await message.answer(
         t("notices.ask_text", language=LANGUAGE_NAMES[actor.locale]),
-        reply_markup=buttons([_cancel(t)]),
+        reply_markup=buttons([cancel_button(t)]),
     )
 
 
@@ -140,7 +137,7 @@ async def _variants_view(
         key = "notices.btn_replace_variant" if loc in have else "notices.btn_add_variant"
         rows.append([Button(t(key, language=LANGUAGE_NAMES[loc]), "nc_variant", i)])
     rows.append([Button(t("notices.btn_next"), "nc_audience")])
-    rows.append([_back(t, "nc_retext"), _cancel(t)])
+    rows.append([_back(t, "nc_retext"), cancel_button(t)])
     text = t(
         "notices.ask_variants",
         languages=_names(t, [LANGUAGE_NAMES[loc] for loc in have]),
@@ -162,7 +159,7 @@ async def retext(query: CallbackQuery, t: Translator, state: FSMContext) -> None
     await query.answer()
     await shown(query).edit_text(
         t("notices.ask_text", language=LANGUAGE_NAMES[data["fallback"]]),
-        reply_markup=buttons([_cancel(t)]),
+        reply_markup=buttons([cancel_button(t)]),
     )
 
 
@@ -179,7 +176,7 @@ async def variant_chosen(
     await query.answer()
     await shown(query).edit_text(
         t("notices.ask_variant", language=LANGUAGE_NAMES[locale]),
-        reply_markup=buttons([_back(t, "nc_variants"), _cancel(t)]),
+        reply_markup=buttons([_back(t, "nc_variants"), cancel_button(t)]),
     )
 
 
@@ -242,7 +239,7 @@ async def audience(
         [Button(t("notices.btn_everyone"), "nc_all")],
         [Button(t("notices.btn_by_region"), "nc_regions")] if scope.regions else [],
         [Button(t("notices.btn_by_point"), "nc_points")],
-        [_back(t, "nc_variants"), _cancel(t)],
+        [_back(t, "nc_variants"), cancel_button(t)],
     ]
     await shown(query).edit_text(t("notices.ask_audience"), reply_markup=buttons(*rows))
 
@@ -273,7 +270,7 @@ async def _show_regions(query: CallbackQuery, t: Translator, state: FSMContext) 
         for i, name in enumerate(data["regions"])
     ]
     rows.append([Button(t("notices.btn_next"), "nc_regions_done")])
-    rows.append([_back(t, "nc_audience"), _cancel(t)])
+    rows.append([_back(t, "nc_audience"), cancel_button(t)])
     with contextlib.suppress(TelegramBadRequest):  # the same ticks again: nothing to redraw
         await shown(query).edit_text(t("notices.ask_regions"), reply_markup=buttons(*rows))
 
@@ -331,14 +328,9 @@ async def _show_points(
         ]
         for p in scope.points[page * PAGE : (page + 1) * PAGE]
     ]
-    pager = []
-    if page > 0:
-        pager.append(Button(t("btn.prev"), "nc_points_page", page - 1))
-    if page + 1 < pages:
-        pager.append(Button(t("btn.next"), "nc_points_page", page + 1))
-    rows.append(pager)
+    rows.append(pager(t, "nc_points_page", page, pages))
     rows.append([Button(t("notices.btn_next"), "nc_points_done")])
-    rows.append([_back(t, "nc_audience" if scope.is_admin else "nc_variants"), _cancel(t)])
+    rows.append([_back(t, "nc_audience" if scope.is_admin else "nc_variants"), cancel_button(t)])
     with contextlib.suppress(TelegramBadRequest):
         await shown(query).edit_text(t("notices.ask_points"), reply_markup=buttons(*rows))
 
@@ -398,7 +390,7 @@ async def _ask_when(
     await query.answer()
     rows = [
         [Button(t("notices.btn_now"), "nc_now"), Button(t("notices.btn_later"), "nc_later")],
-        [_back(t, "nc_audience"), _cancel(t)],
+        [_back(t, "nc_audience"), cancel_button(t)],
     ]
     await shown(query).edit_text(t("notices.ask_when"), reply_markup=buttons(*rows))
 
@@ -431,7 +423,7 @@ async def later(
     await query.answer()
     await shown(query).edit_text(
         t("notices.ask_time", tz=estimate.tz),
-        reply_markup=buttons([_back(t, "nc_when"), _cancel(t)]),
+        reply_markup=buttons([_back(t, "nc_when"), cancel_button(t)]),
     )
 
 
@@ -500,7 +492,7 @@ async def _preview(
                 Button(t("notices.btn_edit_audience"), "nc_audience"),
                 Button(t("notices.btn_edit_time"), "nc_when"),
             ],
-            [_cancel(t)],
+            [cancel_button(t)],
         ),
     )
 

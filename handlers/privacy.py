@@ -13,6 +13,7 @@ from bot.filters import HasRole, Registered
 from bot.keyboards import buttons, main_menu
 from bot.replies import shown
 from bot.states import PrivacyFlow
+from handlers.flow import cancel_button, pager
 from models.enums import Role
 from services.app import Services
 from services.outbox import Button
@@ -36,9 +37,7 @@ async def forget_ask(message: Message, t: Translator, state: FSMContext) -> None
     await state.set_state(PrivacyFlow.forget)
     await message.answer(
         t("privacy.forget_confirm"),
-        reply_markup=buttons(
-            [Button(t("btn.forget_yes"), "forget_yes"), Button(t("btn.cancel"), "flow_cancel")]
-        ),
+        reply_markup=buttons([Button(t("btn.forget_yes"), "forget_yes"), cancel_button(t)]),
     )
 
 
@@ -89,13 +88,9 @@ async def _send_audit(
         )
     if not entries:
         lines.append(t("audit.empty"))
-    pager = []
-    if page > 0:
-        pager.append(Button(t("btn.prev"), "audit_page", page - 1))
-    if page + 1 < pages:
-        pager.append(Button(t("btn.next"), "audit_page", page + 1))
+    pages_row = pager(t, "audit_page", page, pages)
     text = "\n".join(lines)
     if edit:
-        await message.edit_text(text, reply_markup=buttons(pager))
+        await message.edit_text(text, reply_markup=buttons(pages_row))
     else:
-        await message.answer(text, reply_markup=buttons(pager))
+        await message.answer(text, reply_markup=buttons(pages_row))

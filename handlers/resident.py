@@ -17,6 +17,7 @@ from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, Verdict
 from handlers.filing import start_filing
+from handlers.flow import done_button, end_chat, relay, start_step
 from handlers.history import history_text
 from models.enums import CaseStatus, Role
 from services.app import Services
@@ -88,14 +89,15 @@ async def _follow_up(
     actor: Actor,
     t: Translator,
     services: Services,
+    state: FSMContext,
     case_id: int,
-    album: str | None,
 ) -> None:
-    part = part_of(message, services.ctx.config.max_text)
-    case = await services.cases.follow_up(actor.uid, case_id, part)
-    if part.media_group_id is None or part.media_group_id != album:
+    async def send(part: Part) -> str:
+        case = await services.cases.follow_up(actor.uid, case_id, part)
         who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-        await message.reply(t("chat.relayed", no=case.public_no, name=who))
+        return t("chat.relayed", no=case.public_no, name=who)
+
+    await relay(message, services, state, send)
 
 
 @router.message(
@@ -113,11 +115,8 @@ async def native_reply(
         if await state.get_state() is None:
             await stray_message(message, actor, t, services, state)
             return
-        data = await state.get_data()
-        case_id = data["case_id"]
-    data = await state.get_data()
-    await _follow_up(message, actor, t, services, case_id, data.get("album"))
-    await state.update_data(album=message.media_group_id)
+        case_id = (await state.get_data())["case_id"]
+    await _follow_up(message, actor, t, services, state, case_id)
 
 
 @router.callback_query(Act.filter(F.do == "rc_add"))
@@ -132,12 +131,13 @@ async def add_to_case(
     detail = await services.cases.for_resident(actor.uid, callback_data.ref)
     if detail.case.status not in ACTIVE:
         raise Invalid("case.closed", no=detail.case.public_no)
-    await state.set_state(CaseChat.resident)
-    await state.set_data({"case_id": detail.case.id})
-    await query.answer()
-    await shown(query).answer(
+    await start_step(
+        query,
+        state,
+        CaseChat.resident,
+        {"case_id": detail.case.id},
         t("chat.resident_prompt", no=detail.case.public_no),
-        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+        done_button(t),
     )
 
 
@@ -145,20 +145,14 @@ async def add_to_case(
     StateFilter(CaseChat.resident, Verdict.still_wrong), Act.filter(F.do == "chat_done")
 )
 async def done_adding(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
-    await state.clear()
-    await query.answer()
-    message = shown(query)
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+    await end_chat(query, actor, t, state)
 
 
 @router.message(StateFilter(CaseChat.resident, Verdict.still_wrong), *CONTENT)
 async def message_for_case(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    data = await state.get_data()
-    await _follow_up(message, actor, t, services, data["case_id"], data.get("album"))
-    await state.update_data(album=message.media_group_id)
+    await _follow_up(message, actor, t, services, state, (await state.get_data())["case_id"])
 
 
 # ---- withdrawing -----------------------------------------------------------------------------
@@ -291,7 +285,7 @@ async def resolved_no(
     who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
     await message.answer(
         t("verdict.reopened", no=case.public_no, name=who),
-        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+        reply_markup=buttons([done_button(t)]),
     )
 
 

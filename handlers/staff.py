@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -15,11 +13,13 @@ from bot.keyboards import buttons, inline, main_menu
 from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, StaffFlow
+from handlers.flow import cancel_button, done_button, end_chat, relay, start_step
 from models.enums import Role
 from services.app import Services
 from services.cards import case_actions, staff_card
 from services.lifecycle import TransferTarget
 from services.outbox import Button
+from services.parts import Part
 from services.people import Actor
 from services.texts import Translator, esc
 
@@ -33,10 +33,6 @@ CLOSE_REASONS = {
     "close_referred": "referred",
     "close_rejected": "rejected",
 }
-
-
-def _cancel(t: Translator) -> Button:
-    return Button(t("btn.cancel"), "flow_cancel")
 
 
 async def _refresh_card(
@@ -66,13 +62,14 @@ async def _reply(
     actor: Actor,
     t: Translator,
     services: Services,
+    state: FSMContext,
     case_id: int,
-    album: str | None,
 ) -> None:
-    part = part_of(message, services.ctx.config.max_text)
-    case = await services.cases.reply(actor.uid, case_id, part)
-    if part.media_group_id is None or part.media_group_id != album:
-        await message.reply(t("chat.sent_to_resident", no=case.public_no))
+    async def send(part: Part) -> str:
+        case = await services.cases.reply(actor.uid, case_id, part)
+        return t("chat.sent_to_resident", no=case.public_no)
+
+    await relay(message, services, state, send)
 
 
 @router.message(StateFilter(None, CaseChat.staff), F.reply_to_message, NotMenuButton())
@@ -87,9 +84,7 @@ async def native_reply(
     if case_id is None:
         await message.answer(t("staff.reply_unknown"))
         return
-    data = await state.get_data()
-    await _reply(message, actor, t, services, case_id, data.get("album"))
-    await state.update_data(album=message.media_group_id)
+    await _reply(message, actor, t, services, state, case_id)
 
 
 @router.callback_query(Act.filter(F.do == "case_reply"))
@@ -102,12 +97,13 @@ async def reply_button(
     state: FSMContext,
 ) -> None:
     detail = await services.cases.for_staff(actor.uid, callback_data.ref)
-    await state.set_state(CaseChat.staff)
-    await state.set_data({"case_id": detail.case.id})
-    await query.answer()
-    await shown(query).answer(
+    await start_step(
+        query,
+        state,
+        CaseChat.staff,
+        {"case_id": detail.case.id},
         t("chat.staff_prompt", no=detail.case.public_no),
-        reply_markup=buttons([Button(t("btn.done"), "chat_done")]),
+        done_button(t),
     )
 
 
@@ -115,20 +111,14 @@ async def reply_button(
 async def done_replying(
     query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext
 ) -> None:
-    await state.clear()
-    await query.answer()
-    message = shown(query)
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+    await end_chat(query, actor, t, state)
 
 
 @router.message(CaseChat.staff, ~F.text.startswith("/"), NotMenuButton())
 async def reply_message(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    data = await state.get_data()
-    await _reply(message, actor, t, services, data["case_id"], data.get("album"))
-    await state.update_data(album=message.media_group_id)
+    await _reply(message, actor, t, services, state, (await state.get_data())["case_id"])
 
 
 # ---- status changes --------------------------------------------------------------------------
@@ -143,15 +133,6 @@ async def accept(
     await _refresh_card(query, t, services, case.id, actor)
 
 
-async def _note_step(
-    query: CallbackQuery, state: FSMContext, t: Translator, step: Any, question: str, **data: Any
-) -> None:
-    await state.set_state(step)
-    await state.set_data(data)
-    await query.answer()
-    await shown(query).answer(question, reply_markup=buttons([_cancel(t)]))
-
-
 @router.callback_query(Act.filter(F.do == "case_resolve"))
 async def resolve_button(
     query: CallbackQuery,
@@ -162,13 +143,13 @@ async def resolve_button(
     state: FSMContext,
 ) -> None:
     case = await services.lifecycle.check(actor.uid, callback_data.ref, "resolve")
-    await _note_step(
+    await start_step(
         query,
         state,
-        t,
         StaffFlow.resolve_note,
+        {"case_id": case.id},
         t("resolve.ask_note", no=case.public_no),
-        case_id=case.id,
+        cancel_button(t),
     )
 
 
@@ -194,8 +175,13 @@ async def note_button(
     state: FSMContext,
 ) -> None:
     case = await services.lifecycle.check(actor.uid, callback_data.ref, "note")
-    await _note_step(
-        query, state, t, StaffFlow.internal_note, t("note.ask", no=case.public_no), case_id=case.id
+    await start_step(
+        query,
+        state,
+        StaffFlow.internal_note,
+        {"case_id": case.id},
+        t("note.ask", no=case.public_no),
+        cancel_button(t),
     )
 
 
@@ -219,7 +205,7 @@ async def close_button(
         [Button(t(f"close.{reason}"), action, case.id)] for action, reason in CLOSE_REASONS.items()
     ]
     await shown(query).answer(
-        t("close.choose", no=case.public_no), reply_markup=buttons(*rows, [_cancel(t)])
+        t("close.choose", no=case.public_no), reply_markup=buttons(*rows, [cancel_button(t)])
     )
 
 
@@ -234,14 +220,13 @@ async def close_reason(
 ) -> None:
     case = await services.lifecycle.check(actor.uid, callback_data.ref, "close")
     reason = CLOSE_REASONS[callback_data.do]
-    await _note_step(
+    await start_step(
         query,
         state,
-        t,
         StaffFlow.close_note,
+        {"case_id": case.id, "reason": reason},
         t("close.ask_note", no=case.public_no, reason=t(f"close.{reason}")),
-        case_id=case.id,
-        reason=reason,
+        cancel_button(t),
     )
 
 
@@ -291,7 +276,7 @@ async def transfer_button(
     await query.answer()
     await shown(query).answer(
         t("transfer.choose") if targets else t("transfer.no_targets"),
-        reply_markup=buttons(*_target_rows(t, targets), [_cancel(t)]),
+        reply_markup=buttons(*_target_rows(t, targets), [cancel_button(t)]),
     )
 
 
@@ -311,7 +296,7 @@ async def transfer_search(
     targets = data.get("targets", {}) | {f"point:{x.id}": [x.name, x.detail] for x in found}
     await state.update_data(targets=targets)
     await message.answer(
-        t("transfer.choose"), reply_markup=buttons(*_target_rows(t, found), [_cancel(t)])
+        t("transfer.choose"), reply_markup=buttons(*_target_rows(t, found), [cancel_button(t)])
     )
 
 
@@ -329,7 +314,7 @@ async def transfer_target(
     await state.update_data(target=[kind, callback_data.ref, *chosen])
     await query.answer()
     await shown(query).edit_text(
-        t("transfer.ask_note", name=esc(chosen[0])), reply_markup=buttons([_cancel(t)])
+        t("transfer.ask_note", name=esc(chosen[0])), reply_markup=buttons([cancel_button(t)])
     )
 
 

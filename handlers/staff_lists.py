@@ -14,6 +14,7 @@ from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton
 from bot.keyboards import buttons, inline
 from bot.replies import shown
+from handlers.flow import pager
 from handlers.history import history_text
 from models.enums import Role
 from services.app import Services
@@ -74,12 +75,7 @@ async def _queue_page(
             )
         )
         rows.append([Button(flag + case.public_no, "sc_open", case.id)])
-    pager = []
-    if result.page > 0:
-        pager.append(Button(t("btn.prev"), "sc_page", result.page - 1))
-    if result.page + 1 < result.pages:
-        pager.append(Button(t("btn.next"), "sc_page", result.page + 1))
-    return "\n".join(lines), buttons(*rows, pager)
+    return "\n".join(lines), buttons(*rows, pager(t, "sc_page", result.page, result.pages))
 
 
 @router.callback_query(Act.filter(F.do == "sc_open"))

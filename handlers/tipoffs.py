@@ -13,9 +13,10 @@ from aiogram.types import CallbackQuery, Message
 from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
-from bot.parts import part_of
 from bot.replies import shown
 from bot.states import TipOffFlow
+from handlers.filing import keep_part
+from handlers.flow import cancel_button, end_chat, relay
 from models.enums import Role
 from services.app import Services
 from services.errors import Invalid
@@ -32,10 +33,6 @@ router.callback_query.filter(HasRole(Role.RESIDENT))
 CONTENT = (~F.text.startswith("/"), NotMenuButton())
 
 
-def _cancel(t: Translator) -> Button:
-    return Button(t("btn.cancel"), "flow_cancel")
-
-
 @router.message(Command("report"))
 @router.message(MenuButton("menu.tipoff"))
 async def start_report(
@@ -47,7 +44,7 @@ async def start_report(
     rows = [[Button(t("btn.report_named"), "tip_named")]]
     if services.tipoffs.sealer.available:
         rows.insert(0, [Button(t("btn.report_anonymous"), "tip_anonymous")])
-    rows.append([Button(t("btn.follow_report"), "tip_follow"), _cancel(t)])
+    rows.append([Button(t("btn.follow_report"), "tip_follow"), cancel_button(t)])
     await message.answer(t("tipoff.who_sees"), reply_markup=buttons(*rows))
 
 
@@ -69,7 +66,7 @@ async def chose_mode(
         [Button(o.name + (f" · {o.title}" if o.title else ""), "tip_concern", o.staff_id)]
         for o in officials
     ]
-    rows.append([Button(t("btn.tip_nobody"), "tip_concern_done"), _cancel(t)])
+    rows.append([Button(t("btn.tip_nobody"), "tip_concern_done"), cancel_button(t)])
     await shown(query).edit_text(t("tipoff.ask_concerns"), reply_markup=buttons(*rows))
 
 
@@ -91,25 +88,20 @@ async def concerns_done(query: CallbackQuery, t: Translator, state: FSMContext) 
     await query.answer()
     await shown(query).edit_text(
         t("tipoff.ask_content"),
-        reply_markup=buttons([Button(t("btn.done"), "tip_review"), _cancel(t)]),
+        reply_markup=buttons([Button(t("btn.done"), "tip_review"), cancel_button(t)]),
     )
 
 
 @router.message(TipOffFlow.content, *CONTENT)
 async def content(message: Message, t: Translator, services: Services, state: FSMContext) -> None:
-    part = part_of(message, services.ctx.config.max_text)
-    data = await state.get_data()
-    parts: list[dict[str, Any]] = data.get("parts", [])
-    if len(parts) >= services.ctx.config.max_parts:
-        await message.answer(t("filing.too_many_parts", limit=services.ctx.config.max_parts))
+    kept = await keep_part(message, t, services, state)
+    if kept is None:
         return
-    parts.append(part.to_dict())
-    same_album = part.media_group_id is not None and part.media_group_id == data.get("album")
-    await state.update_data(parts=parts, album=part.media_group_id)
+    count, same_album = kept
     if not same_album:
         await message.answer(
-            t("filing.received", count=len(parts)),
-            reply_markup=buttons([Button(t("btn.done"), "tip_review"), _cancel(t)]),
+            t("filing.received", count=count),
+            reply_markup=buttons([Button(t("btn.done"), "tip_review"), cancel_button(t)]),
         )
 
 
@@ -124,7 +116,7 @@ async def review(query: CallbackQuery, t: Translator, state: FSMContext) -> None
     key = "tipoff.confirm_named" if data["named"] else "tipoff.confirm_anonymous"
     await shown(query).answer(
         t(key, count=len(data["parts"])),
-        reply_markup=buttons([Button(t("btn.send"), "tip_send")], [_cancel(t)]),
+        reply_markup=buttons([Button(t("btn.send"), "tip_send")], [cancel_button(t)]),
     )
 
 
@@ -192,7 +184,7 @@ async def _offer_follow(
     named = await services.tipoffs.of_reporter(actor.uid)
     await state.set_state(TipOffFlow.receipt)
     rows = [[Button(v.public_no, "tip_open_named", v.id)] for v in named]
-    rows.append([_cancel(t)])
+    rows.append([cancel_button(t)])
     await message.answer(t("tipoff.ask_receipt"), reply_markup=buttons(*rows))
 
 
@@ -239,22 +231,19 @@ async def follow_up_message(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    part = part_of(message, services.ctx.config.max_text)
-    view = await services.tipoffs.add_from_reporter(
-        data["tipoff_id"],
-        part,
-        reporter_user_id=actor.uid if "receipt" not in data else None,
-        receipt=data.get("receipt"),
-    )
-    if part.media_group_id is None or part.media_group_id != data.get("album"):
-        await message.reply(t("tipoff.relayed", no=view.public_no))
-    await state.update_data(album=part.media_group_id)
+
+    async def send(part: Part) -> str:
+        view = await services.tipoffs.add_from_reporter(
+            data["tipoff_id"],
+            part,
+            reporter_user_id=actor.uid if "receipt" not in data else None,
+            receipt=data.get("receipt"),
+        )
+        return t("tipoff.relayed", no=view.public_no)
+
+    await relay(message, services, state, send)
 
 
 @router.callback_query(TipOffFlow.follow_up, Act.filter(F.do == "tip_follow_done"))
 async def follow_done(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:
-    await state.clear()  # forget which report this chat was following
-    await query.answer()
-    message = shown(query)
-    await message.edit_reply_markup(reply_markup=None)
-    await message.answer(t("chat.done"), reply_markup=main_menu(t, actor.role))
+    await end_chat(query, actor, t, state)  # and forget which report this chat was following

@@ -26,6 +26,7 @@ from bot.filters import HasRole, MenuButton
 from bot.keyboards import MENU, buttons, main_menu
 from bot.replies import shown
 from bot.visit_states import VisitFlow
+from handlers.flow import cancel_button
 from models.enums import Role
 from services.app import Services
 from services.errors import Invalid, NotFound
@@ -113,10 +114,6 @@ def _day_label(t: Translator, day: date, today: date) -> str:
     if day == today:
         return t("visits.today")
     return day_text(t.texts, t.locale, day)
-
-
-def _cancel_row(t: Translator) -> list[Button]:
-    return [Button(t("btn.cancel"), "flow_cancel")]
 
 
 # ---- /visits: where the cadre stands ----
@@ -374,17 +371,13 @@ def checked_out_text(t: Translator, result: CheckOut) -> str:
 async def log_start(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    points = await services.visits.my_points(actor.uid)
-    if not points:
-        raise Invalid("visits.no_points")
-    await query.answer()
+    point = await _only_point(
+        query, actor, t, services, t("visits.log.which_point"), "visit_log_point", edit=False
+    )
     message = shown(query)
     await state.clear()
-    if len(points) == 1:
-        await _ask_log_day(message, t, services, state, points[0])
-        return
-    rows = [[Button(p.name[:60], "visit_log_point", p.id)] for p in points]
-    await message.answer(t("visits.log.which_point"), reply_markup=buttons(*rows, _cancel_row(t)))
+    if point is not None:
+        await _ask_log_day(message, t, services, state, point)
 
 
 @router.callback_query(Act.filter(F.do == "visit_log_point"))
@@ -399,6 +392,33 @@ async def log_point(
     point = await _my_point(actor, services, callback_data.ref)
     await query.answer()
     await _ask_log_day(shown(query), t, services, state, point, edit=True)
+
+
+async def _only_point(
+    query: CallbackQuery,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    question: str,
+    action: str,
+    *,
+    edit: bool,
+) -> PointRef | None:
+    """The cadre's point if they serve one; with several, ``question`` with a button for each
+    (``action``), as a new message or in place of the one pressed, and None."""
+    points = await services.visits.my_points(actor.uid)
+    if not points:
+        raise Invalid("visits.no_points")
+    await query.answer()
+    if len(points) == 1:
+        return points[0]
+    rows = [[Button(p.name[:60], action, p.id)] for p in points]
+    markup = buttons(*rows, [cancel_button(t)])
+    if edit:
+        await shown(query).edit_text(question, reply_markup=markup)
+    else:
+        await shown(query).answer(question, reply_markup=markup)
+    return None
 
 
 async def _my_point(actor: Actor, services: Services, point_id: int) -> PointRef:
@@ -421,7 +441,7 @@ async def _ask_log_day(
     await state.set_data({"point_id": point.id, "tz": point.tz})
     days = services.visits.log_days(point)
     text = t("visits.log.which_day", point=esc(point.name))
-    markup = buttons(*_day_buttons(t, days, "visit_log_day"), _cancel_row(t))
+    markup = buttons(*_day_buttons(t, days, "visit_log_day"), [cancel_button(t)])
     if edit:
         await message.edit_text(text, reply_markup=markup)
     else:
@@ -432,14 +452,9 @@ async def _ask_log_day(
 async def log_day_button(
     query: CallbackQuery, callback_data: Act, t: Translator, state: FSMContext
 ) -> None:
-    day = date.fromordinal(callback_data.ref)
-    await state.set_state(VisitFlow.log_note)
-    await state.update_data(day=day.toordinal())
+    text, markup = await _ask_log_note(t, state, date.fromordinal(callback_data.ref))
     await query.answer()
-    await shown(query).edit_text(
-        t("visits.log.ask_note", day=day_text(t.texts, t.locale, day)),
-        reply_markup=buttons(_cancel_row(t)),
-    )
+    await shown(query).edit_text(text, reply_markup=markup)
 
 
 @router.message(VisitFlow.log_day, Typed())
@@ -448,12 +463,18 @@ async def log_day_typed(
 ) -> None:
     data = await state.get_data()
     day = parse_day(message.text or "", services.visits.today(str(data["tz"])))
+    text, markup = await _ask_log_note(t, state, day)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _ask_log_note(
+    t: Translator, state: FSMContext, day: date
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """The day of the visit is known: what was done there?"""
     await state.set_state(VisitFlow.log_note)
     await state.update_data(day=day.toordinal())
-    await message.answer(
-        t("visits.log.ask_note", day=day_text(t.texts, t.locale, day)),
-        reply_markup=buttons(_cancel_row(t)),
-    )
+    text = t("visits.log.ask_note", day=day_text(t.texts, t.locale, day))
+    return text, buttons([cancel_button(t)])
 
 
 @router.message(VisitFlow.log_note, Typed())
@@ -550,7 +571,7 @@ async def contact_button(
         t("visits.contact.ask_note", name=esc(name)),
         reply_markup=buttons(
             [Button(t("visits.btn.save_without_note"), "visit_contact_save", callback_data.ref)],
-            _cancel_row(t),
+            [cancel_button(t)],
         ),
     )
 
@@ -641,18 +662,11 @@ async def reception_card(
 async def reception_new(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    points = await services.visits.my_points(actor.uid)
-    if not points:
-        raise Invalid("visits.no_points")
-    await query.answer()
-    message = shown(query)
-    if len(points) == 1:
-        await _ask_reception_day(message, t, services, state, points[0])
-        return
-    rows = [[Button(p.name[:60], "visit_rcp_point", p.id)] for p in points]
-    await message.edit_text(
-        t("visits.reception.which_point"), reply_markup=buttons(*rows, _cancel_row(t))
+    point = await _only_point(
+        query, actor, t, services, t("visits.reception.which_point"), "visit_rcp_point", edit=True
     )
+    if point is not None:
+        await _ask_reception_day(shown(query), t, services, state, point)
 
 
 @router.callback_query(Act.filter(F.do == "visit_rcp_point"))
@@ -677,7 +691,7 @@ async def _ask_reception_day(
     days = services.visits.reception_days(point)
     await message.edit_text(
         t("visits.reception.which_day", point=esc(point.name)),
-        reply_markup=buttons(*_day_buttons(t, days, "visit_rcp_day"), _cancel_row(t)),
+        reply_markup=buttons(*_day_buttons(t, days, "visit_rcp_day"), [cancel_button(t)]),
     )
 
 
@@ -695,7 +709,7 @@ async def reception_day(
     await query.answer()
     await shown(query).edit_text(
         t("visits.reception.which_hours", day=day_text(t.texts, t.locale, day)),
-        reply_markup=buttons(*rows, _cancel_row(t)),
+        reply_markup=buttons(*rows, [cancel_button(t)]),
     )
 
 
@@ -734,7 +748,7 @@ async def _reception_confirm(
     )
     await state.update_data(start=start.strftime("%H:%M"), end=end.strftime("%H:%M"))
     return reception_preview_text(t, preview), buttons(
-        [Button(t("visits.btn.announce"), "visit_rcp_send")], _cancel_row(t)
+        [Button(t("visits.btn.announce"), "visit_rcp_send")], [cancel_button(t)]
     )
 
 
@@ -802,7 +816,7 @@ async def reception_cancel(
 async def pair_command(message: Message, t: Translator, state: FSMContext) -> None:
     await state.clear()
     await state.set_state(VisitFlow.pair_search)
-    await message.answer(t("visits.pair.ask_household"), reply_markup=buttons(_cancel_row(t)))
+    await message.answer(t("visits.pair.ask_household"), reply_markup=buttons([cancel_button(t)]))
 
 
 @router.message(VisitFlow.pair_search, Typed(), HasRole(Role.ADMIN))
@@ -813,7 +827,7 @@ async def pair_search(message: Message, actor: Actor, t: Translator, services: S
         await message.answer(t("visits.pair.no_match", query=esc(query[:60])))
         return
     rows = [[Button(f"{h.name} · {h.point.name}"[:60], "visit_pair_res", h.user_id)] for h in found]
-    await message.answer(t("visits.pair.pick"), reply_markup=buttons(*rows, _cancel_row(t)))
+    await message.answer(t("visits.pair.pick"), reply_markup=buttons(*rows, [cancel_button(t)]))
 
 
 @router.callback_query(Act.filter(F.do == "visit_pair_res"), HasRole(Role.ADMIN))
@@ -864,7 +878,7 @@ async def _resident_in_hand(state: FSMContext) -> int:
     return int(data["resident_id"])
 
 
-@router.callback_query(Act.filter(F.do == "visit_pair"), HasRole(Role.ADMIN))
+@router.callback_query(Act.filter(F.do.in_({"visit_pair", "visit_unpair"})), HasRole(Role.ADMIN))
 async def pair_button(
     query: CallbackQuery,
     callback_data: Act,
@@ -874,24 +888,13 @@ async def pair_button(
     state: FSMContext,
 ) -> None:
     resident_id = await _resident_in_hand(state)
-    paired = await services.visits.pair(actor.uid, callback_data.ref, resident_id)
-    await query.answer(t("visits.pair.done", name=paired.pairing.cadre_name))
-    text, markup = household_card(t, await services.visits.household(actor.uid, resident_id))
-    await shown(query).edit_text(text, reply_markup=markup)
-
-
-@router.callback_query(Act.filter(F.do == "visit_unpair"), HasRole(Role.ADMIN))
-async def unpair_button(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    resident_id = await _resident_in_hand(state)
-    await services.visits.unpair(actor.uid, callback_data.ref, resident_id)
-    await query.answer(t("visits.pair.ended"))
+    if callback_data.do == "visit_pair":
+        paired = await services.visits.pair(actor.uid, callback_data.ref, resident_id)
+        toast = t("visits.pair.done", name=paired.pairing.cadre_name)
+    else:
+        await services.visits.unpair(actor.uid, callback_data.ref, resident_id)
+        toast = t("visits.pair.ended")
+    await query.answer(toast)
     text, markup = household_card(t, await services.visits.household(actor.uid, resident_id))
     await shown(query).edit_text(text, reply_markup=markup)
 

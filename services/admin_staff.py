@@ -203,9 +203,7 @@ class AdminStaff:
         """Someone serves a point from now on (its primary cadre if asked, or if it has none)."""
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            scope = await acting(session, by)
-            staff = await check_staff(session, scope, staff_id)
-            point = check_point(scope, await session.get(ContactPoint, point_id))
+            scope, staff, point = await self._at_point(session, by, staff_id, point_id)
             if staff.removed_at is not None:
                 raise Invalid("admin.staff.removed")
             if staff.role not in ASSIGNABLE:
@@ -215,88 +213,47 @@ class AdminStaff:
             if await self._current(session, staff_id, point_id) is not None:
                 raise Invalid("admin.staff.already_assigned", point=point.name)
             made_primary = await assign(session, staff, point_id, now, primary=primary or None)
-            audit(
+            return await self._point_changed(
                 session,
-                now,
-                scope.user_id,
-                "staff:assign",
-                f"staff:{staff_id}",
-                point=point.code,
-                primary=made_primary,
-            )
-            await self._tell(
-                session,
+                scope,
                 staff,
+                point,
                 "staff:assign",
                 "admin.staff.told_assigned",
                 now,
-                point=esc(point.name),
+                primary=made_primary,
             )
-            await session.flush()
-            return await self._line(session, staff)
 
     async def unassign(self, by: By, staff_id: int, point_id: int) -> StaffLine:
         """Someone no longer serves a point; if they were its primary cadre, its longest-serving
         other cadre becomes primary. Their open cases stay with them until handed on."""
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            scope = await acting(session, by)
-            staff = await check_staff(session, scope, staff_id)
-            point = check_point(scope, await session.get(ContactPoint, point_id))
-            current = await self._current(session, staff_id, point_id)
-            if current is None:
-                raise Invalid("admin.staff.not_assigned", point=point.name)
+            scope, staff, point = await self._at_point(session, by, staff_id, point_id)
+            current = await self._serving(session, staff_id, point)
             was_primary = current.is_primary
             current.until, current.is_primary = now, False
             await session.flush()
             if was_primary:
                 await self._promote_next(session, point_id)
-            audit(
-                session, now, scope.user_id, "staff:unassign", f"staff:{staff_id}", point=point.code
+            return await self._point_changed(
+                session, scope, staff, point, "staff:unassign", "admin.staff.told_unassigned", now
             )
-            await self._tell(
-                session,
-                staff,
-                "staff:unassign",
-                "admin.staff.told_unassigned",
-                now,
-                point=esc(point.name),
-            )
-            await session.flush()
-            return await self._line(session, staff)
 
     async def make_primary(self, by: By, staff_id: int, point_id: int) -> StaffLine:
         """Someone becomes the point's primary cadre: new cases there go to them first."""
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            scope = await acting(session, by)
-            staff = await check_staff(session, scope, staff_id)
-            point = check_point(scope, await session.get(ContactPoint, point_id))
-            current = await self._current(session, staff_id, point_id)
-            if current is None:
-                raise Invalid("admin.staff.not_assigned", point=point.name)
+            scope, staff, point = await self._at_point(session, by, staff_id, point_id)
+            current = await self._serving(session, staff_id, point)
             if not staff.active:
                 raise Invalid("admin.staff.not_active")
-            if not current.is_primary:
-                await assign(session, staff, point_id, now, primary=True)
-                audit(
-                    session,
-                    now,
-                    scope.user_id,
-                    "staff:primary",
-                    f"staff:{staff_id}",
-                    point=point.code,
-                )
-                await self._tell(
-                    session,
-                    staff,
-                    "staff:primary",
-                    "admin.staff.told_primary",
-                    now,
-                    point=esc(point.name),
-                )
-                await session.flush()
-            return await self._line(session, staff)
+            if current.is_primary:
+                return await self._line(session, staff)
+            await assign(session, staff, point_id, now, primary=True)
+            return await self._point_changed(
+                session, scope, staff, point, "staff:primary", "admin.staff.told_primary", now
+            )
 
     # ---- access ------------------------------------------------------------------------
 
@@ -410,6 +367,35 @@ class AdminStaff:
 
     # ---- helpers -----------------------------------------------------------------------
 
+    @staticmethod
+    async def _at_point(
+        session: AsyncSession, by: By, staff_id: int, point_id: int
+    ) -> tuple[Scope, Staff, ContactPoint]:
+        """The acting administrator's scope, and the staff member and point, both within it."""
+        scope = await acting(session, by)
+        staff = await check_staff(session, scope, staff_id)
+        point = check_point(scope, await session.get(ContactPoint, point_id))
+        return scope, staff, point
+
+    async def _point_changed(
+        self,
+        session: AsyncSession,
+        scope: Scope,
+        staff: Staff,
+        point: ContactPoint,
+        action: str,
+        key: str,
+        now: datetime,
+        **details: Any,
+    ) -> StaffLine:
+        """Who serves ``point`` changed: audit it, tell the staff member, show them again."""
+        audit(
+            session, now, scope.user_id, action, f"staff:{pk(staff)}", point=point.code, **details
+        )
+        await self._tell(session, staff, action, key, now, point=esc(point.name))
+        await session.flush()
+        return await self._line(session, staff)
+
     async def _tell(
         self,
         session: AsyncSession,
@@ -446,6 +432,15 @@ class AdminStaff:
                 )
             )
         ).scalar()
+
+    async def _serving(
+        self, session: AsyncSession, staff_id: int, point: ContactPoint
+    ) -> Assignment:
+        """Their current assignment to ``point``; refused if they do not serve there."""
+        current = await self._current(session, staff_id, pk(point))
+        if current is None:
+            raise Invalid("admin.staff.not_assigned", point=point.name)
+        return current
 
     @staticmethod
     async def _assignments(session: AsyncSession, staff_id: int) -> list[Assignment]:

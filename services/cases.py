@@ -27,7 +27,6 @@ from models.tables import (
     ContactPoint,
     Counter,
     MessageLink,
-    Residency,
     pk,
     table_of,
 )
@@ -41,6 +40,7 @@ from services.deadlines import deadlines_for
 from services.errors import Invalid
 from services.outbox import enqueue, text_message
 from services.parts import Part
+from services.points import point_of_resident
 from services.staff import choose_assignee, label_of
 from services.texts import esc
 from services.views import (
@@ -278,13 +278,7 @@ class Cases:
     async def _file(self, user_id: int, draft: Draft) -> Filed:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            residency = (
-                await session.execute(select(Residency).where(col(Residency.user_id) == user_id))
-            ).scalar()
-            if residency is None:
-                raise Invalid("filing.no_point")
-            point = await session.get(ContactPoint, residency.contact_point_id)
-            assert point is not None
+            point = await point_of_resident(session, user_id)
             if not point.active:
                 raise Invalid("filing.point_inactive")
             category = await session.get(Category, draft.category_id)

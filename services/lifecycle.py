@@ -79,8 +79,7 @@ class Lifecycle:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
             _view, staff = await staff_case(session, user_id, case_id)
-            case = await self._case(session, case_id)
-            case.status = transition("accept", case.status)
+            case = await self._changed(session, case_id, "accept")
             case.accepted_at = now
             case.first_response_at = case.first_response_at or now
             case.assignee_id = staff.id
@@ -91,13 +90,7 @@ class Lifecycle:
             due = self.texts.when(
                 self.mail.resident_locale(view), view.due_resolve_at, view.point_tz
             )
-            await self.mail.to_resident(
-                session,
-                view,
-                f"ev{pk(event)}",
-                self.mail.for_resident(view, "notify.accepted", due=due),
-                now,
-            )
+            await self._tell_resident(session, view, event, "notify.accepted", now, due=due)
         return view
 
     async def resolve(self, user_id: int, case_id: int, note: str) -> CaseView:
@@ -105,26 +98,22 @@ class Lifecycle:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
             await staff_case(session, user_id, case_id)
-            case = await self._case(session, case_id)
-            case.status = transition("resolve", case.status)
+            case = await self._changed(session, case_id, "resolve")
             case.resolved_at = now
             case.first_response_at = case.first_response_at or now
             event = self._event(session, case_id, user_id, EventType.RESOLVED, now, note)
             await session.flush()
             view = await must_view(session, case_id)
             locale = self.mail.resident_locale(view)
-            await self.mail.to_resident(
+            await self._tell_resident(
                 session,
                 view,
-                f"ev{pk(event)}",
-                self.mail.for_resident(
-                    view,
-                    "notify.resolved",
-                    note=esc(note),
-                    days=self.ctx.config.deadlines.verdict_days,
-                ),
+                event,
+                "notify.resolved",
                 now,
                 buttons=verdict_buttons(locale, self.ctx, case_id),
+                note=esc(note),
+                days=self.ctx.config.deadlines.verdict_days,
             )
             await plan_verdict_timeout(session, self.ctx, view, now)
         return view
@@ -156,25 +145,21 @@ class Lifecycle:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
             await staff_case(session, user_id, case_id)
-            case = await self._case(session, case_id)
-            case.status = transition("close", case.status)
+            case = await self._changed(session, case_id, "close")
             case.closed_at, case.close_reason = now, reason
             event = self._event(session, case_id, user_id, EventType.CLOSED, now, note)
             audit(session, now, user_id, "case:close", f"case:{case_id}", reason=reason)
             await session.flush()
             view = await must_view(session, case_id)
             locale = self.mail.resident_locale(view)
-            await self.mail.to_resident(
+            await self._tell_resident(
                 session,
                 view,
-                f"ev{pk(event)}",
-                self.mail.for_resident(
-                    view,
-                    "notify.closed",
-                    note=esc(note),
-                    reason=self.texts(locale, f"close.{reason}"),
-                ),
+                event,
+                "notify.closed",
                 now,
+                note=esc(note),
+                reason=self.texts(locale, f"close.{reason}"),
             )
         return view
 
@@ -230,8 +215,7 @@ class Lifecycle:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
             view, _staff = await staff_case(session, user_id, case_id)
-            case = await self._case(session, case_id)
-            case.status = transition("transfer", case.status)
+            case = await self._changed(session, case_id, "transfer")
             if target.kind == "staff":
                 new = await session.get(Staff, target.id)
                 if new is None or not new.active or new.role not in (Role.CADRE, Role.ADMIN):
@@ -260,13 +244,7 @@ class Lifecycle:
             await self.mail.card(
                 session, view, pk(event), parts, now, headline="card.transferred", note=note
             )
-            await self.mail.to_resident(
-                session,
-                view,
-                f"ev{pk(event)}",
-                self.mail.for_resident(view, "notify.transferred"),
-                now,
-            )
+            await self._tell_resident(session, view, event, "notify.transferred", now)
         return view
 
     # ---- residents -----------------------------------------------------------------------
@@ -275,8 +253,7 @@ class Lifecycle:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
             await resident_case(session, user_id, case_id)
-            case = await self._case(session, case_id)
-            case.status = transition("withdraw", case.status)
+            case = await self._changed(session, case_id, "withdraw")
             case.closed_at, case.close_reason = now, CloseReason.WITHDRAWN
             event = self._event(session, case_id, user_id, EventType.CLOSED, now)
             await session.flush()
@@ -291,8 +268,7 @@ class Lifecycle:
             view = await resident_case(session, user_id, case_id)
             if view.verdict == "resolved":
                 return view  # pressed twice
-            case = await self._case(session, case_id)
-            case.status = transition("confirm", case.status)
+            case = await self._changed(session, case_id, "confirm")
             case.verdict, case.verdict_at = "resolved", now
             case.closed_at, case.close_reason = now, CloseReason.RESOLVED
             event = self._event(session, case_id, user_id, EventType.CLOSED, now)
@@ -307,8 +283,7 @@ class Lifecycle:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
             view = await resident_case(session, user_id, case_id)
-            case = await self._case(session, case_id)
-            case.status = transition("reopen", case.status)
+            case = await self._changed(session, case_id, "reopen")
             case.verdict, case.verdict_at = "not_resolved", now
             case.reopened_count += 1
             case.resolved_at = None
@@ -366,6 +341,12 @@ class Lifecycle:
             raise NotFound("case.not_found")
         return case
 
+    async def _changed(self, session: AsyncSession, case_id: int, action: str) -> Case:
+        """The case, moved on by ``action`` (refused if its status does not allow it)."""
+        case = await self._case(session, case_id)
+        case.status = transition(action, case.status)
+        return case
+
     @staticmethod
     def _event(
         session: AsyncSession,
@@ -378,6 +359,27 @@ class Lifecycle:
         event = CaseEvent(case_id=case_id, actor_user_id=user_id, type=type_, text=text, at=now)
         session.add(event)
         return event
+
+    async def _tell_resident(
+        self,
+        session: AsyncSession,
+        view: CaseView,
+        event: CaseEvent,
+        key: str,
+        now: datetime,
+        *,
+        buttons: Keyboard | None = None,
+        **params: Any,
+    ) -> None:
+        """Tell the resident what ``event`` did to their case, in their language."""
+        await self.mail.to_resident(
+            session,
+            view,
+            f"ev{pk(event)}",
+            self.mail.for_resident(view, key, **params),
+            now,
+            buttons=buttons,
+        )
 
     async def _tell_assignee(
         self,

@@ -60,6 +60,7 @@ from services.outbox import (
     media_message,
     text_message,
 )
+from services.points import residency_of
 from services.reminders import Handler
 from services.staff import covers_region
 from services.texts import Texts, cut, esc
@@ -1116,9 +1117,7 @@ class Notices:
     async def for_resident(self, user_id: int, limit: int = 10) -> list[NoticeLine]:
         """The recent notices of the resident's contact point, newest first."""
         async with self.ctx.db.read() as session:
-            residency = (
-                await session.execute(select(Residency).where(col(Residency.user_id) == user_id))
-            ).scalar()
+            residency = await residency_of(session, user_id)
             if residency is None:
                 return []
             point = await session.get(ContactPoint, residency.contact_point_id)

@@ -286,9 +286,7 @@ class Points:
             point = await session.get(ContactPoint, point_id)
             if point is None or not point.active:
                 raise NotFound("point.not_found", code=str(point_id))
-            residency = (
-                await session.execute(select(Residency).where(col(Residency.user_id) == user_id))
-            ).scalar()
+            residency = await residency_of(session, user_id)
             if residency is None:
                 session.add(Residency(user_id=user_id, contact_point_id=point_id, since=now))
             elif residency.contact_point_id != point_id:
@@ -322,6 +320,22 @@ class Points:
                 .order_by(col(Assignment.is_primary).desc())
             )
             return [str(n) for n in (await session.execute(stmt)).scalars()]
+
+
+async def residency_of(session: AsyncSession, user_id: int) -> Residency | None:
+    """Where the resident lives now (their one current contact point), if they chose one."""
+    stmt = select(Residency).where(col(Residency.user_id) == user_id)
+    return (await session.execute(stmt)).scalar()
+
+
+async def point_of_resident(session: AsyncSession, user_id: int) -> ContactPoint:
+    """The resident's contact point; one who has not chosen it yet is asked to first."""
+    residency = await residency_of(session, user_id)
+    if residency is None:
+        raise Invalid("filing.no_point")
+    point = await session.get(ContactPoint, residency.contact_point_id)
+    assert point is not None
+    return point
 
 
 async def find_by_code(session: AsyncSession, code: str) -> ContactPoint | None:

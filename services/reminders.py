@@ -46,6 +46,29 @@ class Due:
     params: dict[str, Any]
 
 
+def reminder_row(
+    *, kind: str, subject: str, period: str, due_at: datetime, now: datetime, params: dict[str, Any]
+) -> dict[str, Any]:
+    """A pending reminder, as a row for :func:`plan_rows`."""
+    return {
+        "kind": kind,
+        "subject": subject,
+        "period": period,
+        "due_at": due_at,
+        "status": "pending",
+        "params": params,
+        "created_at": now,
+    }
+
+
+async def plan_rows(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Plan many reminders in the caller's transaction; a key already planned is left as it is."""
+    for start in range(0, len(rows), 500):
+        await insert_ignore(
+            session, table_of(Reminder), rows[start : start + 500], "kind", "subject", "period"
+        )
+
+
 async def plan(
     session: AsyncSession,
     *,
@@ -57,24 +80,10 @@ async def plan(
     **params: Any,
 ) -> None:
     """Plan a reminder in the caller's transaction; planning the same key again does nothing."""
-    await insert_ignore(
-        session,
-        table_of(Reminder),
-        [
-            {
-                "kind": kind,
-                "subject": subject,
-                "period": period,
-                "due_at": due_at,
-                "status": "pending",
-                "params": params,
-                "created_at": now,
-            }
-        ],
-        "kind",
-        "subject",
-        "period",
+    row = reminder_row(
+        kind=kind, subject=subject, period=period, due_at=due_at, now=now, params=params
     )
+    await plan_rows(session, [row])
 
 
 class Reminders:

@@ -22,7 +22,7 @@ from sqlmodel import col
 
 from models.enums import Role
 from models.queries import next_value
-from models.tables import Assignment, ContactPoint, Counter, Residency, Staff, User, pk, table_of
+from models.tables import Assignment, ContactPoint, Counter, Staff, User, pk, table_of
 from models.tipoffs import TipOff, TipOffLink, TipOffMessage
 from services.audit import audit
 from services.context import Context
@@ -30,6 +30,7 @@ from services.deadlines import WorkCalendar
 from services.errors import Invalid, NotAllowed, NotFound
 from services.outbox import Button, Keyboard, enqueue, text_message
 from services.parts import Part
+from services.points import point_of_resident
 from services.relay import relay_payloads
 from services.reminders import Due, Handler, plan
 from services.sealing import Sealer
@@ -90,7 +91,7 @@ class TipOffs:
     async def officials(self, user_id: int) -> list[Official]:
         """Who the report could be about: the staff serving the reporter's contact point."""
         async with self.ctx.db.read() as session:
-            point = await self._point_of(session, user_id)
+            point = await point_of_resident(session, user_id)
             rows = (
                 await session.execute(
                     select(Staff, User)
@@ -129,7 +130,7 @@ class TipOffs:
                 ).scalar()
                 if existing is not None:
                     raise Invalid("tipoff.already_sent")
-                point = await self._point_of(session, user_id)
+                point = await point_of_resident(session, user_id)
                 tz = ZoneInfo(point.tz)
                 seq = await next_value(
                     session, table_of(Counter), f"tipoff:{now.astimezone(tz).year}"
@@ -273,21 +274,20 @@ class TipOffs:
                         no=tip.public_no,
                         who=self._who(tip, target.locale),
                     )
-                    for j, payload in enumerate(relay_payloads(part, label)):
-                        await enqueue(
-                            session,
-                            now,
-                            key=f"tipmsg{pk(message)}:{j}",
-                            chat_id=target.chat_id,
-                            payload=_linked(_sealed(payload, tip), pk(tip)),
-                            recipient_user_id=target.user_id,
-                        )
+                    await _relay(
+                        session,
+                        tip,
+                        part,
+                        label,
+                        f"tipmsg{pk(message)}",
+                        target.chat_id,
+                        target.user_id,
+                        now,
+                        linked=True,
+                    )
                 return await self._view(session, tip)
         except IntegrityError:
-            async with self.ctx.db.read() as session:
-                found = await session.get(TipOff, tipoff_id)
-                assert found is not None
-                return await self._view(session, found)
+            return await self._redelivered(tipoff_id)
 
     # ---- inspectors ----------------------------------------------------------------------
 
@@ -359,21 +359,20 @@ class TipOffs:
                 chat_id, locale, recipient = await self._reporter(session, tip)
                 if chat_id is not None:
                     label = self.texts(locale, "tipoff.relay_from_inspector", no=tip.public_no)
-                    for j, payload in enumerate(relay_payloads(part, label)):
-                        await enqueue(
-                            session,
-                            now,
-                            key=f"tipmsg{pk(message)}:{j}",
-                            chat_id=chat_id,
-                            payload=_sealed(payload, tip),
-                            recipient_user_id=recipient,
-                        )
+                    await _relay(
+                        session,
+                        tip,
+                        part,
+                        label,
+                        f"tipmsg{pk(message)}",
+                        chat_id,
+                        recipient,
+                        now,
+                        linked=False,
+                    )
                 return await self._view(session, tip)
         except IntegrityError:
-            async with self.ctx.db.read() as session:
-                found = await session.get(TipOff, tipoff_id)
-                assert found is not None
-                return await self._view(session, found)
+            return await self._redelivered(tipoff_id)
 
     async def close(self, user_id: int, tipoff_id: int, note: str) -> TipView:
         note = note.strip()
@@ -438,16 +437,6 @@ class TipOffs:
     async def _locale_of(session: AsyncSession, user_id: int) -> str:
         user = await session.get(User, user_id)
         return user.locale if user is not None else "zh_Hans"
-
-    async def _point_of(self, session: AsyncSession, user_id: int) -> ContactPoint:
-        residency = (
-            await session.execute(select(Residency).where(col(Residency.user_id) == user_id))
-        ).scalar()
-        if residency is None:
-            raise Invalid("filing.no_point")
-        point = await session.get(ContactPoint, residency.contact_point_id)
-        assert point is not None
-        return point
 
     async def _authorize(
         self,
@@ -547,15 +536,24 @@ class TipOffs:
             label = self.texts(
                 target.locale, "tipoff.part", no=tip.public_no, n=i, total=len(extra)
             )
-            for j, payload in enumerate(relay_payloads(part, label)):
-                await enqueue(
-                    session,
-                    now,
-                    key=f"tipoff{pk(tip)}:part{i}:{j}",
-                    chat_id=target.chat_id,
-                    payload=_linked(_sealed(payload, tip), pk(tip)),
-                    recipient_user_id=target.user_id,
-                )
+            await _relay(
+                session,
+                tip,
+                part,
+                label,
+                f"tipoff{pk(tip)}:part{i}",
+                target.chat_id,
+                target.user_id,
+                now,
+                linked=True,
+            )
+
+    async def _redelivered(self, tipoff_id: int) -> TipView:
+        """The tip-off as it is, for a message that was already taken (a redelivered update)."""
+        async with self.ctx.db.read() as session:
+            found = await session.get(TipOff, tipoff_id)
+            assert found is not None
+            return await self._view(session, found)
 
     async def _view(self, session: AsyncSession, tip: TipOff) -> TipView:
         point = await session.get(ContactPoint, tip.contact_point_id)
@@ -608,6 +606,32 @@ class TipOffs:
             media=part.media(),
             source_key=key[:64],
             at=now,
+        )
+
+
+async def _relay(
+    session: AsyncSession,
+    tip: TipOff,
+    part: Part,
+    label: str,
+    key: str,
+    chat_id: int,
+    recipient_user_id: int | None,
+    now: datetime,
+    *,
+    linked: bool,
+) -> None:
+    """Relay one message to one side of the tip-off, labelled; ``linked`` for the inspector's
+    side, so their native reply finds the tip-off."""
+    for j, payload in enumerate(relay_payloads(part, label)):
+        sealed = _sealed(payload, tip)
+        await enqueue(
+            session,
+            now,
+            key=f"{key}:{j}",
+            chat_id=chat_id,
+            payload=_linked(sealed, pk(tip)) if linked else sealed,
+            recipient_user_id=recipient_user_id,
         )
 
 

@@ -36,8 +36,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from models.enums import Role
-from models.queries import insert_ignore
-from models.tables import Assignment, ContactPoint, Reminder, Residency, Staff, User, pk, table_of
+from models.tables import Assignment, ContactPoint, Reminder, Residency, Staff, User, pk
 from models.visits import Pairing, PairingContact, ReceptionDay, Visit, VisitPolicy
 from services.audit import audit
 from services.cards import staff_name
@@ -45,8 +44,8 @@ from services.context import Context
 from services.errors import Invalid, NotAllowed, NotFound
 from services.outbox import Button, Keyboard, enqueue, enqueue_many, text_message
 from services.points import distance_m
-from services.reminders import Due, Handler
-from services.staff import covers_region, label_of
+from services.reminders import Due, Handler, plan, plan_rows, reminder_row
+from services.staff import StaffLabel, covers_region, label_of
 from services.texts import Texts, cut, esc
 
 log = logging.getLogger(__name__)
@@ -808,13 +807,12 @@ class Visits:
         )
         session.add(visit)
         await session.flush()
-        await self._plan(
+        await plan(
             session,
-            KIND_AUTO_CHECKOUT,
-            f"visit:{pk(visit)}",
-            "",
-            day_start(day + timedelta(days=1), point.tz),
-            now,
+            kind=KIND_AUTO_CHECKOUT,
+            subject=f"visit:{pk(visit)}",
+            due_at=day_start(day + timedelta(days=1), point.tz),
+            now=now,
             visit_id=pk(visit),
         )
         progress = await _progress(session, staff_id, point, since, now)
@@ -1004,21 +1002,14 @@ class Visits:
             view = (await _pairing_views(session, now, pairing_id=pk(pairing)))[0]
             pairing.ended_at, pairing.ended_by_user_id = now, admin_user_id
             audit(session, now, admin_user_id, "visits:unpair", f"pairing:{pk(pairing)}")
-            cadre = await label_of(session, cadre_staff_id)
-            await enqueue(
+            await self._tell_staff(
                 session,
+                cadre_staff_id,
+                f"pairing{pk(pairing)}:ended",
                 now,
-                key=f"pairing{pk(pairing)}:ended",
-                chat_id=cadre.chat_id,
-                payload=text_message(
-                    self.texts(
-                        cadre.locale,
-                        "visits.pair.ended_cadre",
-                        name=esc(view.resident_name),
-                        point=esc(view.point.name),
-                    )
-                ),
-                recipient_user_id=cadre.user_id,
+                "visits.pair.ended_cadre",
+                name=esc(view.resident_name),
+                point=esc(view.point.name),
             )
 
     async def pairings_of(self, cadre_staff_id: int) -> list[PairingView]:
@@ -1055,22 +1046,15 @@ class Visits:
             return (await _pairing_views(session, now, pairing_id=pairing_id))[0]
 
     async def _tell_pairing(self, session: AsyncSession, view: PairingView, now: datetime) -> None:
-        cadre = await label_of(session, view.staff_id)
-        await enqueue(
+        cadre = await self._tell_staff(
             session,
+            view.staff_id,
+            f"pairing{view.id}:cadre",
             now,
-            key=f"pairing{view.id}:cadre",
-            chat_id=cadre.chat_id,
-            payload=text_message(
-                self.texts(
-                    cadre.locale,
-                    "visits.pair.told_cadre",
-                    name=esc(view.resident_name),
-                    point=esc(view.point.name),
-                ),
-                [[Button(self.texts(cadre.locale, "visits.btn.households"), "visit_households")]],
-            ),
-            recipient_user_id=cadre.user_id,
+            "visits.pair.told_cadre",
+            (("visits.btn.households", "visit_households"),),
+            name=esc(view.resident_name),
+            point=esc(view.point.name),
         )
         resident = await session.get(User, view.resident_user_id)
         if resident is None or resident.blocked_at is not None:
@@ -1149,11 +1133,21 @@ class Visits:
                 advance, morning = _notice_times(point.tz, day, starts_at, policy.notice_days, now)
                 subject = f"reception:{pk(row)}"
                 if advance is not None:
-                    await self._plan(
-                        session, KIND_RECEPTION_NOTICE, subject, "", advance, now, id=pk(row)
+                    await plan(
+                        session,
+                        kind=KIND_RECEPTION_NOTICE,
+                        subject=subject,
+                        due_at=advance,
+                        now=now,
+                        id=pk(row),
                     )
-                await self._plan(
-                    session, KIND_RECEPTION_TODAY, subject, "", morning, now, id=pk(row)
+                await plan(
+                    session,
+                    kind=KIND_RECEPTION_TODAY,
+                    subject=subject,
+                    due_at=morning,
+                    now=now,
+                    id=pk(row),
                 )
                 audit(session, now, user_id, "visits:reception", subject, day=day.isoformat())
                 return _reception_view(row, PointRef.of(point))
@@ -1181,13 +1175,12 @@ class Visits:
             if row.ends_at <= now:
                 raise Invalid("visits.reception.over")
             row.cancelled_at = now
-            await self._plan(
+            await plan(
                 session,
-                KIND_RECEPTION_CANCELLED,
-                f"reception:{reception_id}",
-                "",
-                now,
-                now,
+                kind=KIND_RECEPTION_CANCELLED,
+                subject=f"reception:{reception_id}",
+                due_at=now,
+                now=now,
                 id=reception_id,
             )
             audit(session, now, user_id, "visits:reception_cancel", f"reception:{reception_id}")
@@ -1240,15 +1233,9 @@ class Visits:
             if due_at < now - grace:
                 return  # too late to be useful
             rows.append(
-                {
-                    "kind": kind,
-                    "subject": subject,
-                    "period": period,
-                    "due_at": due_at,
-                    "status": "pending",
-                    "params": params,
-                    "created_at": now,
-                }
+                reminder_row(
+                    kind=kind, subject=subject, period=period, due_at=due_at, now=now, params=params
+                )
             )
 
         async with self.ctx.db.write() as session:
@@ -1315,45 +1302,8 @@ class Visits:
                     y=py,
                     m=pm,
                 )
-            for start in range(0, len(rows), 500):
-                await insert_ignore(
-                    session,
-                    table_of(Reminder),
-                    rows[start : start + 500],
-                    "kind",
-                    "subject",
-                    "period",
-                )
+            await plan_rows(session, rows)
         return len(rows)
-
-    async def _plan(
-        self,
-        session: AsyncSession,
-        kind: str,
-        subject: str,
-        period: str,
-        due_at: datetime,
-        now: datetime,
-        **params: Any,
-    ) -> None:
-        await insert_ignore(
-            session,
-            table_of(Reminder),
-            [
-                {
-                    "kind": kind,
-                    "subject": subject,
-                    "period": period,
-                    "due_at": due_at,
-                    "status": "pending",
-                    "params": params,
-                    "created_at": now,
-                }
-            ],
-            "kind",
-            "subject",
-            "period",
-        )
 
     async def _duty(
         self, session: AsyncSession, due: Due
@@ -1379,21 +1329,38 @@ class Visits:
         buttons: Sequence[tuple[str, str]] = (),
         **params: Any,
     ) -> None:
-        cadre = await label_of(session, int(due.params["staff_id"]))
+        """The cadre a reminder is for hears of it."""
+        staff_id = int(due.params["staff_id"])
+        await self._tell_staff(session, staff_id, f"rem{due.id}", now, key, buttons, **params)
+
+    async def _tell_staff(
+        self,
+        session: AsyncSession,
+        staff_id: int,
+        outbox_key: str,
+        now: datetime,
+        key: str,
+        buttons: Sequence[tuple[str, str]] = (),
+        **params: Any,
+    ) -> StaffLabel:
+        """A message to a staff member in their language, with a row of (label key, action)
+        buttons; a parameter may be a function of the locale. Returns who they are."""
+        person = await label_of(session, staff_id)
         keyboard: Keyboard = [
-            [Button(self.texts(cadre.locale, label), action) for label, action in buttons]
+            [Button(self.texts(person.locale, label), action) for label, action in buttons]
         ]
-        localized = {k: v(cadre.locale) if callable(v) else v for k, v in params.items()}
+        localized = {k: v(person.locale) if callable(v) else v for k, v in params.items()}
         await enqueue(
             session,
             now,
-            key=f"rem{due.id}",
-            chat_id=cadre.chat_id,
+            key=outbox_key,
+            chat_id=person.chat_id,
             payload=text_message(
-                self.texts(cadre.locale, key, **localized), keyboard if buttons else None
+                self.texts(person.locale, key, **localized), keyboard if buttons else None
             ),
-            recipient_user_id=cadre.user_id,
+            recipient_user_id=person.user_id,
         )
+        return person
 
     async def _remind_mid_month(self, session: AsyncSession, due: Due, now: datetime) -> bool:
         duty = await self._duty(session, due)
@@ -1570,22 +1537,15 @@ class Visits:
         assert point is not None
         _close(visit, point, now, "auto")
         await session.flush()
-        cadre = await label_of(session, visit.staff_id)
-        await enqueue(
+        await self._tell_staff(
             session,
+            visit.staff_id,
+            f"rem{due.id}",
             now,
-            key=f"rem{due.id}",
-            chat_id=cadre.chat_id,
-            payload=text_message(
-                self.texts(
-                    cadre.locale,
-                    "visits.auto_closed",
-                    point=esc(point.name),
-                    day=day_text(self.texts, cadre.locale, visit.day),
-                    since=clock_text(visit.started_at, point.tz),
-                )
-            ),
-            recipient_user_id=cadre.user_id,
+            "visits.auto_closed",
+            point=esc(point.name),
+            day=lambda loc: day_text(self.texts, loc, visit.day),
+            since=clock_text(visit.started_at, point.tz),
         )
         return True
 

@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from itertools import count
 
 from services.app import Services
+from services.cases import Draft
+from services.parts import Part
 from services.people import Actor
 
 _ids = count(10_000)
+_messages = count(1)
 
 POINTS_CSV = """code,name,region,address,lat,lon,tz
 XH01,Xinhua Street,Jinghu,12 Xinhua Rd,31.3526,118.3764,Asia/Shanghai
@@ -68,3 +71,11 @@ async def staff(
     if title:
         await services.staff.set_title(person.user_id, title)
     return Person(await services.people.actor(person.tg_id, person.tg_id, name, None))
+
+
+async def file_case(services: Services, person: Person, text: str = "The lamp is out") -> int:
+    """A one-message complaint in the first category, as the resident would file it."""
+    part = Part(chat_id=person.tg_id, message_id=next(_messages), kind="text", text=text)
+    cats = await services.cases.categories()
+    filed = await services.cases.file(person.user_id, Draft("complaint", cats[0].id, [part]))
+    return filed.case.id

@@ -134,6 +134,8 @@ async def seed(url: str, emulator: Emulator, cadres: list[Phone], residents: lis
     await db.dispose()
 
 
+# Ten thousand updates through five processes on two cores take minutes, not seconds.
+@pytest.mark.timeout(1200)
 async def test_two_replicas_two_workers_ten_thousand_updates(
     tmp_path: Path, redis: Redis, database: str
 ) -> None:

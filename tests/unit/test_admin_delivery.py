@@ -3,8 +3,6 @@ the bot; retrying and dismissing, within the administrator's scope."""
 
 from __future__ import annotations
 
-from itertools import count
-
 import pytest
 from sqlmodel import col, select
 
@@ -12,13 +10,9 @@ from models.tables import AuditLog, Outbox
 from services.admin_access import Operator
 from services.administration import Administration
 from services.app import Services
-from services.cases import Draft
 from services.errors import Invalid, NotAllowed, NotFound
 from services.outbox import Result, enqueue, text_message
-from services.parts import Part
-from tests.factories import Person, load_points, resident, staff
-
-_messages = count(1)
+from tests.factories import file_case, load_points, resident, staff
 
 
 @pytest.fixture
@@ -29,13 +23,6 @@ def services(services_on_both: Services) -> Services:
 
 def office(services: Services) -> Administration:
     return Administration(services.ctx)
-
-
-async def file(services: Services, person: Person) -> int:
-    part = Part(chat_id=person.tg_id, message_id=next(_messages), kind="text", text="Help")
-    cats = await services.cases.categories()
-    filed = await services.cases.file(person.user_id, Draft("complaint", cats[0].id, [part]))
-    return filed.case.id
 
 
 async def fail_everything(
@@ -69,7 +56,7 @@ async def test_dead_rows_with_reason_then_retry_and_dismiss(services: Services) 
     await load_points(services)
     await staff(services, "Li Wei")
     res = await resident(services, "Zhang")
-    await file(services, res)
+    await file_case(services, res)
     await fail_everything(services, "sent", "")  # the command menus and the card went out
     admin = office(services)
     # A message to the resident about their case, and one to a chat of nobody we know,
@@ -144,8 +131,8 @@ async def test_blocked_people_and_the_scope_of_a_regional_administrator(
     near = await resident(services, "Zhang")
     far = await resident(services, "Zhao", "YJ03")
     await fail_everything(services, "sent", "")
-    await file(services, near)
-    await file(services, far)
+    await file_case(services, near)
+    await file_case(services, far)
     # The cards to both cadres fail: the cadres blocked the bot (the residents' own
     # confirmations went through).
     await fail_everything(

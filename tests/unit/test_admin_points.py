@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import count
-
 import pytest
 from sqlmodel import col, select
 
@@ -12,10 +10,8 @@ from services.admin_access import Operator
 from services.admin_points import NewPoint
 from services.administration import Administration
 from services.app import Services
-from services.cases import Draft
 from services.errors import Invalid, NotAllowed, NotFound
-from services.parts import Part
-from tests.factories import Person, load_points, resident, staff
+from tests.factories import file_case, load_points, resident, staff
 
 NESTED = """code,name,region,address,lat,lon,tz
 XH01,Xinhua Street,Wuhu/Jinghu,12 Xinhua Rd,31.3526,118.3764,Asia/Shanghai
@@ -23,7 +19,6 @@ JH02,Jinghu Lake,Wuhu/Jinghu/Lake,1 Lakeside,31.3400,118.3700,Asia/Shanghai
 YJ03,Yijiang Village,Wuhu/Yijiang,Village Hall,31.3000,118.4000,Asia/Shanghai
 JX04,Jinghu Extra,Wuhu/Jinghuxi,Far away,,,Asia/Shanghai
 """
-_messages = count(1)
 
 
 @pytest.fixture
@@ -41,13 +36,6 @@ async def point(services: Services, code: str) -> ContactPoint:
         return (
             await session.execute(select(ContactPoint).where(col(ContactPoint.code) == code))
         ).scalar_one()
-
-
-async def file(services: Services, person: Person, text: str = "The lamp is out") -> int:
-    part = Part(chat_id=person.tg_id, message_id=next(_messages), kind="text", text=text)
-    cats = await services.cases.categories()
-    filed = await services.cases.file(person.user_id, Draft("complaint", cats[0].id, [part]))
-    return filed.case.id
 
 
 async def test_a_regional_administrator_lists_and_searches_their_points_only(
@@ -195,8 +183,8 @@ async def test_a_point_card_counts_residents_open_and_overdue_cases(services: Se
     first = await resident(services, "Zhang")
     second = await resident(services, "Zhao")
     await resident(services, "Qian", "JH02")
-    await file(services, first)
-    done = await file(services, second)
+    await file_case(services, first)
+    done = await file_case(services, second)
     admin = admin_of(services)
     xh01 = (await point(services, "XH01")).id
     assert xh01 is not None
@@ -226,7 +214,7 @@ async def test_deactivating_tells_each_resident_once_and_keeps_open_cases(
     xh01 = await point(services, "XH01")
     assert xh01.id is not None
     await services.points.choose(admin_res.user_id, xh01.id)
-    case_id = await file(services, en)
+    case_id = await file_case(services, en)
     async with services.ctx.db.write() as session:
         user = await session.get(User, blocked.user_id)
         assert user is not None

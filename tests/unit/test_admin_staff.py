@@ -4,7 +4,6 @@ someone (their open cases re-routed by the normal rules, the first receiver kept
 from __future__ import annotations
 
 from datetime import timedelta
-from itertools import count
 
 import pytest
 from sqlmodel import col, select
@@ -13,18 +12,15 @@ from models.tables import Assignment, AuditLog, Case, CaseEvent, ContactPoint, O
 from services.admin_access import Operator
 from services.administration import Administration
 from services.app import Services
-from services.cases import Draft
 from services.errors import Invalid, NotAllowed
-from services.parts import Part
 from tests.conftest import ADMIN_TG
-from tests.factories import Person, load_points, register, resident, staff
+from tests.factories import Person, file_case, load_points, register, resident, staff
 
 REGIONS = """code,name,region,address,lat,lon,tz
 XH01,Xinhua Street,Wuhu/Jinghu,12 Xinhua Rd,31.3526,118.3764,Asia/Shanghai
 JH02,Jinghu Lake,Wuhu/Jinghu,1 Lakeside,31.3400,118.3700,Asia/Shanghai
 YJ03,Yijiang Village,Wuhu/Yijiang,Village Hall,31.3000,118.4000,Asia/Shanghai
 """
-_messages = count(1)
 
 
 @pytest.fixture
@@ -49,13 +45,6 @@ async def pid(services: Services, code: str) -> int:
         return int(found.scalar_one())
 
 
-async def file(services: Services, person: Person, text: str = "The lamp is out") -> int:
-    part = Part(chat_id=person.tg_id, message_id=next(_messages), kind="text", text=text)
-    cats = await services.cases.categories()
-    filed = await services.cases.file(person.user_id, Draft("complaint", cats[0].id, [part]))
-    return filed.case.id
-
-
 async def cases(services: Services) -> list[Case]:
     async with services.ctx.db.read() as session:
         return list((await session.execute(select(Case).order_by(col(Case.id)))).scalars())
@@ -69,7 +58,7 @@ async def test_the_staff_list_is_scoped_and_shows_points_and_load(services: Serv
     await staff(services, "Boss", "admin", None)  # everywhere: not inside a region
     await staff(services, "Qin", "inspector", None, region="Wuhu/Jinghu/Lake")
     res = await resident(services, "Zhang")
-    await file(services, res)
+    await file_case(services, res)
     services.ctx.clock.advance(hours=25)  # type: ignore[attr-defined]
     page = await office(services).staff.page(jinghu.user_id)
     assert sorted(s.name for s in page.staff) == ["Li Wei", "Qin", "Wu Min"]
@@ -163,10 +152,10 @@ async def test_suspending_reroutes_open_cases_and_keeps_the_first_receiver(
     wang = await staff(services, "Wang Fang", point="XH01")
     boss = await staff(services, "Zhou", "admin", None)
     res = await resident(services, "Zhang")
-    first = await file(services, res, "No water")
-    second = await file(services, res, "No light")
+    first = await file_case(services, res, "No water")
+    second = await file_case(services, res, "No light")
     await services.lifecycle.accept(li.user_id, first)
-    closed = await file(services, res, "Old one")
+    closed = await file_case(services, res, "Old one")
     async with services.ctx.db.write() as session:
         old = await session.get(Case, closed)
         assert old is not None
@@ -223,7 +212,7 @@ async def test_removing_the_last_cadre_hands_cases_to_the_fallback_owner(
     li = await staff(services, "Li Wei", point="XH01")
     jinghu = await staff(services, "Wu Min", "admin", None, region="Wuhu/Jinghu")
     res = await resident(services, "Zhang")
-    case_id = await file(services, res)
+    case_id = await file_case(services, res)
     li_id = await sid(services, li)
     done = await office(services).staff.remove(jinghu.user_id, li_id)
     assert (done.cases, done.unowned, done.staff.status, done.staff.points) == (1, 0, "removed", [])
@@ -253,7 +242,7 @@ async def test_nobody_left_to_route_to_leaves_the_case_unowned(services: Service
     await load_points(services, REGIONS)
     li = await staff(services, "Li Wei", point="YJ03")
     res = await resident(services, "Zhang", "YJ03")
-    await file(services, res)
+    await file_case(services, res)
     done = await office(services).staff.remove(Operator(), await sid(services, li))
     assert (done.cases, done.unowned) == (1, 1)
     assert (await cases(services))[0].assignee_id is None
