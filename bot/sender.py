@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import Bot
@@ -24,6 +25,7 @@ from aiogram.types import (
     BotCommandScopeChat,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
+    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
@@ -31,7 +33,7 @@ from aiogram.types import (
 from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
 from models.enums import Role
-from services.outbox import Claimed, OutboxStore, Result, keyboard_of
+from services.outbox import FILE_KINDS, Claimed, OutboxStore, Result, keyboard_of
 from services.texts import Texts, Translator
 
 log = logging.getLogger(__name__)
@@ -68,10 +70,23 @@ async def deliver(
             reply_markup=markup,
         )
         return copied.message_id
-    if kind in ("photo", "document"):
-        # A photo or document by Telegram's file id (a notice's): never uploaded again.
+    if kind in ("video_note", "sticker"):
+        # By Telegram's file id, and these take no caption.
+        send_bare = bot.send_video_note if kind == "video_note" else bot.send_sticker
+        return (await send_bare(chat_id, payload["file_id"], reply_markup=markup)).message_id
+    if kind in FILE_KINDS:
+        # A file by Telegram's file id (a notice's attachment, a stored message): never
+        # uploaded again.
         caption = payload.get("caption")
-        send = bot.send_photo if kind == "photo" else bot.send_document
+        senders: dict[str, Callable[..., Awaitable[Message]]] = {
+            "photo": bot.send_photo,
+            "document": bot.send_document,
+            "video": bot.send_video,
+            "audio": bot.send_audio,
+            "voice": bot.send_voice,
+            "animation": bot.send_animation,
+        }
+        send = senders[kind]
         sent = await send(
             chat_id,
             payload["file_id"],

@@ -16,6 +16,8 @@ from emulator.world import BotState, World
 
 _DEFAULT_MIME = {
     "video": "video/mp4",
+    "animation": "video/mp4",
+    "video_note": "video/mp4",
     "voice": "audio/ogg",
     "audio": "audio/mpeg",
     "document": "application/octet-stream",
@@ -135,12 +137,14 @@ def media_object(kind: str, stored: StoredFile, p: Params | None = None) -> Any:
             sticker["emoji"] = emoji
         return sticker
     described: dict[str, Any] = dict(ids)
-    if kind == "video":
+    if kind in {"video", "animation"}:
         described.update(
             width=given("width", stored.width or 640),
             height=given("height", stored.height or 360),
             duration=given("duration", 0),
         )
+    elif kind == "video_note":
+        described.update(length=given("length", stored.width or 240), duration=given("duration", 0))
     elif kind in {"voice", "audio"}:
         described["duration"] = given("duration", 0)
         if kind == "audio" and p is not None:
@@ -148,9 +152,9 @@ def media_object(kind: str, stored: StoredFile, p: Params | None = None) -> Any:
                 value = p.string(name)
                 if value:
                     described[name] = value
-    if stored.file_name and kind in {"video", "audio", "document"}:
+    if stored.file_name and kind in {"video", "audio", "document", "animation"}:
         described["file_name"] = stored.file_name
-    if stored.mime_type:
+    if stored.mime_type and kind != "video_note":  # a VideoNote has no mime_type
         described["mime_type"] = stored.mime_type
     return described
 

@@ -16,6 +16,7 @@ from bot.states import PrivacyFlow
 from handlers.flow import cancel_button, pager
 from models.enums import Role
 from services.app import Services
+from services.audit import action_label_key
 from services.outbox import Button
 from services.people import Actor
 from services.texts import Translator, esc
@@ -74,19 +75,20 @@ async def audit_page(
 async def _send_audit(
     message: Message, actor: Actor, t: Translator, services: Services, page: int, *, edit: bool
 ) -> None:
-    entries, pages = await services.audit_trail.page(actor.uid, page)
+    trail = await services.audit_trail.page(actor.uid, page)
+    pages = trail.pages
     lines = [t("audit.title", page=page + 1, pages=pages)]
-    for entry in entries:
+    for entry in trail.entries:
         lines.append(
             t(
                 "audit.line",
-                when=services.texts.when(t.locale, entry.at, "Asia/Shanghai"),
+                when=services.texts.when(t.locale, entry.at, trail.zone),
                 who=esc(entry.actor or t("audit.system")),
-                action=esc(entry.action),
+                action=t(action_label_key(entry.action)),
                 target=esc(entry.target),
             )
         )
-    if not entries:
+    if not trail.entries:
         lines.append(t("audit.empty"))
     pages_row = pager(t, "audit_page", page, pages)
     text = "\n".join(lines)

@@ -106,6 +106,8 @@ async def continue_with(
     """After the privacy notice: redeem an invite, take the poster's point, or ask for one."""
     if payload.startswith(INVITE_PREFIX):
         joined = await services.staff.redeem(actor.uid, payload[len(INVITE_PREFIX) :])
+        if joined.role == Role.INSPECTOR:
+            await services.tipoffs.route_waiting()  # reports that waited for an inspector
         key = f"staff.joined.{joined.role}"
         text = t(key, point=esc(joined.point_name or ""))
         if joined.primary:

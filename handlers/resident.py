@@ -19,6 +19,7 @@ from bot.states import CaseChat, Verdict
 from handlers.filing import start_filing
 from handlers.flow import done_button, end_chat, relay, start_step
 from handlers.history import history_text
+from handlers.tipoffs import answer_report, report_replied_to
 from models.enums import CaseStatus, Role
 from services.app import Services
 from services.cards import resident_line, staff_name
@@ -111,6 +112,10 @@ async def native_reply(
     replied = message.reply_to_message
     assert replied is not None
     case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
+    report = report_replied_to(message) if case_id is None else None
+    if report is not None:
+        await answer_report(message, report, actor, t, services, state)
+        return
     if case_id is None:
         if await state.get_state() is None:
             await stray_message(message, actor, t, services, state)

@@ -67,6 +67,8 @@ async def _reply(
 ) -> None:
     async def send(part: Part) -> str:
         case = await services.cases.reply(actor.uid, case_id, part)
+        if case.resident_chat_id is None:
+            return t("chat.resident_gone", no=case.public_no)
         return t("chat.sent_to_resident", no=case.public_no)
 
     await relay(message, services, state, send)

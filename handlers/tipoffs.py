@@ -3,16 +3,20 @@ is about, the report itself; then following it with the receipt code."""
 
 from __future__ import annotations
 
+import contextlib
+import re
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
+from bot.parts import part_of
 from bot.replies import shown
 from bot.states import TipOffFlow
 from handlers.filing import keep_part
@@ -31,6 +35,50 @@ router.message.filter(F.chat.type == "private", HasRole(Role.RESIDENT))
 router.callback_query.filter(HasRole(Role.RESIDENT))
 
 CONTENT = (~F.text.startswith("/"), NotMenuButton())
+# How the bot heads an inspector's message to the reporter (catalog "tipoff.relay_from_inspector"
+# in every language): the shield, then the report's number.
+_FROM_INSPECTOR = re.compile(r"^🛡\s*(J\d{4}-\d{4,})")
+
+
+def report_replied_to(message: Message) -> str | None:
+    """The number of the report whose inspector's message this swipe-reply answers, if so."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or not replied.from_user.is_bot:
+        return None
+    found = _FROM_INSPECTOR.match(replied.text or replied.caption or "")
+    return found.group(1) if found else None
+
+
+async def answer_report(
+    message: Message,
+    number: str,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    """A swipe-reply to an inspector's message goes to that report, never to a case. A named
+    reporter is known by their account; an anonymous one proves it with the receipt code, and
+    their message waits in the conversation until they send it."""
+    part = part_of(message, services.ctx.config.max_text)
+    mine = [v for v in await services.tipoffs.of_reporter(actor.uid) if v.public_no == number]
+    if mine:
+        await state.set_state(TipOffFlow.follow_up)
+        await state.set_data({"tipoff_id": mine[0].id})
+
+        async def send(item: Part) -> str:
+            view = await services.tipoffs.add_from_reporter(
+                mine[0].id, item, reporter_user_id=actor.uid
+            )
+            return t("tipoff.relayed", no=view.public_no)
+
+        await relay(message, services, state, send)
+        return
+    await state.set_state(TipOffFlow.receipt)
+    await state.set_data({"pending": part.to_dict()})
+    await message.answer(
+        t("tipoff.reply_needs_receipt", no=number), reply_markup=buttons([cancel_button(t)])
+    )
 
 
 @router.message(Command("report"))
@@ -58,28 +106,56 @@ async def chose_mode(
     state: FSMContext,
 ) -> None:
     named = callback_data.do == "tip_named"
-    officials = await services.tipoffs.officials(actor.uid)
     await state.set_state(TipOffFlow.concerns)
     await state.set_data({"named": named, "concerns": [], "parts": []})
     await query.answer()
+    await shown(query).edit_text(
+        t("tipoff.ask_concerns"), reply_markup=await _concern_buttons(t, services, actor, [])
+    )
+
+
+async def _concern_buttons(
+    t: Translator, services: Services, actor: Actor, chosen: list[int]
+) -> InlineKeyboardMarkup | None:
+    """The officials of the reporter's point, those chosen ticked (a second tap unticks)."""
     rows = [
-        [Button(o.name + (f" · {o.title}" if o.title else ""), "tip_concern", o.staff_id)]
-        for o in officials
+        [
+            Button(
+                ("✅ " if o.staff_id in chosen else "")
+                + o.name
+                + (f" · {o.title}" if o.title else ""),
+                "tip_concern",
+                o.staff_id,
+            )
+        ]
+        for o in await services.tipoffs.officials(actor.uid)
     ]
     rows.append([Button(t("btn.tip_nobody"), "tip_concern_done"), cancel_button(t)])
-    await shown(query).edit_text(t("tipoff.ask_concerns"), reply_markup=buttons(*rows))
+    return buttons(*rows)
 
 
 @router.callback_query(TipOffFlow.concerns, Act.filter(F.do == "tip_concern"))
 async def chose_concern(
-    query: CallbackQuery, callback_data: Act, t: Translator, state: FSMContext
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
 ) -> None:
-    data = await state.get_data()
-    concerns: list[int] = data.get("concerns", [])
-    if callback_data.ref not in concerns:
+    concerns: list[int] = list((await state.get_data()).get("concerns", []))
+    if callback_data.ref in concerns:
+        concerns.remove(callback_data.ref)
+        toast = t("tipoff.concern_removed")
+    else:
         concerns.append(callback_data.ref)
+        toast = t("tipoff.concern_noted")
     await state.update_data(concerns=concerns)
-    await query.answer(t("tipoff.concern_noted"))
+    await query.answer(toast)
+    with contextlib.suppress(TelegramBadRequest):  # a double tap: nothing to redraw
+        await shown(query).edit_reply_markup(
+            reply_markup=await _concern_buttons(t, services, actor, concerns)
+        )
 
 
 @router.callback_query(TipOffFlow.concerns, Act.filter(F.do == "tip_concern_done"))
@@ -194,6 +270,11 @@ async def receipt_given(
 ) -> None:
     code = (message.text or "").strip()
     view = await services.tipoffs.by_receipt(code)
+    pending = (await state.get_data()).get("pending")
+    if pending:  # a swipe-reply that waited for the code
+        view = await services.tipoffs.add_from_reporter(
+            view.id, Part.from_dict(pending), receipt=code
+        )
     thread = await services.tipoffs.thread(view.id, receipt=code)
     await state.set_state(TipOffFlow.follow_up)
     await state.set_data({"tipoff_id": view.id, "receipt": code})

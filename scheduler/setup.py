@@ -40,6 +40,13 @@ async def purge_expired_data(services: Services) -> None:
         pass  # in batches, each its own short transaction
 
 
+async def route_waiting_tipoffs(services: Services) -> None:
+    """A safety net: joining and suspending inspectors route reports at once."""
+    moved = await services.tipoffs.route_waiting()
+    if moved:
+        log.info("tip-offs: %d waiting reports handed to an inspector", moved)
+
+
 def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone="UTC",
@@ -59,6 +66,13 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         args=[services],
         id="reminders:send_due",
         next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        route_waiting_tipoffs,
+        "interval",
+        minutes=5,
+        args=[services],
+        id="tipoffs:route_waiting",
     )
     scheduler.add_job(
         purge_expired_data, "cron", hour=3, minute=17, args=[services], id="privacy:retention"

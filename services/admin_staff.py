@@ -49,6 +49,7 @@ from services.staff import (
     refresh_commands,
 )
 from services.texts import esc
+from services.tipoffs import TipOffs
 from services.views import must_view
 
 ACTIVE, SUSPENDED, REMOVED = "active", "suspended", "removed"
@@ -108,6 +109,7 @@ class AdminStaff:
         self.texts = ctx.texts
         self.mail = CaseMail(ctx)
         self.staff = StaffService(ctx)
+        self.tipoffs = TipOffs(ctx)
 
     # ---- reading -----------------------------------------------------------------------
 
@@ -301,6 +303,7 @@ class AdminStaff:
             staff.active = False
             await session.flush()
             moved, unowned = await self._reroute(session, scope, staff, now)
+            await self.tipoffs.route_waiting_in(session, now)  # an inspector's open reports
             audit(session, now, scope.user_id, action, f"staff:{staff_id}", cases=moved)
             key = "admin.staff.told_removed" if remove else "admin.staff.told_suspended"
             await self._tell(session, staff, action, key, now)
@@ -363,6 +366,9 @@ class AdminStaff:
             await self.mail.card(
                 session, view, pk(event), parts, now, headline="admin.card.rerouted"
             )
+            # The resident hears who has their case now, as after a transfer.
+            notice = self.mail.for_resident(view, "notify.transferred")
+            await self.mail.to_resident(session, view, f"ev{pk(event)}", notice, now)
         return len(cases), unowned
 
     # ---- helpers -----------------------------------------------------------------------

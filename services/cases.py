@@ -124,21 +124,10 @@ async def content_parts(session: AsyncSession, case_id: int) -> list[Part]:
         .scalars()
         .all()
     )
-    parts = []
-    for ev in rows:
-        media = ev.media or {}
-        parts.append(
-            Part(
-                chat_id=ev.source_chat_id or 0,
-                message_id=ev.source_message_id or 0,
-                kind=media.get("kind", "text"),
-                text=ev.text,
-                file_id=media.get("file_id"),
-                lat=media.get("lat"),
-                lon=media.get("lon"),
-            )
-        )
-    return parts
+    return [
+        Part.stored(ev.text, ev.media, ev.source_chat_id or 0, ev.source_message_id or 0)
+        for ev in rows
+    ]
 
 
 class Cases:

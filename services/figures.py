@@ -26,7 +26,7 @@ from models.tables import Case, ContactPoint, Staff, User
 from services.case_access import active_staff
 from services.case_rules import OPEN, CloseReason
 from services.context import Context
-from services.staff import covers_region
+from services.scope import in_region, zone_of_scope
 from services.texts import Texts, esc
 
 NOT_COUNTED = (CloseReason.WITHDRAWN, CloseReason.DUPLICATE)
@@ -187,12 +187,7 @@ class Figures:
         if region:
             stmt = stmt.join(
                 ContactPoint, col(ContactPoint.id) == col(Case.contact_point_id)
-            ).where(
-                or_(
-                    col(ContactPoint.region) == region,
-                    col(ContactPoint.region).startswith(region + "/"),
-                )
-            )
+            ).where(in_region(region))
         async with self.ctx.db.read() as session:
             return _rates((await session.execute(stmt)).one())
 
@@ -202,7 +197,8 @@ class Figures:
         now = self.ctx.clock.now()
         async with self.ctx.db.read() as session:
             staff = await active_staff(session, user_id)
-        period = Period.choose(which, now, "Asia/Shanghai")
+            zone = await zone_of_scope(session, staff)
+        period = Period.choose(which, now, zone)
         if staff.role != Role.ADMIN:
             total = await self.rates(period, assignee_id=staff.id)
             return Report(period, total, [], [], "own")
@@ -228,18 +224,14 @@ class Figures:
             )
         stmt = (
             stmt.join(ContactPoint, col(ContactPoint.id) == col(Case.contact_point_id))
-            .where(*self._base(period))
+            .where(*self._base(period), *([in_region(region)] if region else []))
             .group_by(key)
             .order_by(func.count().desc(), key)
             .limit(limit)
         )
         async with self.ctx.db.read() as session:
             rows = (await session.execute(stmt)).all()
-        lines = [Line(str(row[0]), _rates(row[1:])) for row in rows]
-        if region:
-            # Grouping already joined the point: keep the scope's rows only.
-            return [line for line in lines if line.label and covers_region(region, region)]
-        return lines
+        return [Line(str(row[0]), _rates(row[1:])) for row in rows]
 
 
 def percent(value: float | None) -> str:

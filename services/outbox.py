@@ -79,13 +79,21 @@ def copy_of(
     }
 
 
+# What Telegram sends again by its file id; the first six take a caption.
+FileKind = Literal[
+    "photo", "document", "video", "audio", "voice", "animation", "video_note", "sticker"
+]
+FILE_KINDS: frozenset[str] = frozenset(FileKind.__args__)  # type: ignore[attr-defined]
+
+
 def media_message(
-    kind: Literal["photo", "document"],
+    kind: FileKind,
     file_id: str,
     caption: str | None = None,
     buttons: Keyboard | None = None,
 ) -> dict[str, Any]:
-    """A photo or document sent by Telegram's file id (never uploaded again)."""
+    """A file sent by Telegram's file id (never uploaded again): a notice's attachment, or a
+    stored message whose original chat is gone or sealed."""
     return {"type": kind, "file_id": file_id, "caption": caption, "buttons": _buttons(buttons)}
 
 

@@ -44,6 +44,22 @@ class Part:
     def from_dict(cls, data: dict[str, Any]) -> Part:
         return cls(**data)
 
+    @classmethod
+    def stored(
+        cls, text: str | None, media: dict[str, Any] | None, chat_id: int = 0, message_id: int = 0
+    ) -> Part:
+        """A part rebuilt from what a case or a report kept of it (see :meth:`media`)."""
+        media = media or {}
+        return cls(
+            chat_id=chat_id,
+            message_id=message_id,
+            kind=media.get("kind", "text"),
+            text=text,
+            file_id=media.get("file_id"),
+            lat=media.get("lat"),
+            lon=media.get("lon"),
+        )
+
     def media(self) -> dict[str, Any] | None:
         """What the part carried besides text, for the case's record."""
         if self.kind == "text":

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from services.outbox import Keyboard, copy_of, text_message
+from services.outbox import FILE_KINDS, FileKind, Keyboard, copy_of, media_message, text_message
 from services.parts import CAPTION_LIMIT, CAPTIONABLE, TEXT_LIMIT, Part
 from services.texts import esc
 
@@ -27,3 +27,18 @@ def relay_payloads(part: Part, label: str, buttons: Keyboard | None = None) -> l
         ]
     # Locations, venues and video notes take no caption: the label goes first, on its own.
     return [text_message(label), copy_of(part.chat_id, part.message_id, None, buttons)]
+
+
+def stored_payloads(part: Part, label: str) -> list[dict[str, Any]]:
+    """``part`` sent again from what was stored of it — its text and Telegram's file id —
+    for when the chat it came from cannot be copied from (sealed, or erased)."""
+    body = esc(part.text) if part.text else ""
+    head = f"{label}\n{body}" if body else label
+    if part.kind in CAPTIONABLE and part.file_id and len(head) <= CAPTION_LIMIT:
+        return [media_message(cast(FileKind, part.kind), part.file_id, head)]
+    payloads = [text_message(head[:TEXT_LIMIT])]
+    if part.kind in FILE_KINDS and part.file_id:
+        payloads.append(media_message(cast(FileKind, part.kind), part.file_id))
+    elif part.lat is not None and part.lon is not None:
+        payloads[0] = text_message(f"{head}\n📍 {part.lat:.5f}, {part.lon:.5f}"[:TEXT_LIMIT])
+    return payloads

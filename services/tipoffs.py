@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import func, not_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -31,7 +31,7 @@ from services.errors import Invalid, NotAllowed, NotFound
 from services.outbox import Button, Keyboard, enqueue, text_message
 from services.parts import Part
 from services.points import point_of_resident
-from services.relay import relay_payloads
+from services.relay import relay_payloads, stored_payloads
 from services.reminders import Due, Handler, plan
 from services.sealing import Sealer
 from services.staff import covers_region, label_of
@@ -514,17 +514,27 @@ class TipOffs:
         return [row]
 
     async def _card(
-        self, session: AsyncSession, tip: TipOff, parts: list[Part], now: datetime
+        self,
+        session: AsyncSession,
+        tip: TipOff,
+        parts: list[Part],
+        now: datetime,
+        *,
+        stored: bool = False,
     ) -> None:
+        """The report's card and its attachments to its inspector. ``stored``: the parts are
+        what was kept of them (a report handed to another inspector), sent by file id, since
+        an anonymous reporter's chat is sealed and cannot be copied from."""
         if tip.assignee_id is None:
             return
         target = await label_of(session, tip.assignee_id)
         view = await self._view(session, tip)
         text = tipoff_card(self.ctx, target.locale, view)
+        key = f"tipoff{pk(tip)}:card" + (f":s{tip.assignee_id}" if stored else "")
         await enqueue(
             session,
             now,
-            key=f"tipoff{pk(tip)}:card",
+            key=key,
             chat_id=target.chat_id,
             payload=_linked(
                 _sealed(text_message(text, self._buttons(target.locale, tip)), tip), pk(tip)
@@ -541,12 +551,60 @@ class TipOffs:
                 tip,
                 part,
                 label,
-                f"tipoff{pk(tip)}:part{i}",
+                f"{key}:part{i}",
                 target.chat_id,
                 target.user_id,
                 now,
                 linked=True,
+                stored=stored,
             )
+
+    async def route_waiting(self) -> int:
+        """Hand every open report without an active inspector to one: a report filed before
+        any inspector of its region joined, or whose inspector was suspended or removed. The
+        new inspector gets the card and what the reporter sent. Returns how many moved."""
+        async with self.ctx.db.write() as session:
+            return await self.route_waiting_in(session, self.ctx.clock.now())
+
+    async def route_waiting_in(self, session: AsyncSession, now: datetime) -> int:
+        """:meth:`route_waiting` inside the caller's transaction (a suspension's)."""
+        moved = 0
+        waiting = (
+            (
+                await session.execute(
+                    select(TipOff)
+                    .outerjoin(Staff, col(Staff.id) == col(TipOff.assignee_id))
+                    .where(
+                        col(TipOff.status).in_(OPEN),
+                        or_(col(TipOff.assignee_id).is_(None), not_(col(Staff.active))),
+                    )
+                    .order_by(col(TipOff.id))
+                    .with_for_update(skip_locked=True, of=TipOff)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        for tip in waiting:
+            point = await session.get(ContactPoint, tip.contact_point_id)
+            assert point is not None
+            new = await choose_inspector(session, point, set(tip.concerns or []))
+            if new is None:
+                continue
+            before, tip.assignee_id = tip.assignee_id, new
+            await session.flush()  # the next report's choice sees this one's load
+            audit(
+                session,
+                now,
+                None,
+                "tipoff:route",
+                f"tipoff:{pk(tip)}",
+                from_staff=before,
+                to_staff=new,
+            )
+            await self._card(session, tip, await _reported(session, pk(tip)), now, stored=True)
+            moved += 1
+        return moved
 
     async def _redelivered(self, tipoff_id: int) -> TipView:
         """The tip-off as it is, for a message that was already taken (a redelivered update)."""
@@ -609,6 +667,18 @@ class TipOffs:
         )
 
 
+async def _reported(session: AsyncSession, tipoff_id: int) -> list[Part]:
+    """What the reporter sent, as it was kept (text and Telegram's file ids, no chat)."""
+    rows = (
+        await session.execute(
+            select(TipOffMessage)
+            .where(col(TipOffMessage.tipoff_id) == tipoff_id, col(TipOffMessage.from_reporter))
+            .order_by(col(TipOffMessage.id))
+        )
+    ).scalars()
+    return [Part.stored(message.text, message.media) for message in rows]
+
+
 async def _relay(
     session: AsyncSession,
     tip: TipOff,
@@ -620,10 +690,12 @@ async def _relay(
     now: datetime,
     *,
     linked: bool,
+    stored: bool = False,
 ) -> None:
     """Relay one message to one side of the tip-off, labelled; ``linked`` for the inspector's
-    side, so their native reply finds the tip-off."""
-    for j, payload in enumerate(relay_payloads(part, label)):
+    side, so their native reply finds the tip-off; ``stored`` sends it by file id."""
+    payloads = stored_payloads(part, label) if stored else relay_payloads(part, label)
+    for j, payload in enumerate(payloads):
         sealed = _sealed(payload, tip)
         await enqueue(
             session,

@@ -117,7 +117,8 @@ def to_view(row: Any) -> CaseView:
         resident_id=resident.id if resident else None,
         resident_name=resident.name if resident else None,
         resident_phone=resident.phone if resident else None,
-        resident_chat_id=resident.chat_id if resident else None,
+        # An erased resident (/forget) has no chat left to write to.
+        resident_chat_id=resident.chat_id if resident and resident.erased_at is None else None,
         resident_locale=resident.locale if resident else None,
         assignee_id=staff.id if staff else None,
         assignee_user_id=assignee.id if assignee else None,

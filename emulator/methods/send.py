@@ -43,7 +43,7 @@ def _media_sender(kind: str) -> Callable[[World, BotState, Params], dict[str, An
         def build(conversation: Conversation) -> dict[str, Any]:
             stored = resolve_file(world, p, kind, p.get(kind))
             content: dict[str, Any] = {kind: media_object(kind, stored, p)}
-            if kind != "sticker":
+            if kind not in {"sticker", "video_note"}:
                 content.update(caption_content(p, world))
             if p.flag("has_spoiler") and kind in {"photo", "video"}:
                 content["has_media_spoiler"] = True
@@ -56,8 +56,9 @@ def _media_sender(kind: str) -> Callable[[World, BotState, Params], dict[str, An
     return handler
 
 
-for _kind in ("photo", "video", "voice", "audio", "document", "sticker"):
+for _kind in ("photo", "video", "voice", "audio", "document", "sticker", "animation"):
     method(f"send{_kind.capitalize()}")(_media_sender(_kind))
+method("sendVideoNote")(_media_sender("video_note"))
 
 
 def _coordinates(p: Params) -> dict[str, Any]:

@@ -64,9 +64,12 @@ async def test_every_result_shape_matches_the_spec(emu: Emulator) -> None:
         ("audio", b"a"),
         ("document", b"d"),
         ("sticker", png()),
+        ("animation", b"g"),
+        ("video_note", b"n"),
     ):
+        sender = "sendVideoNote" if kind == "video_note" else f"send{kind.capitalize()}"
         await run(
-            f"send{kind.capitalize()}",
+            sender,
             {"f": UploadedFile(data, f"f.{kind}")},
             chat_id=uid,
             **{kind: "attach://f"},

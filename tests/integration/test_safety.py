@@ -151,11 +151,28 @@ async def test_audit_log_for_administrators(world: World, county) -> None:
     admin = world.admin
     await admin.send("/start")
     await admin.press(t("en", "reg.accept"))
+    res = world.person("Zhang", "en", "San")
+    await register_resident(res)
+    await report(res, "The clerk asks for money", anonymous=True)
+    await world.app.services.tipoffs.route_waiting()  # nothing waits: no entry either
+    inspector_card = county[1].bot_messages()[-1]
+    await county[1].press(t("en", "btn.accept"), message=inspector_card)
     await admin.send("/audit")
     text = admin.last_text()
-    assert "Audit log" in text and "invite:redeem" in text
+    assert "Audit log" in text
+    assert t("en", "audit.act.invite_redeem") in text and "invite:redeem" not in text
+    assert "tipoff" not in text and t("en", "audit.act.tipoff_accept") not in text
+    assert "Mon 2 Mar 09:00 · Chen Jing · joined by invitation" in text  # Shanghai time
     await cadre.send("/audit")
     assert cadre.last_text() == t("en", "command.unknown")
+    # A regional administrator's own actions are in the trail: it is read from above.
+    regional = world.person("Zhou", "en", "Min")
+    invite = await world.app.services.staff.create_invite("admin", region="Jinghu")
+    await regional.send("/start " + invite.link.split("start=", 1)[1])
+    await regional.press(t("en", "reg.accept"))
+    await regional.press(t("en", "btn.skip"))
+    await regional.send("/audit")
+    assert regional.last_text() == t("en", "audit.whole_area_only")
 
 
 async def test_flood_control_slows_but_drops_nothing(world: World, county) -> None:
@@ -178,3 +195,57 @@ async def test_flood_control_slows_but_drops_nothing(world: World, county) -> No
     assert [re.search(r"part (\d+)", r).group(1) for r in relayed] == [  # type: ignore[union-attr]
         str(n) for n in range(12)
     ]
+
+
+async def test_a_swipe_reply_to_the_inspector_goes_to_the_report_not_a_case(
+    world: World, county
+) -> None:
+    cadre, inspector = county
+    anonymous, named = world.person("Zhang", "en", "San"), world.person("Wang", "en", "Fang")
+    await register_resident(anonymous)
+    await register_resident(named)
+    confirmation = await report(anonymous, "The clerk asks for money", anonymous=True)
+    code = re.search(r"[A-Z2-9]{5}-[A-Z2-9]{5}", confirmation)
+    assert code
+    await report(named, "The fund is misused", anonymous=False)
+    cards = [m for m in inspector.bot_messages() if "Tip-off J2026-" in (m.get("text") or "")]
+    await inspector.reply(cards[0], "Which office?")
+    await inspector.reply(cards[1], "Since when?")
+    cadre_seen = len(cadre.texts())
+
+    # Anonymous: the answer waits for the receipt code, then reaches the inspector.
+    await anonymous.reply(anonymous.bot_messages()[-1], "Room 3")
+    assert anonymous.last_text() == t("en", "tipoff.reply_needs_receipt", no="J2026-0001")
+    assert "Room 3" not in inspector.last_text()
+    await anonymous.send(code.group(0))
+    assert "Room 3" in anonymous.last_text()  # the thread, with the answer in it
+    assert "Room 3" in inspector.last_text()
+
+    # Named: the reporter is known by their account; the answer goes straight through.
+    await named.reply(named.bot_messages()[-1], "Since March")
+    assert named.last_text() == t("en", "tipoff.relayed", no="J2026-0002")
+    assert "Since March" in inspector.last_text()
+
+    assert len(cadre.texts()) == cadre_seen
+    async with world.app.services.ctx.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Case))).scalar_one() == 0
+
+
+async def test_whom_a_report_concerns_is_ticked_and_can_be_unticked(world: World, county) -> None:
+    _cadre, inspector = county
+    res = world.person("Zhang", "en", "San")
+    await register_resident(res)
+    await res.send(t("en", "menu.tipoff"))
+    await res.press(t("en", "btn.report_anonymous"))
+    await res.press("Li Wei")
+    assert res.toasts()[-1] == t("en", "tipoff.concern_noted")
+    await res.press("✅ Li Wei")  # a second tap: not about them after all
+    assert res.toasts()[-1] == t("en", "tipoff.concern_removed")
+    labels = [b["text"] for row in res.last()["reply_markup"]["inline_keyboard"] for b in row]
+    assert "Li Wei" in labels and "✅ Li Wei" not in labels
+    await res.press(t("en", "btn.tip_nobody"))
+    await res.send("Forms go missing")
+    await res.press(t("en", "btn.done"))
+    await res.press(t("en", "btn.send"))
+    card = inspector.bot_messages()[-1]["text"]
+    assert "Tip-off J2026-0001" in card and "Li Wei" not in card

@@ -173,6 +173,8 @@ async def test_suspending_reroutes_open_cases_and_keeps_the_first_receiver(
     assert len(cards) == 2
     assert cards[-1].payload["text"].startswith("🔁 <b>Case ")
     assert "No light" in cards[-1].payload["text"]
+    told = [r.payload["text"] for r in await _outbox(services, "case%:ev%:resident")]
+    assert sum("was transferred to Wang Fang" in x for x in told) == 2  # each resident hears
     # Their buttons end at once: the use cases refuse them.
     with pytest.raises(NotAllowed) as refused:
         await services.lifecycle.accept(li.user_id, second)

@@ -144,6 +144,36 @@ async def test_figures(services: Services, clock: FakeClock) -> None:
     assert report.scope == "own" and report.total.filed == 3
 
 
+TWO_REGIONS = """code,name,region,address,lat,lon,tz
+XH01,Xinhua Street,Wuhu/Jinghu,12 Xinhua Rd,31.3526,118.3764,Asia/Shanghai
+KS01,Kashgar Bazaar,Kashi/Old Town,1 Bazaar Rd,39.47,75.99,Asia/Urumqi
+"""
+
+
+async def test_a_regional_report_shows_its_region_in_its_time_zone(
+    services: Services, clock: FakeClock
+) -> None:
+    await load_points(services, TWO_REGIONS)
+    home = await staff(services, "Li Wei", point="XH01")
+    away = await staff(services, "Aziz", point="KS01")
+    kashi = await staff(services, "Ma Lin", "admin", None, region="Kashi")
+    wuhu_resident = await resident(services, "Zhang", "XH01")
+    kashi_resident = await resident(services, "Ayxam", "KS01")
+    # 31 March, 23:30 in Urumqi — already 1 April in Shanghai.
+    clock.set(datetime(2026, 3, 31, 17, 30, tzinfo=UTC))
+    await file(services, wuhu_resident, [text(1, wuhu_resident.tg_id, "a")], category="roads")
+    await file(services, kashi_resident, [text(2, kashi_resident.tg_id, "b")], category="roads")
+
+    report = await services.figures.report(kashi.user_id)
+
+    assert report.period.key == "2026-03"  # Kashgar's March, not Shanghai's April
+    assert report.total.filed == 1
+    assert [line.label for line in report.points] == ["Kashgar Bazaar"]
+    assert [line.label for line in report.cadres] == ["Aziz"]
+    assert (await services.figures.report(home.user_id)).period.key == "2026-04"
+    assert (await services.figures.report(away.user_id)).period.key == "2026-03"
+
+
 def test_periods_follow_local_calendar() -> None:
     now = datetime(2026, 3, 31, 17, 0, tzinfo=UTC)  # 1 April 01:00 in Shanghai
     assert Period.choose(0, now, "Asia/Shanghai").key == "2026-04"

@@ -10,6 +10,7 @@ import pytest
 from locales import LOCALES, load_catalog
 from locales.catalog import placeholders
 from models.enums import CaseKind, CaseStatus, EventType, Role, Tier
+from services.audit import ACTIONS, action_label_key
 from services.case_rules import TRANSITIONS, CloseReason
 from services.commands import COMMANDS
 from services.parts import SUPPORTED_KINDS
@@ -83,6 +84,7 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"case.refused.{a}" for a in TRANSITIONS}
     keys |= {f"close.{r.value}" for r in CloseReason}
     keys |= {f"tipoff.status_{s}" for s in ("new", "accepted", "closed")}
+    keys |= {action_label_key(a) for a in ACTIONS}
     return keys
 
 

@@ -67,6 +67,15 @@ async def test_forget_erases_the_person_and_keeps_cases_anonymous(services: Serv
     assert links == [] and outbox == []
     detail = await services.cases.for_staff(cadre.user_id, filed.case.id)
     assert detail.case.resident_name == "" and detail.case.resident_phone is None
+    # The cadre's answer stays on the case; nothing is queued to a chat that no longer exists.
+    answered = await services.cases.reply(
+        cadre.user_id, filed.case.id, text(7, cadre.tg_id, "On it")
+    )
+    assert answered.resident_chat_id is None
+    async with services.ctx.db.read() as session:
+        assert (
+            await session.execute(select(Outbox.status).where(Outbox.chat_id == 0))
+        ).scalars().all() == ["cancelled", "cancelled"]  # what /forget cancelled, no more
     # They are a stranger now: the next /start is a fresh registration.
     actor = await services.people.actor(res.tg_id, res.tg_id, "Zhang San", "en")
     assert not actor.registered

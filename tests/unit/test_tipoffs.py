@@ -193,3 +193,46 @@ async def test_a_redelivered_report_is_filed_once(services: Services) -> None:
         )
     async with services.ctx.db.read() as session:
         assert len((await session.execute(select(TipOff))).scalars().all()) == 1
+
+
+async def test_a_report_waits_for_an_inspector_and_follows_a_suspended_one(
+    services: Services,
+) -> None:
+    """Filed before any inspector joined: it goes to the first who does, photo and all (by
+    file id — the anonymous reporter's chat is sealed). Suspending that inspector hands it on."""
+    from services.administration import Administration
+
+    await load_points(services)
+    boss = await staff(services, "Boss", "admin", None)
+    res = await resident(services, "Zhang San")
+    photo = Part(chat_id=res.tg_id, message_id=6, kind="photo", file_id="PHOTO-1", text="proof")
+    filed = await services.tipoffs.file(
+        res.user_id, named=False, concerns=[], parts=[said(res.tg_id, 5, "Bribes"), photo]
+    )
+    assert filed.assigned is False
+    assert await services.tipoffs.route_waiting() == 0  # still nobody to give it to
+
+    first = await staff(services, "Chen Jing", "inspector", point=None, region="Jinghu")
+    assert await services.tipoffs.route_waiting() == 1
+    assert await services.tipoffs.route_waiting() == 0  # handed on once
+    to_first = [
+        r for r in await rows(services) if r.chat_id == first.tg_id and "tipoff_link" in r.payload
+    ]
+    assert "J2026-0001" in to_first[0].payload["text"] and "Bribes" in to_first[0].payload["text"]
+    assert [(r.payload["type"], r.payload.get("file_id")) for r in to_first[1:]] == [
+        ("photo", "PHOTO-1")
+    ]
+    assert "proof" in to_first[1].payload["caption"]
+    assert all(str(res.tg_id) not in str(r.payload) for r in to_first)
+
+    second = await staff(services, "Zhou Min", "inspector", point=None, region="Jinghu")
+    async with services.ctx.db.read() as session:
+        first_id = (await session.execute(select(TipOff.assignee_id))).scalar_one()
+    await Administration(services.ctx).staff.suspend(boss.user_id, first_id)
+    async with services.ctx.db.read() as session:
+        tip = (await session.execute(select(TipOff))).scalar_one()
+    to_second = [
+        r for r in await rows(services) if r.chat_id == second.tg_id and "tipoff_link" in r.payload
+    ]
+    assert tip.assignee_id != first_id and "J2026-0001" in to_second[0].payload["text"]
+    assert (await services.tipoffs.queue(second.user_id))[0].public_no == "J2026-0001"
