@@ -123,32 +123,50 @@ async def _show_case(
 @router.message(Command("stats"))
 @router.message(MenuButton("menu.stats"))
 async def stats(
-    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+    message: Message,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+    command: CommandObject | None = None,
 ) -> None:
     await state.clear()
-    text, markup = await _stats(actor, t, services, 0)
+    # An administrator may look at one contact point or a part of their region; the period
+    # buttons then keep to it.
+    scope = ((command.args or "").strip() if command else "") or None
+    text, markup = await _stats(actor, t, services, 0, scope)
+    if scope:
+        await state.update_data(stats_scope=scope)
     await message.answer(text, reply_markup=markup)
 
 
 @router.callback_query(Act.filter(F.do == "stats_period"))
 async def stats_period(
-    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
 ) -> None:
-    text, markup = await _stats(actor, t, services, callback_data.ref % len(PERIODS))
+    scope = (await state.get_data()).get("stats_scope")
+    text, markup = await _stats(actor, t, services, callback_data.ref % len(PERIODS), scope)
     await query.answer()
     await shown(query).edit_text(text, reply_markup=markup)
 
 
 async def _stats(
-    actor: Actor, t: Translator, services: Services, which: int
+    actor: Actor, t: Translator, services: Services, which: int, scope: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    report = await services.figures.report(actor.uid, which)
+    report = await services.figures.report(actor.uid, which, scope=scope if actor.is_admin else None)
     text = render_report(services.texts, t.locale, report)
-    if actor.is_admin and len(report.period.key) == 7:
+    if actor.is_admin and scope is None and len(report.period.key) == 7:
         # Administrators see their region's visit compliance for the same month.
         year, month = (int(part) for part in report.period.key.split("-"))
         compliance = await services.visits.compliance(actor.region, year, month)
         text += "\n\n" + "\n".join(compliance_lines(services.texts, t.locale, compliance))
+    if actor.is_admin and scope is None:
+        text += "\n\n" + t("stats.hint_scope")
     row = [
         Button(("• " if i == which else "") + t(key), "stats_period", i)
         for i, key in enumerate(PERIODS)

@@ -22,11 +22,14 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlmodel import col
 
 from models.enums import Role
-from models.tables import Case, ContactPoint, Staff, User
+from models.tables import Case, ContactPoint, Staff, User, pk
 from services.case_access import active_staff
 from services.case_rules import OPEN, CloseReason
 from services.context import Context
-from services.scope import in_region, zone_of_scope
+from services.errors import NotFound
+from services.points import find_by_code
+from services.scope import in_region, zone_of_region, zone_of_scope
+from services.staff import covers_region
 from services.texts import Texts, esc
 
 NOT_COUNTED = (CloseReason.WITHDRAWN, CloseReason.DUPLICATE)
@@ -191,24 +194,56 @@ class Figures:
         async with self.ctx.db.read() as session:
             return _rates((await session.execute(stmt)).one())
 
-    async def report(self, user_id: int, which: int = 0, limit: int = 10) -> Report:
+    async def report(
+        self, user_id: int, which: int = 0, limit: int = 10, scope: str | None = None
+    ) -> Report:
         """What /stats shows: a cadre their own cases; an administrator their whole scope,
-        then its contact points and cadres with the most cases."""
+        then its contact points and cadres with the most cases — or, with ``scope``, one
+        contact point (by code) or one region inside their own."""
         now = self.ctx.clock.now()
         async with self.ctx.db.read() as session:
             staff = await active_staff(session, user_id)
-            zone = await zone_of_scope(session, staff)
+            if staff.role != Role.ADMIN:
+                zone = await zone_of_scope(session, staff)
+                period = Period.choose(which, now, zone)
+                total = await self.rates(period, assignee_id=staff.id)
+                return Report(period, total, [], [], "own")
+            point = await find_by_code(session, scope) if scope else None
+            region = staff.region
+            if point is not None:
+                if not covers_region(staff.region, point.region):
+                    raise NotFound("stats.no_such_scope", scope=scope)
+                zone = point.tz
+            else:
+                if scope:
+                    region = "/".join(part.strip() for part in scope.split("/") if part.strip())
+                    inside = covers_region(staff.region, region)
+                    exists = (
+                        await session.execute(
+                            select(func.count()).select_from(ContactPoint).where(in_region(region))
+                        )
+                    ).scalar_one()
+                    if not inside or not exists:
+                        raise NotFound("stats.no_such_scope", scope=scope)
+                zone = await zone_of_region(session, region)
         period = Period.choose(which, now, zone)
-        if staff.role != Role.ADMIN:
-            total = await self.rates(period, assignee_id=staff.id)
-            return Report(period, total, [], [], "own")
-        total = await self.rates(period, region=staff.region)
-        points = await self._grouped(period, staff.region, by="point", limit=limit)
-        cadres = await self._grouped(period, staff.region, by="cadre", limit=limit)
-        return Report(period, total, points, cadres, staff.region or "")
+        if point is not None:
+            total = await self.rates(period, point_id=pk(point))
+            cadres = await self._grouped(period, None, by="cadre", limit=limit, point_id=pk(point))
+            return Report(period, total, [], cadres, f"{point.name} ({point.code})")
+        total = await self.rates(period, region=region)
+        points = await self._grouped(period, region, by="point", limit=limit)
+        cadres = await self._grouped(period, region, by="cadre", limit=limit)
+        return Report(period, total, points, cadres, region or "")
 
     async def _grouped(
-        self, period: Period, region: str | None, *, by: str, limit: int
+        self,
+        period: Period,
+        region: str | None,
+        *,
+        by: str,
+        limit: int,
+        point_id: int | None = None,
     ) -> list[Line]:
         now = self.ctx.clock.now()
         if by == "point":
@@ -225,6 +260,7 @@ class Figures:
         stmt = (
             stmt.join(ContactPoint, col(ContactPoint.id) == col(Case.contact_point_id))
             .where(*self._base(period), *([in_region(region)] if region else []))
+            .where(*([col(Case.contact_point_id) == point_id] if point_id is not None else []))
             .group_by(key)
             .order_by(func.count().desc(), key)
             .limit(limit)

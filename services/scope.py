@@ -25,11 +25,28 @@ def in_region(region: str) -> Any:
 async def zone_of_scope(session: AsyncSession, staff: Staff) -> str:
     """Months and years are counted in the time zone of the contact points in view: a cadre's
     own points, an administrator's region; the most common one where they differ."""
-    stmt = select(col(ContactPoint.tz), func.count()).group_by(col(ContactPoint.tz))
-    if staff.role != Role.ADMIN:
-        stmt = stmt.join(Assignment, col(Assignment.contact_point_id) == col(ContactPoint.id))
-        stmt = stmt.where(col(Assignment.staff_id) == staff.id, col(Assignment.until).is_(None))
-    elif staff.region:
-        stmt = stmt.where(in_region(staff.region))
+    if staff.role == Role.ADMIN:
+        return await zone_of_region(session, staff.region)
+    stmt = (
+        _zones()
+        .join(Assignment, col(Assignment.contact_point_id) == col(ContactPoint.id))
+        .where(col(Assignment.staff_id) == staff.id, col(Assignment.until).is_(None))
+    )
+    return await _most_common(session, stmt)
+
+
+async def zone_of_region(session: AsyncSession, region: str | None) -> str:
+    """The time zone most of the region's contact points keep (``None``: everywhere)."""
+    stmt = _zones()
+    if region:
+        stmt = stmt.where(in_region(region))
+    return await _most_common(session, stmt)
+
+
+def _zones() -> Any:
+    return select(col(ContactPoint.tz), func.count()).group_by(col(ContactPoint.tz))
+
+
+async def _most_common(session: AsyncSession, stmt: Any) -> str:
     row = (await session.execute(stmt.order_by(func.count().desc()).limit(1))).first()
     return str(row[0]) if row else DEFAULT_ZONE

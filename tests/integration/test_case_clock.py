@@ -271,3 +271,11 @@ async def test_stats_for_a_cadre_and_an_administrator(
     await admin.press(t("en", "stats.last_month"))
     assert "Cases: 0" in admin.last_text()
     assert re.search(r"2026-02", admin.last_text())
+    # One contact point by its code; the period buttons keep to it.
+    await admin.send("/stats XH01")
+    text = admin.last_text()
+    assert "新华街道联系点 Xinhua Street (XH01)" in text and "Cases: 2" in text and "Li Wei" in text
+    await admin.press(t("en", "stats.last_month"))
+    assert "(XH01)" in admin.last_text() and "Cases: 0" in admin.last_text()
+    await admin.send("/stats Atlantis")
+    assert admin.last_text() == t("en", "stats.no_such_scope", scope="Atlantis")

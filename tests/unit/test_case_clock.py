@@ -182,3 +182,27 @@ def test_periods_follow_local_calendar() -> None:
     january = Period.choose(1, datetime(2026, 1, 15, tzinfo=UTC), "Asia/Shanghai")
     assert january.key == "2025-12" and january.days() == 31
     assert Period.month(2028, 2, "UTC").days() == 29
+
+
+async def test_an_administrator_looks_at_one_point_or_region_of_their_own(
+    services: Services, clock: FakeClock
+) -> None:
+    from services.errors import NotFound
+
+    await load_points(services, TWO_REGIONS)
+    await staff(services, "Li Wei", point="XH01")
+    await staff(services, "Aziz", point="KS01")
+    everywhere = await staff(services, "Wang", "admin", None)
+    kashi = await staff(services, "Ma Lin", "admin", None, region="Kashi")
+    for n, (name, point) in enumerate((("Zhang", "XH01"), ("Ayxam", "KS01"), ("Bek", "KS01"))):
+        who = await resident(services, name, point)
+        await file(services, who, [text(n + 1, who.tg_id, "a")], category="roads")
+
+    one_point = await services.figures.report(everywhere.user_id, scope="ks01")
+    assert one_point.scope == "Kashgar Bazaar (KS01)" and one_point.total.filed == 2
+    assert one_point.points == [] and [c.label for c in one_point.cadres] == ["Aziz"]
+    region = await services.figures.report(everywhere.user_id, scope=" Kashi / Old Town ")
+    assert region.scope == "Kashi/Old Town" and region.total.filed == 2
+    for outside in ("XH01", "Wuhu", "Kashi/Nowhere", "Kash"):
+        with pytest.raises(NotFound):
+            await services.figures.report(kashi.user_id, scope=outside)
