@@ -158,7 +158,9 @@ async def stats_period(
 async def _stats(
     actor: Actor, t: Translator, services: Services, which: int, scope: str | None = None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
-    report = await services.figures.report(actor.uid, which, scope=scope if actor.is_admin else None)
+    report = await services.figures.report(
+        actor.uid, which, scope=scope if actor.is_admin else None
+    )
     text = render_report(services.texts, t.locale, report)
     if actor.is_admin and scope is None and len(report.period.key) == 7:
         # Administrators see their region's visit compliance for the same month.
