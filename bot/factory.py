@@ -17,6 +17,7 @@ from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.types import LinkPreviewOptions
 from redis.asyncio import Redis
 
+from bot.answer_types import keep_answer_types
 from bot.dedupe import DedupeMiddleware, MemorySeenUpdates, SeenUpdates
 from bot.errors import register_error_handlers
 from bot.flood import FloodControl
@@ -55,6 +56,7 @@ class App:
 
 def make_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     session = session or AiohttpSession(api=TelegramAPIServer.from_base(settings.api_base))
+    keep_answer_types()
     return Bot(
         settings.bot_token(),
         session=session,
