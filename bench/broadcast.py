@@ -25,6 +25,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -48,14 +49,6 @@ POINTS = (
 
 # `cpbot run` with the notices tick and the sender's "edit" payload, until scheduler/setup.py
 # and bot/sender.py carry them; both step aside by themselves then.
-RUN = """
-import sys
-from tests.integration.test_notices_payloads import install_notice_jobs, install_notice_payloads
-install_notice_payloads()
-install_notice_jobs()
-from bot.cli import entry
-sys.exit(entry(["run"]))
-"""
 
 
 def now_text() -> str:
@@ -142,7 +135,9 @@ def rss_mb(pid: int | str, field: str = "VmHWM") -> float | None:
     return None
 
 
-async def delivery(rate: int, emulator_limit: int, residents: int) -> dict[str, Any]:
+async def delivery(
+    rate: int, emulator_limit: int, residents: int, profile: bool = False
+) -> dict[str, Any]:
     from emulator.config import BotConfig, EmulatorConfig, LimitsConfig
     from emulator.core import Emulator
     from emulator.runner import start_emulator
@@ -177,14 +172,16 @@ async def delivery(rate: int, emulator_limit: int, residents: int) -> dict[str, 
         await create_notice(env["CPBOT_DATABASE_URL"])
         bot = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-c",
-            RUN,
+            "-m",
+            "bot.cli",
+            "run",
             cwd=workdir,
             env=env,
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
         )
         first = last = None
+        spy: subprocess.Popen[bytes] | None = None
         peak = idle = None
         cpu_first = cpu_last = None
         deadline = time.monotonic() + residents / rate * 3 + 60
@@ -194,6 +191,8 @@ async def delivery(rate: int, emulator_limit: int, residents: int) -> dict[str, 
                 moment = time.monotonic()
                 if total and first is None:
                     first = moment
+                    if profile:  # sample the sending bot over most of the delivery
+                        spy = sample(bot.pid, f"broadcast-{rate}", residents / rate * 0.8)
                     idle = rss_mb(bot.pid, "VmRSS")
                     cpu_first = cpu_seconds(bot.pid)
                 if total >= residents:
@@ -203,6 +202,8 @@ async def delivery(rate: int, emulator_limit: int, residents: int) -> dict[str, 
                 peak = rss_mb(bot.pid) or peak
                 await asyncio.sleep(0.01)
             peak = rss_mb(bot.pid) or peak
+            if spy is not None:
+                await asyncio.to_thread(spy.wait, 120)
         finally:
             bot.send_signal(signal.SIGINT)
             try:
@@ -333,7 +334,18 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def main(smoke: bool) -> dict[str, Any]:
+def sample(pid: int, label: str, seconds: float) -> subprocess.Popen[bytes]:
+    """py-spy over a running bot (collapsed stacks in bench/results/profiles/); ``pip install
+    py-spy`` into the venv first."""
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    out = RESULTS.parent / "profiles" / f"{label}.txt"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [spy, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
+    command += ["--rate", "100", "--nonblocking", "--format", "raw", "-o", str(out)]
+    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def main(smoke: bool, profile: bool = False) -> dict[str, Any]:
     slow = 200 if smoke else 1_500
     fast = 3_000 if smoke else 20_000
     sizes = [10_000] if smoke else [10_000, 1_000_000]
@@ -345,8 +357,8 @@ async def main(smoke: bool) -> dict[str, Any]:
             "load_before": round(os.getloadavg()[0], 2),
         },
         "delivery": [
-            await delivery(25, 30, slow),
-            await delivery(1000, 1200, fast),
+            await delivery(25, 30, slow, profile),
+            await delivery(1000, 1200, fast, profile),
         ],
         "memory": [await asyncio.to_thread(memory, n) for n in sizes],
     }
@@ -358,11 +370,14 @@ if __name__ == "__main__":
     parser.add_argument("--smoke", action="store_true", help="small sizes for CI")
     parser.add_argument("--fanout", nargs=2, metavar=("URL", "NOTICE"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--profile", action="store_true", help="sample the bot with py-spy while it delivers"
+    )
     args = parser.parse_args()
     if args.fanout:
         asyncio.run(fanout_child(args.fanout[0], int(args.fanout[1])))
         sys.exit(0)
-    outcome = asyncio.run(main(args.smoke))
+    outcome = asyncio.run(main(args.smoke, args.profile))
     print(table(outcome))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(outcome, indent=2) + "\n", encoding="utf-8")

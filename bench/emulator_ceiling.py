@@ -6,8 +6,10 @@ under benchmark would hit: far above Telegram's 30 messages a second means the e
 never the bottleneck.
 
     .venv/bin/python bench/emulator_ceiling.py [--seconds 5] [--concurrency 50 200 400]
+    .venv/bin/python bench/emulator_ceiling.py --smoke    # the harness works (seconds)
 
-Prints a table and writes bench/results/emulator_ceiling.json.
+Prints a table and writes bench/results/emulator_ceiling.json (``--smoke``:
+emulator_ceiling.smoke.json).
 """
 
 from __future__ import annotations
@@ -168,8 +170,16 @@ if __name__ == "__main__":
         "--encodings", nargs="+", default=["json", "form"], choices=["json", "form"]
     )
     parser.add_argument("--chats", type=int, default=100, help="distinct chats to spread over")
-    report = asyncio.run(main(parser.parse_args()))
+    parser.add_argument("--out", type=Path, help="where to write the JSON")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: the harness works")
+    args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.concurrency, args.encodings, args.chats = 1.0, [20], ["json"], 20
+    report = asyncio.run(main(args))
     print_table(report)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"written to {RESULTS.relative_to(ROOT)}")
+    out = args.out or (RESULTS.with_suffix(".smoke.json") if args.smoke else RESULTS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"written to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
+    if any(row["errors"] for row in report["results"]):
+        sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, cast
 
@@ -14,6 +15,13 @@ from aiogram.types import TelegramObject
 from services.conversations import Conversations
 from services.errors import Refusal
 
+# The data read with the step, for the same update's next get_data. aiogram reads the step of
+# every update first (for the state filters), so the slot is refreshed before each use; it
+# lives in the update's task context, so no other update ever sees it.
+_read_with_state: contextvars.ContextVar[tuple[str, dict[str, Any]] | None] = (
+    contextvars.ContextVar("read_with_state", default=None)
+)
+
 
 class DatabaseStorage(BaseStorage):
     def __init__(self, conversations: Conversations) -> None:
@@ -22,17 +30,26 @@ class DatabaseStorage(BaseStorage):
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
+        _read_with_state.set(None)
         await self.conversations.set_state(self.keys.build(key), value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        state, _ = await self.conversations.get(self.keys.build(key))
+        built = self.keys.build(key)
+        state, data = await self.conversations.get(built)
+        _read_with_state.set((built, data))
         return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        _read_with_state.set(None)
         await self.conversations.set_data(self.keys.build(key), dict(data))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        _, data = await self.conversations.get(self.keys.build(key))
+        built = self.keys.build(key)
+        kept = _read_with_state.get()
+        if kept is not None and kept[0] == built:
+            _read_with_state.set(None)
+            return dict(kept[1])
+        _, data = await self.conversations.get(built)
         return data
 
     async def close(self) -> None:
@@ -50,9 +67,9 @@ class StepState(FSMContext):
     again from the same place — the use cases are idempotent, the answers repeat at worst.
     """
 
-    def __init__(self, real: FSMContext) -> None:
+    def __init__(self, real: FSMContext, state: Any = _UNSET) -> None:
         super().__init__(real.storage, real.key)
-        self._state: Any = _UNSET
+        self._state: Any = state
         self._data: dict[str, Any] | None = None
         self._dirty_state = False
         self._dirty_data = False
@@ -108,7 +125,8 @@ class StepMiddleware(BaseMiddleware):
         real = data.get("state")
         if not isinstance(real, FSMContext):
             return await handler(event, data)
-        step = StepState(real)
+        # aiogram's FSM middleware has just read the step for the state filters: reuse it.
+        step = StepState(real, data.get("raw_state", _UNSET))
         data["state"] = step
         try:
             result = await handler(event, data)

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 EDITS = (EditMessageText, EditMessageCaption, EditMessageReplyMarkup)
 BURST_SPAN = 0.1
+SWEEP_EVERY = 10.0  # seconds between sweeps of chats idle for two minutes
 SENDING = (
     SendMessage,
     CopyMessage,
@@ -111,6 +112,7 @@ class MemoryLimiter:
         self._chat_last: dict[int, float] = {}
         self._group_windows: dict[int, deque[float]] = {}
         self._paused_until = 0.0
+        self._next_sweep = 0.0
 
     async def pause(self, seconds: float) -> None:
         self._paused_until = max(self._paused_until, self.clock() + seconds)
@@ -130,7 +132,10 @@ class MemoryLimiter:
             else:
                 # An album counts as several messages: space the next send accordingly.
                 self._chat_last[chat_id] = now + self.chat_interval * (count - 1)
-        if not lock.locked() and len(self._chat_locks) > 10_000:
+        if len(self._chat_locks) > 10_000 and self.clock() >= self._next_sweep:
+            # At most every few seconds: a county-wide notice keeps tens of thousands of chats
+            # recent, and sweeping them on every message cost more than the sending.
+            self._next_sweep = self.clock() + SWEEP_EVERY
             self._forget_idle()
 
     async def _wait_chat(self, chat_id: int, count: int) -> None:

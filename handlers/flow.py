@@ -69,7 +69,8 @@ async def relay(
     acknowledgement = await send(part)
     if part.media_group_id is None or part.media_group_id != album:
         await message.reply(acknowledgement)
-    await state.update_data(album=part.media_group_id)
+    if part.media_group_id != album:  # a plain message after a plain one changes no step
+        await state.update_data(album=part.media_group_id)
 
 
 async def end_chat(query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext) -> None:

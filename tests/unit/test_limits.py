@@ -47,3 +47,26 @@ async def test_a_pause_holds_everyone() -> None:
     start = time.monotonic()
     await limiter.acquire(1)
     assert time.monotonic() - start >= 0.29
+
+
+async def test_idle_chats_are_forgotten_now_and_then_not_on_every_message() -> None:
+    now = [1000.0]
+    limiter = MemoryLimiter(rate=1_000_000, clock=lambda: now[0])
+    sweeps = 0
+    sweep = limiter._forget_idle
+
+    def counted() -> None:
+        nonlocal sweeps
+        sweeps += 1
+        sweep()
+
+    limiter._forget_idle = counted  # type: ignore[method-assign]
+    for chat in range(1, 10_501):
+        await limiter.acquire(chat)
+        now[0] += 0.0001  # a county-wide notice: ten thousand chats, all recent
+    assert sweeps == 1  # the first time past ten thousand, not on each message after
+    assert len(limiter._chat_locks) == 10_500  # nobody was idle yet
+    now[0] += 121  # two minutes later every chat is idle
+    await limiter.acquire(99_999)
+    assert sweeps == 2
+    assert len(limiter._chat_locks) == 1

@@ -151,3 +151,29 @@ async def test_sent_rows_link_the_message_to_its_case(services: Services) -> Non
     assert sorted((link.chat_id, link.message_id, link.case_id) for link in links) == sorted(
         [(chat, 4242, filed.case.id) for chat in (res.tg_id, cadre.tg_id)]
     )
+
+
+async def test_a_mixed_batch_is_recorded_in_one_go(services: Services, clock: FakeClock) -> None:
+    for key, chat in [("s1", 1), ("s2", 2), ("r", 3), ("d", 4), ("s3", 5)]:
+        await put(services, key, chat)
+    store = services.outbox("w")
+    claimed = {c.payload["text"]: c for c in await store.claim(10)}
+    outcomes = {"s1": "sent", "s2": "sent", "r": "retry", "d": "dead", "s3": "sent"}
+    await store.complete(
+        [
+            Result(c.id, outcomes[key], message_id=100 + c.id, error="x", claimed=c)  # type: ignore[arg-type]
+            for key, c in claimed.items()
+        ]
+    )
+    after = await rows(services)
+    for key in ("s1", "s2", "s3"):
+        row = after[key]
+        assert row.status == "sent" and row.sent_message_id == 100 + claimed[key].id
+        assert row.locked_by is None and row.sent_at == clock.now()
+    assert after["r"].status == "pending" and after["r"].last_error == "x"
+    assert after["d"].status == "dead"
+    # Another sender's stale report changes nothing.
+    await put(services, "late", 6)
+    (late,) = await services.outbox("owner").claim(10)
+    await store.complete([Result(late.id, "sent", message_id=1, claimed=late)])
+    assert (await rows(services))["late"].status == "sending"
