@@ -125,9 +125,11 @@ async def build_app(
         # limits live in Redis, and a commit anywhere wakes every sender.
         keys = DefaultKeyBuilder(with_destiny=True, prefix="cpbot:fsm")
         storage = RedisStorage(redis, key_builder=keys)
-        # A chat's lock lapses after a minute if the replica holding it died (Telegram waits
-        # about that long for a webhook answer anyway).
-        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 60})
+        # A chat's lock lapses after 30 s if the replica holding it died: the redelivered
+        # update must get its turn within aiogram's webhook answer window (55 s), past which
+        # aiogram answers Telegram early and goes on in the background — no longer
+        # "answered only after handling".
+        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 30})
         seen = RedisSeenUpdates(redis)
         limiter = limiter or RedisLimiter(
             redis, settings.rate_per_second, settings.group_per_minute
