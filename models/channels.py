@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.types import UtcDateTime
+from models.types import BigId, JsonDoc, UtcDateTime
 
 
 class ChannelToken(SQLModel, table=True):
@@ -22,3 +22,29 @@ class ChannelToken(SQLModel, table=True):
     # The process refreshing it now, and until when its turn lasts (a crashed one's lapses).
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ChannelInbox(SQLModel, table=True):
+    """A message or event from an outside channel, kept before it is answered.
+
+    WeChat wants an answer within five seconds and sends the same message again when it gets
+    none; the callback stores what came (one row per ``dedupe_key``: WeChat's ``MsgId``, or the
+    sender and ``CreateTime`` of an event) and answers at once, and a worker handles the rows in
+    each sender's order. A retried push meets the unique key and is dropped.
+    """
+
+    __tablename__ = "channel_inbox"
+    __table_args__ = (
+        UniqueConstraint("channel", "dedupe_key", name="uq_channel_inbox_key"),
+        Index("ix_channel_inbox_pending", "status", "sender", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    channel: str = Field(max_length=16)
+    dedupe_key: str = Field(max_length=128)
+    sender: str = Field(max_length=128)
+    received_at: datetime = Field(sa_type=UtcDateTime)
+    # The message's fields as the channel sent them; emptied once handled (personal data).
+    payload: dict[str, str] = Field(default_factory=dict, sa_type=JsonDoc)
+    status: str = Field(default="pending", max_length=16)  # pending | done | failed
+    attempts: int = 0
+    locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)

@@ -1,4 +1,4 @@
-"""wechat: access tokens shared by every process
+"""wechat: access tokens shared by every process; pushes kept once before they are handled
 
 Revision ID: 0007_wechat
 Revises: 0006
@@ -28,7 +28,26 @@ def upgrade() -> None:
         sa.Column("lease_until", models.types.UtcDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("key"),
     )
+    op.create_table(
+        "channel_inbox",
+        sa.Column("id", models.types.BigId, nullable=False),
+        sa.Column("channel", sa.String(length=16), nullable=False),
+        sa.Column("dedupe_key", sa.String(length=128), nullable=False),
+        sa.Column("sender", sa.String(length=128), nullable=False),
+        sa.Column("received_at", models.types.UtcDateTime(), nullable=False),
+        sa.Column("payload", models.types.JsonDoc, nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("locked_until", models.types.UtcDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("channel", "dedupe_key", name="uq_channel_inbox_key"),
+    )
+    op.create_index(
+        "ix_channel_inbox_pending", "channel_inbox", ["status", "sender", "id"], unique=False
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_channel_inbox_pending", table_name="channel_inbox")
+    op.drop_table("channel_inbox")
     op.drop_table("channel_tokens")
