@@ -12,52 +12,16 @@ import pytest
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from bot.factory import build_app
-from bot.flood import FloodControl
-from bot.limits import MemoryLimiter
-from bot.settings import load_settings
-from emulator.config import BotConfig, EmulatorConfig, LimitsConfig
-from emulator.core import Emulator
 from models.tables import Case
 from services.clock import FakeClock
 from tests import pg
-from tests.conftest import TIPOFF_KEY
-from tests.harness import TOKEN, World, file_case, join_staff, load_points, register_resident, t
+from tests.harness import World, file_case, join_staff, load_points, register_resident, t
 from tests.privacy_search import search_everywhere
 
 REDIS_ENV = "CPBOT_TEST_REDIS_URL"
 PHONE = "+8613800000000"  # what register_resident shares
 FIRST = "Water has been brown in block nine since Monday"
 DRAFT = "Half-written: the stairwell light near flat 402 is broken"
-
-
-async def _world(database_url: str, redis_url: str | None, clock: FakeClock) -> World:
-    emulator = Emulator(
-        EmulatorConfig(
-            bots=(BotConfig(TOKEN, "cp_test_bot"),),
-            limits=LimitsConfig(enabled=False),
-            check_results=True,
-        )
-    )
-    admin = emulator.create_user("Admin", "Zhou", language_code="en")
-    settings = load_settings(
-        token=TOKEN,
-        database_url=database_url,
-        redis_url=redis_url,
-        admin_ids=str(admin["id"]),
-        bot_username="cp_test_bot",
-        tipoff_key=TIPOFF_KEY,
-    )
-    from tests.harness import EmulatorSession
-
-    app = await build_app(
-        settings,
-        session=EmulatorSession(emulator),
-        clock=clock,
-        limiter=MemoryLimiter(rate=10_000, chat_interval=0),
-        flood=FloodControl(rate=200, burst=6),
-    )
-    return World(app, emulator, admin)
 
 
 async def _clear(redis: Redis) -> None:
@@ -72,7 +36,7 @@ async def place(
     redis: Redis | None = None
     copy = base = None
     if request.param == "sqlite":
-        world = await _world(f"sqlite+aiosqlite:///{db_path}", None, clock)
+        world = await World.create(db_path, clock)
     else:
         url = os.environ.get(REDIS_ENV)
         if not url:
@@ -83,7 +47,9 @@ async def place(
         copy = await pg.create_copy(base, template)
         redis = Redis.from_url(url)
         await _clear(redis)
-        world = await _world(pg.async_url(base, copy), url, clock)
+        world = await World.create(
+            db_path, clock, database_url=pg.async_url(base, copy), redis_url=url
+        )
     yield world, redis
     assert world.emulator.violations == []
     await world.close()

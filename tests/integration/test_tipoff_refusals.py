@@ -14,20 +14,15 @@ from services.errors import NotAllowed
 from services.outbox import Result
 from services.parts import Part
 from services.sealing import Sealer
-from tests.harness import World, file_case, join_staff, load_points, register_resident, t
+from tests.harness import Person, World, file_case, register_resident, t
 
 
-@pytest.fixture
-async def county(world: World):  # type: ignore[no-untyped-def]
-    await load_points(world)
-    cadre = world.person("Li", "en", "Wei")
-    await join_staff(world, cadre)
-    inspector = world.person("Chen", "en", "Jing")
-    invite = await world.app.services.staff.create_invite("inspector", region="Jinghu")
-    await inspector.send("/start " + invite.link.split("start=", 1)[1])
-    await inspector.press(t("en", "reg.accept"))
-    await inspector.press(t("en", "btn.skip"))
-    return cadre, inspector
+async def write_report(res: Person, how: str, text: str) -> None:
+    """/report, the way chosen (a button's catalog key), about nobody in particular, one text."""
+    await res.send("/report")
+    await res.press(t("en", how))
+    await res.press(t("en", "btn.tip_nobody"))
+    await res.send(text)
 
 
 def switch_anonymous_off(world: World) -> None:
@@ -66,10 +61,7 @@ async def test_an_anonymous_report_begun_before_the_switch_is_kept(world: World,
     _cadre, inspector = county
     res = world.person("Zhang", "en", "San")
     await register_resident(res)
-    await res.send("/report")
-    await res.press(t("en", "btn.report_anonymous"))
-    await res.press(t("en", "btn.tip_nobody"))
-    await res.send("A long account of what happened at the office")
+    await write_report(res, "btn.report_anonymous", "A long account of what happened at the office")
     switch_anonymous_off(world)
     await res.press(t("en", "btn.done"))
     assert res.last_text() == t("en", "tipoff.anonymous_refused_kept", count=1)
@@ -83,10 +75,7 @@ async def test_delivery_problems_never_show_a_tipoff_message(world: World, count
     services = world.app.services
     res = world.person("Zhang", "en", "San")
     await register_resident(res)
-    await res.send("/report")
-    await res.press(t("en", "btn.report_anonymous"))
-    await res.press(t("en", "btn.tip_nobody"))
-    await res.send("Something about the office")
+    await write_report(res, "btn.report_anonymous", "Something about the office")
     await res.press(t("en", "btn.done"))
     await res.press(t("en", "btn.send"))
     # The inspector's question to the reporter fails, and the reporter is the one person
@@ -137,10 +126,7 @@ async def test_a_swipe_reply_to_a_case_wins_while_writing_a_report(world: World,
     await register_resident(res)
     await file_case(res, "The lift is broken")
     confirmation = res.bot_messages()[-1]
-    await res.send("/report")
-    await res.press(t("en", "btn.report_named"))
-    await res.press(t("en", "btn.tip_nobody"))
-    await res.send("The clerk asks for money")
+    await write_report(res, "btn.report_named", "The clerk asks for money")
     await res.reply(confirmation, "It is on the third floor")
     assert "It is on the third floor" in cadre.last_text()
     await res.press(t("en", "btn.done"), message=res.bot_messages()[-3])
