@@ -12,7 +12,7 @@ import pytest
 from redis.asyncio import Redis
 from sqlmodel import select
 
-from models.tables import Case
+from models.tables import Case, Conversation
 from services.clock import FakeClock
 from tests import pg
 from tests.harness import World, file_case, join_staff, load_points, register_resident, t
@@ -94,6 +94,13 @@ async def test_forget_then_retention_leave_nothing_anywhere(
             await session.execute(select(Case.id).where(Case.public_no == number))
         ).scalar_one()
     assert found == []
+    # Nor any step of theirs, even an empty one, under their chat's key.
+    async with world.app.db.read() as session:
+        keys = (await session.execute(select(Conversation.key))).scalars().all()
+    assert [k for k in keys if f":{res.id}:" in k] == []
+    if redis is not None:
+        steps = [k async for k in redis.scan_iter(match=f"cpbot:fsm:*:{res.id}:*")]
+        assert steps == [], steps
     # What was said stays only with the anonymous case record, until the retention period.
     assert {f.where.split("[")[0] for f in words} <= {"cases.summary", "case_events.text"}
 
