@@ -37,6 +37,8 @@ async def test_report_says_nothing_of_anonymity_when_it_is_off(world: World, cou
     assert res.last_text() == t("en", "tipoff.who_sees_named_only")
     assert "Anonymously" not in res.last_text() and "receipt code" not in res.last_text()
     assert t("en", "btn.report_anonymous") not in str(res.last().get("reply_markup"))
+    await res.send("/help")
+    assert "/report" in res.last_text() and "anonym" not in res.last_text().lower()
 
 
 async def test_an_old_anonymous_button_is_refused_when_pressed(world: World, county) -> None:
