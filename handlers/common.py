@@ -106,9 +106,13 @@ async def language_chosen(
 
 @router.message(Command("help"))
 @router.message(MenuButton("menu.help"))
-async def help_(message: Message, t: Translator, actor: Actor | None = None) -> None:
+async def help_(
+    message: Message, t: Translator, services: Services, actor: Actor | None = None
+) -> None:
     role = actor.role if actor and actor.registered else None
     key = f"help.{role.value}" if role else "help.guest"
+    if key == "help.resident" and not services.tipoffs.sealer.available:
+        key = "help.resident_named_only"  # no word of anonymous reports when they are off
     await message.answer(t(key))
 
 

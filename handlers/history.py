@@ -30,9 +30,10 @@ def history_text(texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bo
     for event in detail.events:
         when = texts.when(locale, event.at, case.point_tz)
         if event.by_resident:
-            who = (
-                texts(locale, "history.by_you") if not for_staff else esc(case.resident_name or "")
-            )
+            if not for_staff:
+                who = texts(locale, "history.by_you")
+            else:  # an erased resident's name is blank: say so rather than show nothing
+                who = esc(case.resident_name or texts(locale, "privacy.erased_resident"))
         elif event.by_name:
             who = esc(event.by_name)
         else:

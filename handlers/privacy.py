@@ -10,6 +10,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, Message
 
 from bot.callbacks import Act
 from bot.filters import HasRole, Registered
+from bot.fsm import StepState
 from bot.keyboards import buttons, main_menu
 from bot.replies import shown
 from bot.states import PrivacyFlow
@@ -51,8 +52,12 @@ async def forget_staff(message: Message, t: Translator) -> None:
 async def forget(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    await services.privacy.forget(actor.uid)
+    # The step ends first and is written at once, so the erasure then removes every trace of
+    # it (in the database; with Redis, clearing deletes aiogram's keys).
     await state.clear()
+    if isinstance(state, StepState):
+        await state.flush()
+    await services.privacy.forget(actor.uid)
     await query.answer()
     message = shown(query)
     await message.edit_text(t("privacy.forgotten"))

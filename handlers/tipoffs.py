@@ -8,8 +8,9 @@ import re
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command
+from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -18,11 +19,12 @@ from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
-from bot.states import TipOffFlow
+from bot.states import CaseChat, TipOffFlow, Verdict
 from handlers.filing import keep_part
 from handlers.flow import cancel_button, end_chat, relay
 from models.enums import Role
 from services.app import Services
+from services.cards import staff_name
 from services.errors import Invalid
 from services.outbox import Button
 from services.parts import Part
@@ -38,6 +40,31 @@ CONTENT = (~F.text.startswith("/"), NotMenuButton())
 # How the bot heads an inspector's message to the reporter (catalog "tipoff.relay_from_inspector"
 # in every language): the shield, then the report's number.
 _FROM_INSPECTOR = re.compile(r"^🛡\s*(J\d{4}-\d{4,})")
+
+
+# Steps that are about a case already: a swipe-reply there is theirs (handlers/resident.py).
+_CASE_STEPS = StateFilter(None, CaseChat.resident, Verdict.still_wrong, Verdict.rating_comment)
+
+
+@router.message(~_CASE_STEPS, F.reply_to_message, *CONTENT)
+async def reply_to_case_mid_step(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """A swipe-reply to a message about a case goes to that case, whatever step of a report
+    (or of a draft case) is open — never taken as a receipt code or as part of a report. The
+    step stays where it was."""
+    replied = message.reply_to_message
+    assert replied is not None
+    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
+    if case_id is None:
+        raise SkipHandler  # not about a case: the open step takes it
+
+    async def send(part: Part) -> str:
+        case = await services.cases.follow_up(actor.uid, case_id, part)
+        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
+        return t("chat.relayed", no=case.public_no, name=who)
+
+    await relay(message, services, state, send)
 
 
 def report_replied_to(message: Message) -> str | None:
@@ -90,10 +117,12 @@ async def start_report(
     await state.clear()
     await state.set_state(TipOffFlow.mode)
     rows = [[Button(t("btn.report_named"), "tip_named")]]
-    if services.tipoffs.sealer.available:
+    anonymous = services.tipoffs.sealer.available
+    if anonymous:
         rows.insert(0, [Button(t("btn.report_anonymous"), "tip_anonymous")])
     rows.append([Button(t("btn.follow_report"), "tip_follow"), cancel_button(t)])
-    await message.answer(t("tipoff.who_sees"), reply_markup=buttons(*rows))
+    explained = "tipoff.who_sees" if anonymous else "tipoff.who_sees_named_only"
+    await message.answer(t(explained), reply_markup=buttons(*rows))
 
 
 @router.callback_query(TipOffFlow.mode, Act.filter(F.do.in_({"tip_named", "tip_anonymous"})))
@@ -106,6 +135,14 @@ async def chose_mode(
     state: FSMContext,
 ) -> None:
     named = callback_data.do == "tip_named"
+    if not named and not services.tipoffs.sealer.available:
+        # An old or forged button: refused now, before anything is written.
+        await query.answer()
+        await shown(query).edit_text(
+            t("tipoff.anonymous_refused"),
+            reply_markup=buttons([Button(t("btn.report_named"), "tip_named")], [cancel_button(t)]),
+        )
+        return
     await state.set_state(TipOffFlow.concerns)
     await state.set_data({"named": named, "concerns": [], "parts": []})
     await query.answer()
@@ -181,13 +218,33 @@ async def content(message: Message, t: Translator, services: Services, state: FS
         )
 
 
+async def _anonymous_refused(
+    query: CallbackQuery, t: Translator, services: Services, data: dict[str, Any]
+) -> bool:
+    """An anonymous report begun before anonymous reporting was switched off (or by a forged
+    button): nothing is lost — what was written stays, and it can go under the reporter's
+    name."""
+    if data.get("named", True) or services.tipoffs.sealer.available:
+        return False
+    await query.answer()
+    await shown(query).answer(
+        t("tipoff.anonymous_refused_kept", count=len(data.get("parts", []))),
+        reply_markup=buttons([Button(t("btn.send_named"), "tip_send_named")], [cancel_button(t)]),
+    )
+    return True
+
+
 @router.callback_query(TipOffFlow.content, Act.filter(F.do == "tip_review"))
-async def review(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
+async def review(
+    query: CallbackQuery, t: Translator, services: Services, state: FSMContext
+) -> None:
     data = await state.get_data()
     if not data.get("parts"):
         await query.answer(t("filing.empty"), show_alert=True)
         return
     await state.set_state(TipOffFlow.confirm)
+    if await _anonymous_refused(query, t, services, data):
+        return
     await query.answer()
     key = "tipoff.confirm_named" if data["named"] else "tipoff.confirm_anonymous"
     await shown(query).answer(
@@ -196,11 +253,20 @@ async def review(query: CallbackQuery, t: Translator, state: FSMContext) -> None
     )
 
 
-@router.callback_query(TipOffFlow.confirm, Act.filter(F.do == "tip_send"))
+@router.callback_query(TipOffFlow.confirm, Act.filter(F.do.in_({"tip_send", "tip_send_named"})))
 async def send(
-    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
 ) -> None:
     data = await state.get_data()
+    if callback_data.do == "tip_send_named":
+        data["named"] = True  # the reporter chose their name after anonymity was refused
+    elif await _anonymous_refused(query, t, services, data):
+        return
     filed = await services.tipoffs.file(
         actor.uid,
         named=data["named"],

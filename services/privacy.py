@@ -30,9 +30,10 @@ from models.tables import (
     User,
     pk,
 )
-from models.tipoffs import TipOff, TipOffMessage
+from models.tipoffs import TipOff, TipOffLink, TipOffMessage
 from services.audit import audit
 from services.context import Context
+from services.erasure import Traces, scrub_audit, scrub_outbox, seal_outbox
 from services.errors import NotAllowed, NotFound
 
 # Telegram ids are positive for people; erased ones become negative numbers far from any
@@ -42,6 +43,18 @@ _SPACES = {"user": 1, "case": 2, "event": 3}
 
 def _erased_id(n: int, space: str = "user") -> int:
     return -(_SPACES[space] * 10**12) - n
+
+
+async def _tip_keys(session: AsyncSession, tip_ids: list[int]) -> list[str]:
+    """The outbox keys of every message about these reports (their cards and relays)."""
+    if not tip_ids:
+        return []
+    messages = (
+        await session.execute(
+            select(col(TipOffMessage.id)).where(col(TipOffMessage.tipoff_id).in_(tip_ids))
+        )
+    ).scalars()
+    return [f"tipoff{t}:" for t in tip_ids] + [f"tipmsg{m}:" for m in messages]
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -92,6 +105,7 @@ class Privacy:
                 raise NotAllowed("privacy.staff_cannot_forget")
             chat, tg = user.chat_id, user.tg_id
             sealed_chat = _erased_id(pk(user))
+            await self._scrub_messages(session, user)
             await session.execute(delete(Residency).where(col(Residency.user_id) == user_id))
             await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == chat))
             await session.execute(
@@ -162,6 +176,7 @@ class Privacy:
                 await session.execute(
                     delete(MessageLink).where(col(MessageLink.case_id) == case_id)
                 )
+            await seal_outbox(session, case_ids=[i for i in ids if i is not None])
             tips = list(
                 (
                     await session.execute(
@@ -186,6 +201,8 @@ class Privacy:
                     .where(col(TipOffMessage.tipoff_id) == tip_id)
                     .values(text=None, media=None, author_user_id=None)
                 )
+                await session.execute(delete(TipOffLink).where(col(TipOffLink.tipoff_id) == tip_id))
+                await seal_outbox(session, key_prefixes=await _tip_keys(session, [tip_id]))
             if ids or tips:
                 audit(
                     session, now, None, "privacy:retention", "", cases=len(ids), tipoffs=len(tips)
@@ -193,6 +210,66 @@ class Privacy:
         return len(ids) + len(tips)
 
     # ---- helpers -------------------------------------------------------------------------
+
+    async def _scrub_messages(self, session: AsyncSession, user: User) -> None:
+        """The person's name, phone, words and files out of every message kept about their
+        cases and named reports (to anyone), and out of the audit entries about them."""
+        user_id = pk(user)
+        traces = Traces(chat_id=user.chat_id, names=[user.name, user.phone or ""])
+        cases = list(
+            (
+                await session.execute(
+                    select(col(Case.id), col(Case.summary)).where(col(Case.resident_id) == user_id)
+                )
+            ).all()
+        )
+        case_ids = [int(c) for c, _ in cases if c is not None]
+        for _, summary in cases:
+            traces.add_words(summary)
+        own = (
+            await session.execute(
+                select(col(CaseEvent.text), col(CaseEvent.media)).where(
+                    col(CaseEvent.case_id).in_(case_ids), col(CaseEvent.actor_user_id) == user_id
+                )
+            )
+        ).all()
+        tip_ids = [
+            int(t)
+            for t in (
+                await session.execute(
+                    select(col(TipOff.id)).where(col(TipOff.reporter_user_id) == user_id)
+                )
+            ).scalars()
+            if t is not None
+        ]
+        said = (
+            await session.execute(
+                select(col(TipOffMessage.text), col(TipOffMessage.media)).where(
+                    col(TipOffMessage.tipoff_id).in_(tip_ids), col(TipOffMessage.from_reporter)
+                )
+            )
+        ).all()
+        for text, media in [*own, *said]:
+            traces.add_words(text)
+            if media and media.get("file_id"):
+                traces.files.add(str(media["file_id"]))
+        texts, default = self.ctx.texts, self.ctx.config.default_locale
+        await scrub_outbox(
+            session,
+            traces,
+            lambda loc: (
+                texts(loc, "privacy.erased_resident"),
+                texts(loc, "privacy.erased_words"),
+            ),
+            default,
+            case_ids=case_ids,
+            key_prefixes=await _tip_keys(session, tip_ids),
+        )
+        targets = [f"user:{user_id}", *(f"case:{c}" for c in case_ids)]
+        targets += [f"tipoff:{t}" for t in tip_ids]
+        await scrub_audit(
+            session, traces, targets, user_id, texts(default, "privacy.erased_resident")
+        )
 
     async def _scrub_outbox(self, session: AsyncSession, chat: int) -> None:
         await session.execute(

@@ -185,7 +185,14 @@ class World:
         self.flood: FloodControl | None = None
 
     @classmethod
-    async def create(cls, db_path: Path, clock: FakeClock) -> World:
+    async def create(
+        cls,
+        db_path: Path,
+        clock: FakeClock,
+        *,
+        database_url: str | None = None,
+        redis_url: str | None = None,
+    ) -> World:
         emulator = Emulator(
             EmulatorConfig(
                 bots=(BotConfig(TOKEN, "cp_test_bot"),),
@@ -197,7 +204,8 @@ class World:
         admin = emulator.create_user("Admin", "Zhou", language_code="en")
         settings = load_settings(
             token=TOKEN,
-            database_url=f"sqlite+aiosqlite:///{db_path}",
+            database_url=database_url or f"sqlite+aiosqlite:///{db_path}",
+            redis_url=redis_url,
             admin_ids=str(admin["id"]),
             bot_username="cp_test_bot",
             tipoff_key=TIPOFF_KEY,

@@ -5,24 +5,10 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
 from sqlmodel import func, select
 
 from models.tables import Case
-from tests.harness import World, file_case, join_staff, load_points, register_resident, t
-
-
-@pytest.fixture
-async def county(world: World):  # type: ignore[no-untyped-def]
-    await load_points(world)
-    cadre = world.person("Li", "en", "Wei")
-    await join_staff(world, cadre)
-    inspector = world.person("Chen", "en", "Jing")
-    invite = await world.app.services.staff.create_invite("inspector", region="Jinghu")
-    await inspector.send("/start " + invite.link.split("start=", 1)[1])
-    await inspector.press(t("en", "reg.accept"))
-    await inspector.press(t("en", "btn.skip"))
-    return cadre, inspector
+from tests.harness import World, file_case, register_resident, t
 
 
 async def report(res, text: str, *, anonymous: bool, about: str | None = None) -> str:  # type: ignore[no-untyped-def]
