@@ -307,7 +307,12 @@ class Emulator:
 
     def bots(self) -> list[dict[str, Any]]:
         return [
-            {**bot.user.to_api(), "webhook": bot.webhook.url if bot.webhook else None}
+            {
+                **bot.user.to_api(),
+                "webhook": bot.webhook.url if bot.webhook else None,
+                # For developers who call the bot's API by hand: the emulator is local.
+                "token": bot.config.token,
+            }
             for bot in self.world.bots.values()
         ]
 

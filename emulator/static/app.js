@@ -19,6 +19,7 @@
     panes: [],
     active: 0,
     online: true,
+    page: { time_zone: null, panes: {} }, // what the emulator's runner set: GET /control/page
   };
 
   // -- small helpers ---------------------------------------------------------------------------
@@ -59,15 +60,16 @@
     return data;
   }
 
-  function toast(text, kind) {
+  // A pane's own notices show over that pane; others over the page.
+  function toast(text, kind, pane) {
     const node = el("div", { class: `toast ${kind || ""}`, "data-testid": "toast", text });
-    document.getElementById("toasts").append(node);
+    (pane ? q(pane, ".toasts") : document.getElementById("toasts")).append(node);
     setTimeout(() => node.remove(), 3200);
   }
 
-  function showAlert(text) {
-    document.getElementById("alert-text").textContent = text;
-    document.getElementById("alert").hidden = false;
+  function showAlert(pane, text) {
+    q(pane, ".alert-text").textContent = text;
+    q(pane, ".alert-backdrop").hidden = false;
   }
 
   function fail(error) {
@@ -82,11 +84,15 @@
     return (name || "?").trim().slice(0, 1).toUpperCase();
   }
 
+  // In the zone the emulator's runner named (the contact points' zone in the demo, where the
+  // bot's deadlines are), so "answer by 17:00" and the message times read on one clock.
   function clock(unix) {
     const date = new Date(unix * 1000);
     return date.toLocaleTimeString(state.locale === "en" ? "en" : "zh-Hans", {
       hour: "2-digit",
       minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: state.page.time_zone || undefined,
     });
   }
 
@@ -121,6 +127,15 @@
       renderAll(pane);
     }
     renderTabs();
+    renderPageInfo();
+  }
+
+  function renderPageInfo() {
+    const zone = document.getElementById("time-zone");
+    zone.hidden = !state.page.time_zone;
+    zone.textContent = t("demo.time_zone", { zone: state.page.time_zone || "" });
+    const api = document.getElementById("bot-api");
+    api.textContent = state.bot ? `${location.origin}/bot${state.bot.token}/` : "";
   }
 
   function translate(root) {
@@ -139,7 +154,9 @@
   // -- panes -----------------------------------------------------------------------------------
 
   function savePanes() {
-    localStorage.setItem(PANES_KEY, JSON.stringify(state.panes.map((p) => p.userId)));
+    // Kept with the emulator's run: another run (a restarted demo) opens on its own pairs.
+    const ids = state.panes.map((p) => p.userId);
+    localStorage.setItem(PANES_KEY, JSON.stringify({ run: state.page.run, ids }));
   }
 
   function q(pane, selector) {
@@ -156,12 +173,14 @@
       forceReply: null,
       messages: new Map(), // message_id -> message dict
       typingTimer: null,
+      atBottom: true, // the newest message is in view: keep it there as things change
     };
     root.dataset.paneIndex = String(state.panes.length);
     state.panes.push(pane);
     document.getElementById("panes").append(root);
     translate(root);
     wirePane(pane);
+    followNewest(pane);
     renderUserSelect(pane);
     const known = state.users.some((u) => u.id === userId);
     if (known) selectUser(pane, userId);
@@ -275,24 +294,41 @@
     }
     renderKeyboard(pane);
     renderReplyBar(pane);
+    scrollToNewest(pane);
+  }
+
+  // Telegram keeps the newest message in view while one reads at the bottom: when a keyboard,
+  // a reply bar or a panel takes room from the chat, when an edit makes a message longer, when
+  // a photo loads. Scrolled up to read, the view stays where it is.
+  function followNewest(pane) {
+    const box = q(pane, ".messages");
+    box.addEventListener("scroll", () => {
+      pane.atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 24;
+    });
+    new ResizeObserver(() => { if (pane.atBottom) scrollToNewest(pane); }).observe(box);
+  }
+
+  function scrollToNewest(pane) {
+    const box = q(pane, ".messages");
     box.scrollTop = box.scrollHeight;
+    pane.atBottom = true;
   }
 
   // -- messages --------------------------------------------------------------------------------
 
   function upsertMessage(pane, message) {
-    const existed = pane.messages.has(message.message_id);
     pane.messages.set(message.message_id, message);
     const box = q(pane, ".messages");
     const node = renderMessage(pane, message);
     const old = box.querySelector(`[data-message-id="${message.message_id}"]`);
-    if (old) old.replaceWith(node);
-    else {
+    if (old) {
+      old.replaceWith(node);
+      if (pane.atBottom) scrollToNewest(pane);
+    } else {
       const empty = box.querySelector(".empty");
       if (empty) empty.remove();
-      const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 80;
       box.append(node);
-      if (nearBottom || !existed) box.scrollTop = box.scrollHeight;
+      scrollToNewest(pane); // a new message, sent or received, is shown
     }
   }
 
@@ -387,6 +423,7 @@
       parts.push(el("img", {
         class: "photo", src: fileUrl(biggest.file_id), alt: t("demo.photo"),
         "data-testid": "photo", loading: "lazy",
+        onload: () => { if (pane.atBottom) scrollToNewest(pane); },
         onclick: () => window.open(fileUrl(biggest.file_id), "_blank"),
       }));
     }
@@ -753,6 +790,9 @@
       sendStart(pane, q(pane, "[data-testid=start-payload]").value.trim());
     });
     q(pane, ".cancel-reply").addEventListener("click", () => takeReply(pane));
+    q(pane, ".alert-ok").addEventListener("click", () => {
+      q(pane, ".alert-backdrop").hidden = true;
+    });
     root.addEventListener("focusin", () => activate(state.panes.indexOf(pane)));
   }
 
@@ -793,14 +833,20 @@
             startReply(pane, event.force_reply.message_id);
           }
           renderKeyboard(pane);
+          if (pane.atBottom) scrollToNewest(pane);
         }
         break;
-      case "callback_answer":
-        if (state.panes.some((pane) => pane.userId === event.user_id) && event.text) {
-          if (event.show_alert) showAlert(event.text);
-          else toast(event.text);
+      case "callback_answer": {
+        // Over the pane of the person who pressed, on the chat the button was in.
+        const panes = state.panes.filter((pane) => pane.userId === event.user_id);
+        const own = panes.filter((pane) => pane.userId === event.chat_id);
+        for (const pane of (own.length ? own : panes).slice(0, 1)) {
+          if (!event.text) continue;
+          if (event.show_alert) showAlert(pane, event.text);
+          else toast(event.text, "", pane);
         }
         break;
+      }
       case "chat_action":
         for (const pane of panesFor(event)) {
           renderStatus(pane, true);
@@ -843,24 +889,33 @@
   // -- start -----------------------------------------------------------------------------------
 
   async function main() {
-    await setLocale(initialLocale());
-    const bots = await call("GET", "/control/bots");
+    const [bots, page] = await Promise.all([
+      call("GET", "/control/bots"),
+      call("GET", "/control/page"),
+    ]);
     state.bot = bots[0] || null;
+    state.page = page;
+    await setLocale(initialLocale());
     state.users = await call("GET", "/control/users");
     document.getElementById("language").addEventListener("change", (event) => {
       setLocale(event.target.value).catch(fail);
     });
     document.getElementById("add-pane").addEventListener("click", () => addPane(null));
-    document.getElementById("alert-ok").addEventListener("click", () => {
-      document.getElementById("alert").hidden = true;
-    });
     listen();
     let saved = [];
-    try { saved = JSON.parse(localStorage.getItem(PANES_KEY) || "[]"); } catch (error) { saved = []; }
-    // The demo's link names who sits side by side: /?panes=<resident id>,<cadre id>.
-    const named = (new URLSearchParams(location.search).get("panes") || "")
-      .split(",").map(Number).filter((id) => state.users.some((u) => u.id === id));
+    try {
+      const kept = JSON.parse(localStorage.getItem(PANES_KEY) || "{}");
+      if (kept && kept.run === state.page.run && Array.isArray(kept.ids)) saved = kept.ids;
+    } catch (error) { saved = []; }
+    // Who sits side by side: a link's /?panes=<id>,<id>, else what this browser showed in this
+    // run, else the pair the emulator's runner named for the page's language (the demo seeds
+    // one in each), else the first two people.
+    const known = (ids) => ids.filter((id) => state.users.some((u) => u.id === id));
+    const named = known((new URLSearchParams(location.search).get("panes") || "")
+      .split(",").filter(Boolean).map(Number));
+    const paired = known(state.page.panes[state.locale] || []);
     if (named.length) saved = named;
+    else if (!known(saved.filter(Boolean)).length && paired.length) saved = paired;
     if (!saved.length) saved = state.users.slice(0, 2).map((u) => u.id);
     while (saved.length < 2) saved.push(null);
     for (const userId of saved) addPane(userId);
