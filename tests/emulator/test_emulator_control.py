@@ -235,3 +235,20 @@ async def test_the_chat_page_is_served(server: RunningEmulator) -> None:
         assert f'data-testid="{testid}"' in page
     assert '"data-testid": "message"' in (STATIC / "app.js").read_text()
     assert '"data-testid": "inline-button"' in (STATIC / "app.js").read_text()
+
+
+async def test_what_the_page_opens_with(emu: Emulator, server: RunningEmulator) -> None:
+    async with aiohttp.ClientSession(server.url) as http:
+        async with http.get("/control/page") as r:
+            fresh = await r.json()
+        assert (fresh["time_zone"], fresh["panes"]) == (None, {})
+        body = {"time_zone": "Asia/Shanghai", "panes": {"en": [1, 2]}}
+        async with http.post("/control/page", json=body) as r:
+            assert (await r.json()) == {**body, "run": fresh["run"]}
+        for bad in ({"time_zone": "Mars/Olympus"}, {"panes": {"en": "1,2"}}):
+            async with http.post("/control/page", json=bad) as r:
+                assert r.status == 400
+        async with http.get("/control/bots") as r:
+            [bot] = await r.json()
+    assert emu.config.page.to_dict() == {**body, "run": fresh["run"]}, "bad input changes nothing"
+    assert bot["token"] == TOKEN
