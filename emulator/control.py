@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.contents import AlbumItem, Attachment
 from emulator.core import Emulator
 from emulator.errors import ControlError
 from emulator.faults import KINDS
-from emulator.people import AlbumItem, Attachment
 from locales import load_catalog, normalize_locale
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

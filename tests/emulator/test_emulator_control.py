@@ -17,6 +17,11 @@ from emulator.runner import RunningEmulator
 from locales import load_catalog
 
 STATIC = Path(__file__).resolve().parents[2] / "emulator" / "static"
+SCRIPTS = sorted(STATIC.glob("*.js"))  # the page's ES modules, app.js first imported
+
+
+def scripts() -> str:
+    return "".join(path.read_text() for path in SCRIPTS)
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:
@@ -191,7 +196,7 @@ async def test_strings_for_the_page(server: RunningEmulator) -> None:
 
 
 def test_every_page_string_is_in_both_catalogs() -> None:
-    source = (STATIC / "index.html").read_text() + (STATIC / "app.js").read_text()
+    source = (STATIC / "index.html").read_text() + scripts()
     used = set(re.findall(r"demo\.[a-z0-9_]+", source))
     used |= {
         f"demo.{kind}"
@@ -219,8 +224,9 @@ async def test_the_chat_page_is_served(server: RunningEmulator) -> None:
     async with aiohttp.ClientSession(server.url) as http:
         async with http.get("/") as r:
             page = await r.text()
-        async with http.get("/static/app.js") as r:
-            assert r.status == 200
+        for script in SCRIPTS:  # modules need a JavaScript type to load
+            async with http.get(f"/static/{script.name}") as r:
+                assert r.status == 200 and "javascript" in r.content_type
         async with http.get("/static/style.css") as r:
             assert r.status == 200
 
@@ -233,8 +239,8 @@ async def test_the_chat_page_is_served(server: RunningEmulator) -> None:
         "language-switch",
     ):
         assert f'data-testid="{testid}"' in page
-    assert '"data-testid": "message"' in (STATIC / "app.js").read_text()
-    assert '"data-testid": "inline-button"' in (STATIC / "app.js").read_text()
+    assert '"data-testid": "message"' in scripts()
+    assert '"data-testid": "inline-button"' in scripts()
 
 
 async def test_what_the_page_opens_with(emu: Emulator, server: RunningEmulator) -> None:
