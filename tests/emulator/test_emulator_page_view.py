@@ -7,8 +7,6 @@ Runs when CPBOT_TEST_CHROMIUM names a Chromium executable (see tests/browser.py)
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +15,7 @@ from emuhelpers import TOKEN, eventually, result
 
 from emulator import Emulator
 from emulator.runner import RunningEmulator
-from tests.browser import chromium
+from tests.browser import opened_page
 
 # Is the newest message of the pane wholly inside the visible part of its chat?
 NEWEST_IN_VIEW = """pane => {
@@ -28,20 +26,8 @@ NEWEST_IN_VIEW = """pane => {
 }"""
 
 
-@asynccontextmanager
-async def opened(
-    server: RunningEmulator, locale: str = "en-US", timezone: str | None = None
-) -> AsyncIterator[Any]:
-    async with chromium() as browser:
-        page = await browser.new_page(
-            locale=locale, timezone_id=timezone, viewport={"width": 1200, "height": 800}
-        )
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await page.goto(server.url + "/")
-        await page.wait_for_selector("[data-testid=pane]")
-        yield page
-        assert errors == []
+def opened(server: RunningEmulator, locale: str = "en-US", timezone: str | None = None) -> Any:
+    return opened_page(server.url + "/", locale, timezone)
 
 
 def person(emu: Emulator, name: str, language: str = "en") -> dict[str, Any]:
