@@ -34,6 +34,7 @@ JH02,镜湖社区联系点,芜湖市/镜湖区,镜湖区湖滨路1号,31.3428,11
 YJ03,弋江村联系点,芜湖市/弋江区,弋江区弋江村村委会,31.2960,118.3715,Asia/Shanghai
 WZ04,湾沚镇联系点,芜湖市/湾沚区,湾沚区湾沚镇政府一楼,31.1390,118.5680,Asia/Shanghai
 """
+ZONE = "Asia/Shanghai"  # every demo point's zone: the page shows its times in it
 Message = dict[str, Any]
 
 
@@ -111,6 +112,7 @@ def fresh_database(folder: Path) -> Path:
 
 
 async def run_demo(folder: Path, host: str, port: int) -> None:
+    click.echo("Starting the emulator, the bot and the chat page...")
     database = fresh_database(folder)
     emulator = Emulator(EmulatorConfig(bots=(BotConfig(TOKEN, USERNAME, "联系点 Contact Point"),)))
     # Chinese names are written whole, without the space Telegram puts between two fields.
@@ -118,7 +120,19 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
     cadre = emulator.create_user("李伟", None, "liwei", "zh-hans")
     inspector = emulator.create_user("陈静", None, "chenjing", "zh-hans")
     resident_zh = emulator.create_user("张秀英", None, None, "zh-hans")
+    # The English pair shares a point of its own, so the resident's cases reach that cadre.
+    cadre_en = emulator.create_user("Daniel", "Brooks", "dbrooks", "en")
     resident_en = emulator.create_user("Emma", "Wilson", None, "en")
+    # The page opens on the pair in the browser's language, its clocks in the points' zone.
+    emulator.config.page.update(
+        {
+            "time_zone": ZONE,
+            "panes": {
+                "zh_Hans": [resident_zh["id"], cadre["id"]],
+                "en": [resident_en["id"], cadre_en["id"]],
+            },
+        }
+    )
     running = await start_emulator(emulator, host, port)
     settings = load_settings(
         token=TOKEN,
@@ -135,20 +149,27 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
     stop_on_signals(stop)
     bot_task = asyncio.create_task(serve_polling(app, stop))
     try:
+        click.echo("Registering the demo's people through the bot (a few seconds)...")
         seeder = Seeder(emulator)
         cadre_invite = await app.services.staff.create_invite("cadre", point_code="XH01")
+        cadre_en_invite = await app.services.staff.create_invite("cadre", point_code="JH02")
         inspector_invite = await app.services.staff.create_invite("inspector")
         await asyncio.gather(
             seeder.join(admin, "zh_Hans", ""),
             seeder.join(
                 cadre, "zh_Hans", _payload(cadre_invite.link), title="新华街道党工委副书记"
             ),
+            seeder.join(cadre_en, "en", _payload(cadre_en_invite.link), title="Community liaison"),
             seeder.join(inspector, "zh_Hans", _payload(inspector_invite.link)),
             seeder.join(resident_zh, "zh_Hans", "cp_XH01"),
-            seeder.join(resident_en, "en", "cp_XH01"),
+            seeder.join(resident_en, "en", "cp_JH02"),
         )
-        panes = ",".join(str(u["id"]) for u in (resident_zh, cadre))
-        click.echo(f"{running.url}/?panes={panes}")
+        # The page's address comes first: scripts and tests take the first URL printed.
+        click.echo(f"Open the chat page: {running.url}/")
+        click.echo(
+            f"For developers, the bot's Bot API: {running.url}/bot{TOKEN}/<method>"
+            f" (e.g. getMe); its token: {TOKEN}. Stop with Ctrl-C."
+        )
         await stop.wait()
     finally:
         stop.set()

@@ -5,10 +5,11 @@ docs/emulator.md.
 """
 
 from emulator.config import BotConfig, EmulatorConfig, LimitsConfig, WebhookConfig
+from emulator.contents import AlbumItem, Attachment
 from emulator.core import Emulator, Violation
 from emulator.errors import ApiResponse
+from emulator.page import PageSettings
 from emulator.params import UploadedFile
-from emulator.people import AlbumItem, Attachment
 from emulator.runner import RunningEmulator, start_emulator
 from emulator.server import create_app
 
@@ -20,6 +21,7 @@ __all__ = [
     "Emulator",
     "EmulatorConfig",
     "LimitsConfig",
+    "PageSettings",
     "RunningEmulator",
     "UploadedFile",
     "Violation",

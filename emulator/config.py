@@ -7,6 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from emulator.page import PageSettings
+
 
 @dataclass(frozen=True)
 class BotConfig:
@@ -67,6 +69,8 @@ class EmulatorConfig:
     spec_path: Path | None = None
     # Check every result against the spec and record mismatches as violations (tests; slower).
     check_results: bool = False
+    # What the chat page opens with: its time zone, the panes per page language.
+    page: PageSettings = field(default_factory=PageSettings)
 
     def __post_init__(self) -> None:
         if not self.bots:

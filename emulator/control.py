@@ -13,10 +13,10 @@ from typing import Any
 
 from aiohttp import web
 
+from emulator.contents import AlbumItem, Attachment
 from emulator.core import Emulator
 from emulator.errors import ControlError
 from emulator.faults import KINDS
-from emulator.people import AlbumItem, Attachment
 from locales import load_catalog, normalize_locale
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -59,6 +59,8 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
     add("POST", "/control/reset", routes.reset)
     add("GET", "/control/events", routes.events)
     add("GET", "/control/strings", routes.strings)
+    add("GET", "/control/page", routes.page)
+    add("POST", "/control/page", routes.set_page)
 
 
 def _ok(data: Any, status: int = 200) -> web.Response:
@@ -341,6 +343,14 @@ class _Routes:
     async def strings(self, request: web.Request) -> web.StreamResponse:
         locale = normalize_locale(request.query.get("locale"))
         return _ok({"locale": locale, "strings": load_catalog("demo").table(locale)})
+
+    async def page(self, request: web.Request) -> web.StreamResponse:
+        return _ok(self.emulator.config.page.to_dict())
+
+    async def set_page(self, request: web.Request) -> web.StreamResponse:
+        page = self.emulator.config.page
+        page.update(await self._body(request))
+        return _ok(page.to_dict())
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """Server-Sent Events: one JSON object per change in any chat."""

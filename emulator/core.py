@@ -13,12 +13,13 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from emulator.config import EmulatorConfig
+from emulator.contents import AlbumItem, Attachment
 from emulator.errors import NOT_FOUND, UNAUTHORIZED, ApiError, ApiResponse, bad_request
 from emulator.faults import Fault, FaultInjector, FaultKind
 from emulator.methods import Described
 from emulator.methods import method as registry
 from emulator.params import Params, UploadedFile, decode, require
-from emulator.people import AlbumItem, Attachment, People
+from emulator.people import People
 from emulator.spec import MethodSpec, Spec
 from emulator.webhook import WebhookManager
 from emulator.world import BotState, World
@@ -307,7 +308,12 @@ class Emulator:
 
     def bots(self) -> list[dict[str, Any]]:
         return [
-            {**bot.user.to_api(), "webhook": bot.webhook.url if bot.webhook else None}
+            {
+                **bot.user.to_api(),
+                "webhook": bot.webhook.url if bot.webhook else None,
+                # For developers who call the bot's API by hand: the emulator is local.
+                "token": bot.config.token,
+            }
             for bot in self.world.bots.values()
         ]
 

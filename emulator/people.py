@@ -3,18 +3,27 @@
 Every action creates the update a real Telegram client's action would, queued for the bot.
 Errors are ControlError (the control API answers them as 4xx), never Bot API errors: it is the
 test or the page that asked for something impossible, not the bot.
+
+What their messages hold is built in emulator/contents.py (Attachment and AlbumItem live there).
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from emulator.contents import (
+    AlbumItem,
+    Attachment,
+    contact_content,
+    location_content,
+    media_content,
+    poll_content,
+    sticker_content,
+    text_content,
+    venue_content,
+)
 from emulator.errors import ControlError
-from emulator.formatting import TEXT_LIMIT
-from emulator.formatting.detect import detect_entities
 from emulator.members import bot_status_changed
 from emulator.models import (
     PRESENT,
@@ -24,29 +33,11 @@ from emulator.models import (
     MemberStatus,
     UserRecord,
 )
-from emulator.outgoing import media_object, reply_view
+from emulator.outgoing import reply_view
 from emulator.world import BotState, World
 
-# A one-pixel WebP, the stand-in for a sticker sent without its own file.
-_STICKER_PLACEHOLDER = bytes.fromhex(
-    "524946461a000000574542505650384c0d0000002f0000001007101111888808"
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Attachment:
-    """A file a simulated person sends."""
-
-    data: bytes
-    filename: str | None = None
-    mime_type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AlbumItem:
-    kind: str  # "photo" or "video"
-    file: Attachment
-    caption: str | None = None
+# Tests and tools import a message's files from here, beside the people who send them.
+__all__ = ["AlbumItem", "Attachment", "People"]
 
 
 class People:
@@ -140,20 +131,20 @@ class People:
         }
         parts: list[dict[str, Any]] = []
         if text is not None:
-            parts.append(self._text(text, entities))
+            parts.append(text_content(text, entities))
         for kind, attachment in media.items():
             if attachment is not None:
-                parts.append(self._media(kind, attachment, caption))
+                parts.append(media_content(self.world, kind, attachment, caption))
         if sticker is not None:
-            parts.append(self._sticker(sticker))
+            parts.append(sticker_content(self.world, sticker))
         if poll is not None:
-            parts.append({"poll": self._poll(poll)})
+            parts.append({"poll": poll_content(self.world, poll)})
         if location is not None:
-            parts.append({"location": _location(*location)})
+            parts.append({"location": location_content(*location)})
         if venue is not None:
-            parts.append(_venue(venue))
+            parts.append(venue_content(venue))
         if contact is not None:
-            parts.append({"contact": _contact(contact)})
+            parts.append({"contact": contact_content(contact)})
         if len(parts) != 1:
             raise ControlError(
                 400, "send exactly one of text, a file, sticker, poll, location, venue, contact"
@@ -176,7 +167,7 @@ class People:
         if any(item.kind not in {"photo", "video"} for item in items):
             raise ControlError(400, "an album holds photos and videos")
         user = self.world.person(user_id)
-        contents = [self._media(item.kind, item.file, item.caption) for item in items]
+        contents = [media_content(self.world, item.kind, item.file, item.caption) for item in items]
         return self._deliver(user, chat_id, contents, reply_to_message_id, bot, album=True)
 
     def _deliver(
@@ -263,57 +254,6 @@ class People:
                 changed = True
         if changed:
             self.world.show_keyboard(bot, conversation)
-
-    def _text(self, text: str, entities: list[dict[str, Any]] | None) -> dict[str, Any]:
-        if not text.strip():
-            raise ControlError(400, "message text is empty")
-        if len(text) > TEXT_LIMIT:
-            raise ControlError(400, "message is too long")
-        found = detect_entities(text, entities or [])
-        return {"text": text, "entities": found} if found else {"text": text}
-
-    def _media(self, kind: str, attachment: Attachment, caption: str | None) -> dict[str, Any]:
-        stored = self.world.files.add(
-            kind, attachment.data, attachment.filename, attachment.mime_type, strict_image=False
-        )
-        content: dict[str, Any] = {kind: media_object(kind, stored)}
-        if caption:
-            content["caption"] = caption
-            found = detect_entities(caption, [])
-            if found:
-                content["caption_entities"] = found
-        return content
-
-    def _sticker(self, sticker: Attachment | str) -> dict[str, Any]:
-        attachment = sticker if isinstance(sticker, Attachment) else None
-        data = attachment.data if attachment else _STICKER_PLACEHOLDER
-        stored = self.world.files.add("sticker", data, None, "image/webp", strict_image=False)
-        content = media_object("sticker", stored)
-        if isinstance(sticker, str):
-            content["emoji"] = sticker
-        return {"sticker": content}
-
-    def _poll(self, poll: dict[str, Any]) -> dict[str, Any]:
-        question, options = poll.get("question"), poll.get("options")
-        if not isinstance(question, str) or not question:
-            raise ControlError(400, "a poll needs a question")
-        if not isinstance(options, list) or not 2 <= len(options) <= 12:
-            raise ControlError(400, "a poll needs 2 to 12 options")
-        return {
-            "id": str(5_000_000_000_000_000_000 + self.world.sequence()),
-            "question": question,
-            "options": [
-                {"persistent_id": secrets.token_hex(4), "text": str(o), "voter_count": 0}
-                for o in options
-            ],
-            "total_voter_count": 0,
-            "is_closed": False,
-            "is_anonymous": bool(poll.get("is_anonymous", True)),
-            "type": "quiz" if poll.get("type") == "quiz" else "regular",
-            "allows_multiple_answers": bool(poll.get("allows_multiple_answers", False)),
-            "allows_revoting": True,
-            "members_only": False,
-        }
 
     # -- buttons and blocking -----------------------------------------------------------------
 
@@ -417,33 +357,3 @@ def _bot_sees(bot: BotState, chat: ChatRecord, data: dict[str, Any]) -> bool:
         or replied.get("id") == bot.id
         or f"@{bot.config.username}".lower() in text.lower()
     )
-
-
-def _location(latitude: float, longitude: float) -> dict[str, float]:
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        raise ControlError(400, "coordinates out of range")
-    return {"latitude": float(latitude), "longitude": float(longitude)}
-
-
-def _venue(venue: dict[str, Any]) -> dict[str, Any]:
-    try:
-        location = _location(float(venue["latitude"]), float(venue["longitude"]))
-        title, address = str(venue["title"]), str(venue["address"])
-    except (KeyError, TypeError, ValueError):
-        raise ControlError(400, "a venue has latitude, longitude, title, address") from None
-    return {
-        "venue": {"location": location, "title": title, "address": address},
-        "location": location,
-    }
-
-
-def _contact(contact: dict[str, Any]) -> dict[str, Any]:
-    phone, first_name = contact.get("phone_number"), contact.get("first_name")
-    if not isinstance(phone, str) or not phone or not isinstance(first_name, str) or not first_name:
-        raise ControlError(400, "a contact has phone_number and first_name")
-    result: dict[str, Any] = {"phone_number": phone, "first_name": first_name}
-    if contact.get("last_name"):
-        result["last_name"] = str(contact["last_name"])
-    if isinstance(contact.get("user_id"), int):
-        result["user_id"] = contact["user_id"]
-    return result

@@ -18,7 +18,7 @@ from bot.parts import part_of
 from bot.replies import shown
 from bot.states import Filing
 from handlers.common import ask_point
-from handlers.flow import cancel_button
+from handlers.flow import cancel_button, close_question
 from models.enums import CaseKind, Role
 from services.app import Services
 from services.cases import Draft
@@ -112,6 +112,7 @@ async def category_chosen(
             t("filing.ask_content"),
             reply_markup=buttons([Button(t("btn.back"), "file_back_cat"), cancel_button(t)]),
         )
+        await state.update_data(question_id=message.message_id)
 
 
 @router.callback_query(Filing.content, Act.filter(F.do == "file_back_cat"))
@@ -150,7 +151,10 @@ async def content(
     if kept is None:
         return
     count, same_album = kept
-    prompt_id = (await state.get_data()).get("prompt_id")
+    data = await state.get_data()
+    if count == 1:  # "Describe it…" is answered: its Back and Cancel go
+        await close_question(message, data.get("question_id"))
+    prompt_id = data.get("prompt_id")
     if same_album and prompt_id and message.bot is not None:
         # One prompt per album, its count kept right: edit it instead of posting another.
         with contextlib.suppress(TelegramBadRequest):

@@ -3,9 +3,11 @@ card's button, relaying the messages of a conversation, and leaving it with Done
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
@@ -38,6 +40,18 @@ def pager(t: Translator, action: str, page: int, pages: int) -> list[Button]:
     if page + 1 < pages:
         row.append(Button(t("btn.next"), action, page + 1))
     return row
+
+
+async def close_question(message: Message, question_id: Any) -> None:
+    """A step answered by typing is over: the buttons under its question (Skip, Back, Cancel)
+    go, as Telegram users expect, so none stays pressable under a finished step. A message
+    already without them (a redelivered update) is left as it is."""
+    if not isinstance(question_id, int) or message.bot is None:
+        return
+    with contextlib.suppress(TelegramBadRequest):
+        await message.bot.edit_message_reply_markup(
+            chat_id=message.chat.id, message_id=question_id, reply_markup=None
+        )
 
 
 async def start_step(

@@ -12,6 +12,7 @@ from bot.keyboards import buttons, main_menu, share_phone
 from bot.replies import shown
 from bot.states import Registration, StaffFlow
 from handlers.common import ask_point, language_row, point_menu_text, show_menu
+from handlers.flow import close_question
 from locales import LOCALES
 from models.enums import Role
 from services.app import Services
@@ -113,10 +114,11 @@ async def continue_with(
         if joined.primary:
             text += "\n" + t("staff.joined.primary")
         await state.set_state(StaffFlow.title)
-        await message.answer(
+        question = await message.answer(
             text + "\n\n" + t("staff.ask_title"),
             reply_markup=buttons([Button(t("btn.skip"), "staff_skip_title")]),
         )
+        await state.update_data(question_id=question.message_id)
         return
     if actor.is_staff:
         await show_menu(message, t, actor.role, t("menu.welcome_staff", name=actor.name))
@@ -257,6 +259,7 @@ async def staff_title(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     await services.staff.set_title(actor.uid, message.text or "")
+    await close_question(message, (await state.get_data()).get("question_id"))  # Skip goes
     await state.clear()
     actor = await services.people.actor(actor.tg_id, actor.chat_id, actor.name, None)
     await show_menu(message, t, actor.role, t("staff.title_saved", title=esc(message.text or "")))

@@ -39,3 +39,21 @@ async def chromium() -> AsyncIterator[Any]:
             yield browser
         finally:
             await browser.close()
+
+
+@asynccontextmanager
+async def opened_page(
+    url: str, locale: str = "en-US", timezone: str | None = None, width: int = 1200
+) -> AsyncIterator[Any]:
+    """A fresh browser's page at ``url``, once its first pane is there; fails on a script
+    error seen while it was open."""
+    async with chromium() as browser:
+        page = await browser.new_page(
+            locale=locale, timezone_id=timezone, viewport={"width": width, "height": 800}
+        )
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await page.goto(url)
+        await page.wait_for_selector("[data-testid=pane]")
+        yield page
+        assert errors == []

@@ -17,6 +17,11 @@ from emulator.runner import RunningEmulator
 from locales import load_catalog
 
 STATIC = Path(__file__).resolve().parents[2] / "emulator" / "static"
+SCRIPTS = sorted(STATIC.glob("*.js"))  # the page's ES modules, app.js first imported
+
+
+def scripts() -> str:
+    return "".join(path.read_text() for path in SCRIPTS)
 
 
 async def _json(response: aiohttp.ClientResponse) -> Any:
@@ -191,7 +196,7 @@ async def test_strings_for_the_page(server: RunningEmulator) -> None:
 
 
 def test_every_page_string_is_in_both_catalogs() -> None:
-    source = (STATIC / "index.html").read_text() + (STATIC / "app.js").read_text()
+    source = (STATIC / "index.html").read_text() + scripts()
     used = set(re.findall(r"demo\.[a-z0-9_]+", source))
     used |= {
         f"demo.{kind}"
@@ -219,8 +224,9 @@ async def test_the_chat_page_is_served(server: RunningEmulator) -> None:
     async with aiohttp.ClientSession(server.url) as http:
         async with http.get("/") as r:
             page = await r.text()
-        async with http.get("/static/app.js") as r:
-            assert r.status == 200
+        for script in SCRIPTS:  # modules need a JavaScript type to load
+            async with http.get(f"/static/{script.name}") as r:
+                assert r.status == 200 and "javascript" in r.content_type
         async with http.get("/static/style.css") as r:
             assert r.status == 200
 
@@ -233,5 +239,22 @@ async def test_the_chat_page_is_served(server: RunningEmulator) -> None:
         "language-switch",
     ):
         assert f'data-testid="{testid}"' in page
-    assert '"data-testid": "message"' in (STATIC / "app.js").read_text()
-    assert '"data-testid": "inline-button"' in (STATIC / "app.js").read_text()
+    assert '"data-testid": "message"' in scripts()
+    assert '"data-testid": "inline-button"' in scripts()
+
+
+async def test_what_the_page_opens_with(emu: Emulator, server: RunningEmulator) -> None:
+    async with aiohttp.ClientSession(server.url) as http:
+        async with http.get("/control/page") as r:
+            fresh = await r.json()
+        assert (fresh["time_zone"], fresh["panes"]) == (None, {})
+        body = {"time_zone": "Asia/Shanghai", "panes": {"en": [1, 2]}}
+        async with http.post("/control/page", json=body) as r:
+            assert (await r.json()) == {**body, "run": fresh["run"]}
+        for bad in ({"time_zone": "Mars/Olympus"}, {"panes": {"en": "1,2"}}):
+            async with http.post("/control/page", json=bad) as r:
+                assert r.status == 400
+        async with http.get("/control/bots") as r:
+            [bot] = await r.json()
+    assert emu.config.page.to_dict() == {**body, "run": fresh["run"]}, "bad input changes nothing"
+    assert bot["token"] == TOKEN

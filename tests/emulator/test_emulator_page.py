@@ -14,19 +14,13 @@ from emuhelpers import eventually, result
 
 from emulator import Emulator
 from emulator.runner import RunningEmulator
-from tests.browser import chromium
+from tests.browser import opened_page
 
 
 @pytest.fixture
 async def page(server: RunningEmulator) -> AsyncIterator[Any]:
-    async with chromium() as browser:
-        page = await browser.new_page(locale="en-US", viewport={"width": 1200, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        await page.goto(server.url + "/")
-        await page.wait_for_selector("[data-testid=pane]")
+    async with opened_page(server.url + "/") as page:
         yield page
-        assert errors == []
 
 
 def _presses(emu: Emulator) -> list[dict[str, Any]]:
