@@ -531,7 +531,7 @@ async def test_the_fan_out_streams_residents_in_chunks(
     people = await reception_county(services)
     for n in range(3):
         await resident(services, f"Neighbour {n}")
-    import services.visits as module
+    import services.visits.receptions as module
 
     sizes: list[int] = []
     original = module.enqueue_many
