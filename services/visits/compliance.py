@@ -19,6 +19,7 @@ from services.visits.progress import (
 from services.visits.rules import (
     DayCounts,
     day_start,
+    duty_start,
     expected_by,
     month_after,
     month_first,
@@ -48,6 +49,7 @@ class ComplianceRow:
     year_expected: int  # by the month's end
     pairings: int
     pairings_contacted: int
+    duty_from: date | None = None  # the first day of the cadre's first month of duty
 
     @property
     def met(self) -> bool:
@@ -75,6 +77,11 @@ class Compliance:
     def met(self) -> int:
         return sum(1 for r in self.obliged_rows if r.met)
 
+    @property
+    def new_rows(self) -> list[ComplianceRow]:
+        """Cadres in their first, partial month: listed, not yet owing visits."""
+        return [r for r in self.rows if r.cadre is not None and not r.obliged]
+
 
 class ComplianceCases(VisitCases):
     # ---- compliance ----------------------------------------------------------------------------
@@ -98,6 +105,9 @@ async def compliance_of(
             )
         ).scalars()
     )
+    # A point counts from the month it was set up: no figures, and so no monthly summary,
+    # for a month before it existed.
+    points = [p for p in points if p.created_at < day_start(after, p.tz)]
     if not points:
         return Compliance(region, year, month)
     by_id = {pk(p): p for p in points}
@@ -180,6 +190,7 @@ async def compliance_of(
                     point=ref,
                     cadre=names[staff_id],
                     obliged=obliged(since, point.tz, year, month),
+                    duty_from=duty_start(since, point.tz),
                     required=policy.visits_per_month,
                     days=mc.counted(policy),
                     verified_days=mc.verified,

@@ -18,6 +18,7 @@ from services.visits.rules import (
     DayCounts,
     Policy,
     day_start,
+    duty_start,
     expected_by,
     local_day,
     month_after,
@@ -66,6 +67,7 @@ class PointProgress:
     year_target: int
     year_expected: int  # by the end of the last full month
     open_visit: VisitView | None
+    duty_from: date  # the first day of the first month of duty
 
     @property
     def month_done(self) -> int:
@@ -176,4 +178,5 @@ async def point_progress(
         year_target=year_target(policy.days_per_year, months_of_duty(since, point.tz, y, 12)),
         year_expected=expected_by(policy.days_per_year, months_of_duty(since, point.tz, y, m - 1)),
         open_visit=open_here,
+        duty_from=duty_start(since, point.tz),
     )

@@ -121,6 +121,13 @@ def obliged(since: datetime, tz: str, year: int, month: int) -> bool:
     return since <= day_start(month_first(year, month), tz)
 
 
+def duty_start(since: datetime, tz: str) -> date:
+    """The first day of the first month a cadre assigned at ``since`` owes visits in."""
+    day = local_day(since, tz)
+    first = month_first(day.year, day.month)
+    return first if obliged(since, tz, day.year, day.month) else month_after(day.year, day.month)
+
+
 def months_of_duty(since: datetime, tz: str, year: int, through_month: int) -> int:
     """How many months of ``year`` up to and including ``through_month`` the cadre owed."""
     return sum(1 for m in range(1, through_month + 1) if obliged(since, tz, year, m))

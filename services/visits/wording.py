@@ -67,11 +67,22 @@ def point_label(point: PointRef) -> str:
 
 
 def progress_lines(texts: Texts, locale: str, p: PointProgress) -> list[str]:
-    """A cadre's month and year at one point (for /visits and confirmations)."""
+    """A cadre's month and year at one point (for /visits and confirmations): what is owed,
+    and from when, before the first month of duty."""
     month = month_text(texts, locale, p.today.year, p.today.month)
-    key = "visits.progress.month_met" if p.month_met else "visits.progress.month_open"
-    lines = [
-        texts(
+    start = day_text(texts, locale, p.duty_from)
+    if not p.obliged:
+        line = texts(
+            locale,
+            "visits.progress.month_before_duty",
+            month=month,
+            start=start,
+            done=p.month_done,
+            verified=p.month.verified,
+        )
+    else:
+        key = "visits.progress.month_met" if p.month_met else "visits.progress.month_open"
+        line = texts(
             locale,
             key,
             month=month,
@@ -79,18 +90,30 @@ def progress_lines(texts: Texts, locale: str, p: PointProgress) -> list[str]:
             required=p.policy.visits_per_month,
             verified=p.month.verified,
         )
-    ]
-    year_key = "visits.progress.year_behind" if p.behind else "visits.progress.year"
-    lines.append(
-        texts(
-            locale,
-            year_key,
-            year=p.today.year,
-            done=p.year_done,
-            target=p.year_target,
-            expected=p.year_expected,
+    lines = [line]
+    if p.year_target == 0:  # duty starts next year
+        lines.append(
+            texts(
+                locale,
+                "visits.progress.year_before_duty",
+                year=p.today.year,
+                start=start,
+                days=p.policy.days_per_year,
+                done=p.year_done,
+            )
         )
-    )
+    else:
+        year_key = "visits.progress.year_behind" if p.behind else "visits.progress.year"
+        lines.append(
+            texts(
+                locale,
+                year_key,
+                year=p.today.year,
+                done=p.year_done,
+                target=p.year_target,
+                expected=p.year_expected,
+            )
+        )
     if not p.policy.count_unverified and p.month.days > p.month.verified:
         lines.append(texts(locale, "visits.progress.unverified_not_counted"))
     return lines
@@ -98,16 +121,20 @@ def progress_lines(texts: Texts, locale: str, p: PointProgress) -> list[str]:
 
 def compliance_lines(texts: Texts, locale: str, report: Compliance) -> list[str]:
     """The monthly compliance figures as text lines, per point and cadre (for /stats and the
-    monthly summary to administrators)."""
+    monthly summary to administrators). Cadres in their first, partial month are listed with
+    the day their duty starts and counted apart from those who owe the month."""
     month = month_text(texts, locale, report.year, report.month)
     scope = esc(report.region) if report.region else texts(locale, "visits.summary.everywhere")
     lines = [texts(locale, "visits.summary.title", month=month, scope=scope)]
     if not report.rows:
         lines.append(texts(locale, "visits.summary.empty"))
         return lines
-    lines.append(
-        texts(locale, "visits.summary.met", met=report.met, total=len(report.obliged_rows))
-    )
+    if report.obliged_rows:
+        lines.append(
+            texts(locale, "visits.summary.met", met=report.met, total=len(report.obliged_rows))
+        )
+    if report.new_rows:
+        lines.append(texts(locale, "visits.summary.new_count", count=len(report.new_rows)))
     current: int | None = None
     for row in report.rows:
         if row.point.id != current:
@@ -117,18 +144,25 @@ def compliance_lines(texts: Texts, locale: str, report: Compliance) -> list[str]
         if row.cadre is None:
             lines.append(texts(locale, "visits.summary.no_cadre"))
             continue
+        name = staff_name(texts, locale, row.cadre.name, row.cadre.title)
         if not row.obliged:
-            icon = "🆕"
-        elif row.met:
-            icon = "✅"
-        else:
-            icon = "❌"
+            assert row.duty_from is not None
+            lines.append(
+                texts(
+                    locale,
+                    "visits.summary.new_row",
+                    name=name,
+                    start=day_text(texts, locale, row.duty_from),
+                    days=row.days,
+                )
+            )
+            continue
         parts = [
             texts(
                 locale,
                 "visits.summary.month",
-                icon=icon,
-                name=staff_name(texts, locale, row.cadre.name, row.cadre.title),
+                icon="✅" if row.met else "❌",
+                name=name,
                 days=row.days,
                 required=row.required,
                 verified=row.verified_days,
