@@ -19,6 +19,7 @@ from bot.visit_states import VisitFlow
 from handlers.flow import cancel_button
 from handlers.visits.common import Typed, day_buttons, my_point, only_point
 from services.app import Services
+from services.errors import Refusal
 from services.people import Actor
 from services.texts import Translator, esc
 from services.visits import (
@@ -28,6 +29,8 @@ from services.visits import (
     parse_day,
     progress_lines,
 )
+
+DAY_REFUSALS = frozenset({"visits.log.future", "visits.log.too_old"})
 
 router = Router(name="visits:past")
 
@@ -84,9 +87,15 @@ async def _ask_log_day(
 
 @router.callback_query(VisitFlow.log_day, Act.filter(F.do == "visit_log_day"))
 async def log_day_button(
-    query: CallbackQuery, callback_data: Act, t: Translator, state: FSMContext
+    query: CallbackQuery,
+    callback_data: Act,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
 ) -> None:
-    text, markup = await _ask_log_note(t, state, date.fromordinal(callback_data.ref))
+    tz = str((await state.get_data())["tz"])
+    day = services.visits.log_day(tz, date.fromordinal(callback_data.ref))
+    text, markup = await _ask_log_note(t, state, day)
     await query.answer()
     await shown(query).edit_text(text, reply_markup=markup)
 
@@ -96,7 +105,9 @@ async def log_day_typed(
     message: Message, t: Translator, services: Services, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    day = parse_day(message.text or "", services.visits.today(str(data["tz"])))
+    tz = str(data["tz"])
+    # Checked as it is typed: a refused day leaves the cadre in this step to type another.
+    day = services.visits.log_day(tz, parse_day(message.text or "", services.visits.today(tz)))
     text, markup = await _ask_log_note(t, state, day)
     await message.answer(text, reply_markup=markup)
 
@@ -117,9 +128,18 @@ async def log_note(
 ) -> None:
     data = await state.get_data()
     day = date.fromordinal(int(data["day"]))
-    progress = await services.visits.log_visit(
-        actor.uid, int(data["point_id"]), day, message.text or ""
-    )
+    try:
+        progress = await services.visits.log_visit(
+            actor.uid, int(data["point_id"]), day, message.text or ""
+        )
+    except Refusal as refusal:
+        # A refusal never leaves the cadre stuck here: an empty note may be typed again; a day
+        # no longer allowed (midnight passed) goes back to the day; anything else ends the step.
+        if refusal.key in DAY_REFUSALS:
+            await state.set_state(VisitFlow.log_day)
+        elif refusal.key != "visits.note_needed":
+            await state.clear()
+        raise
     await state.clear()
     await message.answer(logged_text(t, progress, day), reply_markup=main_menu(t, actor.role))
 

@@ -37,9 +37,9 @@ from services.visits.receptions import (
 )
 from services.visits.rules import (
     KIND_AUTO_CHECKOUT,
-    LOG_BACK_DAYS,
     SOURCE_LOCATION,
     SOURCE_LOGGED,
+    check_log_day,
     clean_note,
     day_start,
     local_day,
@@ -281,10 +281,7 @@ class CheckIns(VisitCases):
             staff = await staff_member(session, user_id)
             point, since = await assigned_point(session, pk(staff), point_id)
             today = local_day(now, point.tz)
-            if day > today:
-                raise Invalid("visits.log.future")
-            if day < today - timedelta(days=LOG_BACK_DAYS):
-                raise Invalid("visits.log.too_old", days=LOG_BACK_DAYS)
+            check_log_day(day, today)
             start = day_start(day, point.tz)
             session.add(
                 Visit(
@@ -307,6 +304,11 @@ class CheckIns(VisitCases):
     def today(self, tz: str) -> date:
         """Today's date at a point (in its time zone)."""
         return local_day(self.ctx.clock.now(), tz)
+
+    def log_day(self, tz: str, day: date) -> date:
+        """The day of a past visit, checked as it is chosen (before the note is asked for)."""
+        check_log_day(day, self.today(tz))
+        return day
 
     def log_days(self, point: PointRef, count: int = 7) -> list[date]:
         """The days offered as buttons when logging a past visit: today and the days before."""

@@ -179,6 +179,14 @@ def parse_day(value: str, today: date) -> date:
     raise Invalid("visits.log.bad_day")
 
 
+def check_log_day(day: date, today: date) -> None:
+    """A past visit may be logged for today or up to ``LOG_BACK_DAYS`` days before."""
+    if day > today:
+        raise Invalid("visits.log.future")
+    if day < today - timedelta(days=LOG_BACK_DAYS):
+        raise Invalid("visits.log.too_old", days=LOG_BACK_DAYS)
+
+
 def clean_note(value: str | None, *, required: bool) -> str | None:
     note = " ".join((value or "").split())
     if required and not note:
