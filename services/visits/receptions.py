@@ -141,6 +141,8 @@ class Receptions(VisitCases):
                     id=pk(row),
                 )
                 audit(session, now, user_id, "visits:reception", subject, day=day.isoformat())
+                for kind in (KIND_RECEPTION_NOTICE, KIND_RECEPTION_TODAY):
+                    await self._send_if_due(session, kind, subject, now)
                 return reception_view(row, PointRef.of(point))
         except IntegrityError:
             raise Invalid("visits.reception.exists") from None
@@ -175,9 +177,33 @@ class Receptions(VisitCases):
                 id=reception_id,
             )
             audit(session, now, user_id, "visits:reception_cancel", f"reception:{reception_id}")
+            await self._send_if_due(
+                session, KIND_RECEPTION_CANCELLED, f"reception:{reception_id}", now
+            )
             point = await session.get(ContactPoint, row.contact_point_id)
             assert point is not None
             return reception_view(row, PointRef.of(point))
+
+    async def _send_if_due(
+        self, session: AsyncSession, kind: str, subject: str, now: datetime
+    ) -> None:
+        """Residents told "at once" are told in this transaction, as a notice sent now is: the
+        outbox rows commit with the announcement and wake the sender, rather than waiting for
+        the reminders tick. The reminder is marked done (or skipped), so the tick leaves it."""
+        reminder = (
+            await session.execute(
+                select(Reminder).where(
+                    col(Reminder.kind) == kind,
+                    col(Reminder.subject) == subject,
+                    col(Reminder.period) == "",
+                )
+            )
+        ).scalar()
+        if reminder is None or reminder.status != "pending" or reminder.due_at > now:
+            return
+        due = Due(pk(reminder), reminder.kind, reminder.subject, reminder.period, reminder.params)
+        told = await self.reception_reminder_handlers()[kind](session, due, now)
+        reminder.status, reminder.done_at = ("done" if told else "skipped"), now
 
     async def my_receptions(self, user_id: int) -> list[ReceptionView]:
         async with self.ctx.db.read() as session:

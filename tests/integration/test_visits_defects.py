@@ -1,5 +1,5 @@
-"""Issue 18: logging a past visit checks the day when it is typed, and a refusal never leaves
-the cadre stuck in a step."""
+"""Issue 18: logging a past visit checks the day when it is typed (a refusal never leaves
+the cadre stuck in a step), and a reception day announced at once reaches residents at once."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from services.clock import FakeClock
 from services.texts import Texts
 from services.visits import day_text
-from tests.harness import World, join_staff, locale_of, t
+from tests.harness import World, join_staff, locale_of, register_resident, t
 from tests.integration.test_visits_flow import county, visits_in_db
 
 __all__ = ["county"]  # the fixture, shared with the flow tests
@@ -53,3 +53,20 @@ async def test_a_day_that_passed_out_of_range_at_the_note_goes_back_to_the_day(
     await cadre.send((today - timedelta(days=1)).isoformat())  # a day again, not a note
     await cadre.send("Visited the Wang family")
     assert await visits_in_db(county) == 1
+
+
+async def test_a_reception_day_announced_at_once_reaches_residents_without_the_tick(
+    county: World, clock: FakeClock
+) -> None:
+    cadre = county.person("Li", "en", "Wei")
+    await join_staff(county, cadre)
+    resident = county.person("Zhang")
+    await register_resident(resident)
+    tomorrow = clock.now().astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)
+    await cadre.send("/reception")
+    await cadre.press(t("en", "visits.btn.announce_new"))
+    await cadre.press(day_text(Texts(), "en", tomorrow))
+    await cadre.send("9:30-11:30")
+    await cadre.press(t("en", "visits.btn.announce"))
+    await county.settle()  # the sender drains; no reminders tick runs
+    assert "Reception day" in resident.last_text() and "09:30–11:30" in resident.last_text()
