@@ -25,3 +25,4 @@ class AdminFlow(StatesGroup):
     category_code = State()
     category_name_zh = State()
     category_name_en = State()
+    policy_value = State()  # a number of the visit rule (which one, and where, is in the data)

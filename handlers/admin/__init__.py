@@ -23,12 +23,22 @@ from handlers.admin import (
     new_point,
     points,
     staff,
+    visit_rules,
 )
 from handlers.parts import include_parts
 from models.enums import Role
 
 # In order: the first handler that matches wins; "anything else while a step waits" comes last.
-PARTS: tuple[ModuleType, ...] = (home, points, new_point, staff, categories, delivery, leftovers)
+PARTS: tuple[ModuleType, ...] = (
+    home,
+    points,
+    new_point,
+    staff,
+    categories,
+    delivery,
+    visit_rules,
+    leftovers,
+)
 
 
 router = Router(name="admin")

@@ -72,5 +72,6 @@ async def _home(actor: Actor, t: Translator, services: Services) -> View:
             Button(t("admin.btn.categories"), "adm_cats"),
             Button(t("admin.btn.delivery"), "adm_dead"),
         ],
+        [Button(t("admin.btn.visit_rules"), "adm_vr")],
         [Button(t("admin.btn.close"), "adm_close")],
     )

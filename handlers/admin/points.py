@@ -173,6 +173,7 @@ async def point_view(t: Translator, services: Services, card: PointCard) -> View
     rows = [[Button(t("admin.btn.edit"), "adm_point_edit", card.id)]]
     if card.active:
         rows[0].append(Button(t("admin.btn.poster"), "adm_point_poster", card.id))
+    rows.append([Button(t("admin.btn.visit_rule"), "adm_vr", card.id)])
     return "\n".join(lines), buttons(*rows, [switch], [back_button(t, "adm_points")])
 
 

@@ -41,6 +41,7 @@ from services.visits.wording import (
     hours_text,
     month_text,
     point_label,
+    policy_lines,
     progress_lines,
     split_messages,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "parse_day",
     "parse_hours",
     "point_label",
+    "policy_lines",
     "progress_lines",
     "split_messages",
     "year_target",

@@ -20,6 +20,7 @@ from services.visits.progress import (
 )
 from services.visits.rules import (
     MESSAGE_LIMIT,
+    Policy,
     month_first,
 )
 from services.visits.shared import (
@@ -189,6 +190,17 @@ def compliance_lines(texts: Texts, locale: str, report: Compliance) -> list[str]
             )
         lines.append(" · ".join(parts))
     return lines
+
+
+def policy_lines(texts: Texts, locale: str, p: Policy) -> list[str]:
+    """A visit rule's values (for /admin → Visit rules and ``cpbot visits policy``)."""
+    counts = "admin.vr.unverified_yes" if p.count_unverified else "admin.vr.unverified_no"
+    return [
+        texts(locale, "admin.vr.visits", n=p.visits_per_month),
+        texts(locale, "admin.vr.days", n=p.days_per_year),
+        texts(locale, counts),
+        texts(locale, "admin.vr.notice", n=p.notice_days),
+    ]
 
 
 def split_messages(lines: Sequence[str], limit: int = MESSAGE_LIMIT) -> list[str]:
