@@ -1,4 +1,4 @@
-"""The steps of the administrator's menu (handlers/admin.py) where it waits for typed input.
+"""The steps of the administrator's menu (handlers/admin/) where it waits for typed input.
 
 Browsing the menu itself needs no state: each button carries what it shows. What a step works
 on (the point being edited, the search, the new point so far) is kept in the FSM data.
@@ -25,3 +25,4 @@ class AdminFlow(StatesGroup):
     category_code = State()
     category_name_zh = State()
     category_name_en = State()
+    policy_value = State()  # a number of the visit rule (which one, and where, is in the data)

@@ -24,6 +24,7 @@ from bot.factory import service_config
 from bot.logs import setup_logging
 from bot.notices_cli import notices_group
 from bot.settings import SettingsError, load_settings
+from bot.visits_cli import visits_group
 from locales import normalize_locale
 from models.db import Database
 from models.migrate import upgrade
@@ -349,6 +350,7 @@ def demo(folder: Path, port: int, host: str) -> None:
 
 
 main.add_command(notices_group(pass_cli))
+main.add_command(visits_group(pass_cli))
 
 
 def entry(argv: list[str] | None = None) -> Any:

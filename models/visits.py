@@ -1,4 +1,4 @@
-"""Tables of the visits feature (see services/visits.py).
+"""Tables of the visits feature (see services/visits/).
 
 A visit is one stay of a cadre at a contact point; what counts for the rules is the *day* — the
 calendar day in the point's time zone, stored with the visit so counting is a plain

@@ -4,13 +4,15 @@ households' card, reception days — and the residents hearing of them, in their
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import func, select
 
 from models.visits import Visit
 from services.clock import FakeClock
+from services.texts import Texts
+from services.visits import day_text
 from tests.harness import (
     Person,
     World,
@@ -25,6 +27,11 @@ from tests.harness import (
 XH_NEAR = (31.3535, 118.3764)  # about 100 m from Xinhua Street (XH01), inside its 300 m
 XH_FAR = (31.3626, 118.3764)  # about 1.1 km away
 POINT = "新华街道联系点 Xinhua Street (XH01)"
+
+
+def april_1st(loc: str) -> str:
+    """The day duty starts for a cadre who joined in March 2026, as the bot writes it."""
+    return day_text(Texts(), loc, date(2026, 4, 1))
 
 
 @pytest.fixture
@@ -66,8 +73,14 @@ async def test_check_in_and_out_with_a_shared_location(
         distance=t(loc, "visits.metres", n=100),
     )
     march = "March 2026" if loc == "en" else "2026年3月"
+    # Joined this month: duty starts with April, and the line says so (issue 18).
     assert lines[1] == t(
-        loc, "visits.progress.month_met", month=march, done=1, required=1, verified=1
+        loc,
+        "visits.progress.month_before_duty",
+        month=march,
+        start=april_1st(loc),
+        done=1,
+        verified=1,
     )
     # On site, the keyboard offers checking out first, with the main menu below.
     keyboard = cadre.keyboard()
@@ -141,7 +154,15 @@ async def test_my_visits_shows_the_month_and_the_year(county: World, language: s
     card = cadre.last_text()
     assert t(loc, "visits.card.title") in card and "XH01" in card
     march = "March 2026" if loc == "en" else "2026年3月"
-    assert t(loc, "visits.progress.month_open", month=march, done=0, required=1, verified=0) in card
+    before_duty = t(
+        loc,
+        "visits.progress.month_before_duty",
+        month=march,
+        start=april_1st(loc),
+        done=0,
+        verified=0,
+    )
+    assert before_duty in card
     # Joined this month: the year's target counts the months of duty from April.
     assert t(loc, "visits.progress.year", year=2026, done=0, target=8, expected=0) in card
     await cadre.press(t(loc, "visits.btn.log"))

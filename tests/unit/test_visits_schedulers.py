@@ -67,10 +67,11 @@ async def test_two_scheduler_instances_plan_and_send_each_reminder_once(
     for n in range(7):
         await resident(services, f"Resident {n}", locale="zh_Hans" if n % 2 else "en")
     point = (await services.visits.my_points(cadres[0].user_id))[0]
-    clock.set(utc(2026, 3, 15, 9))  # past 09:00 on the 15th in Shanghai and in Berlin
+    # Announced weeks ahead, so its advance notice is the reminders tick's to send.
     await services.visits.announce_reception(
         cadres[0].user_id, point.id, date(2026, 3, 17), time(9), time(12)
     )
+    clock.set(utc(2026, 3, 15, 9))  # past 09:00 on the 15th in Shanghai and in Berlin
     services.visits.fanout_chunk = second_instance.visits.fanout_chunk = 3
     # Both instances plan at the same moment: one row per key.
     await asyncio.gather(services.visits.plan_reminders(), second_instance.visits.plan_reminders())
