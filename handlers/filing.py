@@ -155,7 +155,7 @@ async def content(
         # One prompt per album, its count kept right: edit it instead of posting another.
         with contextlib.suppress(TelegramBadRequest):
             await message.bot.edit_message_text(
-                t("filing.received", count=count),
+                t.plural("filing.received", count),
                 chat_id=message.chat.id,
                 message_id=prompt_id,
                 reply_markup=_more_buttons(t),
@@ -175,7 +175,7 @@ async def _prompt_more(message: Message, t: Translator, state: FSMContext, count
     if old and message.bot is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.bot.delete_message(message.chat.id, old)
-    sent = await message.answer(t("filing.received", count=count), reply_markup=_more_buttons(t))
+    sent = await message.answer(t.plural("filing.received", count), reply_markup=_more_buttons(t))
     await state.update_data(prompt_id=sent.message_id)
 
 

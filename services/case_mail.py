@@ -124,16 +124,18 @@ class CaseMail:
         )
 
     def for_resident(self, view: CaseView, key: str, **params: Any) -> str:
-        """A message to the resident about their case, naming who handles it."""
+        """A message to the resident about their case, naming who handles it; a count ``n``
+        picks the plural form."""
         locale = self.resident_locale(view)
-        return self.texts(
-            locale,
-            key,
-            no=view.public_no,
-            name=staff_name(self.texts, locale, view.assignee_name, view.assignee_title),
-            point=esc(view.point_name),
+        fields = {
+            "no": view.public_no,
+            "name": staff_name(self.texts, locale, view.assignee_name, view.assignee_title),
+            "point": esc(view.point_name),
             **params,
-        )
+        }
+        if "n" in fields:
+            return self.texts.plural(locale, key, int(fields.pop("n")), **fields)
+        return self.texts(locale, key, **fields)
 
     async def to_staff(
         self,

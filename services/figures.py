@@ -306,11 +306,11 @@ def render_report(texts: Texts, locale: str, report: Report) -> str:
             lines.append(texts(locale, title_key))
             for line in group:
                 lines.append(
-                    texts(
+                    texts.plural(
                         locale,
                         "stats.line",
+                        line.rates.filed,
                         name=esc(line.label),
-                        filed=line.rates.filed,
                         response=percent(line.rates.response_rate),
                         resolution=percent(line.rates.resolution_rate),
                         satisfaction=percent(line.rates.satisfaction_rate),

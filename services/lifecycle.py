@@ -113,7 +113,7 @@ class Lifecycle:
                 now,
                 buttons=verdict_buttons(locale, self.ctx, case_id),
                 note=esc(note),
-                days=self.ctx.config.deadlines.verdict_days,
+                n=self.ctx.config.deadlines.verdict_days,
             )
             await plan_verdict_timeout(session, self.ctx, view, now)
         return view
