@@ -17,7 +17,7 @@ from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, Verdict
 from handlers.filing import start_filing
-from handlers.flow import done_button, end_chat, relay, start_step
+from handlers.flow import cancel_button, done_button, end_chat, relay, start_step
 from handlers.history import history_text
 from handlers.tipoffs import answer_report, report_replied_to
 from models.enums import CaseStatus, Role
@@ -229,42 +229,64 @@ async def rated(
     services: Services,
     state: FSMContext,
 ) -> None:
-    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
-    if case.satisfaction is not None:
-        raise Invalid("rating.done", no=case.public_no)
-    await state.set_state(Verdict.rating_comment)
-    await state.set_data({"case_id": case.id, "stars": RATINGS[callback_data.do]})
+    """The stars are kept the moment they are pressed and the cadre is told; a comment is an
+    optional addition, asked for only when the resident presses "Add a comment"."""
+    stars = RATINGS[callback_data.do]
+    case = await services.lifecycle.rate(actor.uid, callback_data.ref, stars)
     await query.answer()
     await shown(query).edit_text(
-        t("verdict.ask_comment", stars="⭐" * RATINGS[callback_data.do]),
-        reply_markup=buttons([Button(t("btn.skip"), "rate_skip")]),
+        t("verdict.rated_stars", no=case.public_no, stars="⭐" * stars),
+        reply_markup=buttons([Button(t("btn.rating_comment"), "rate_comment", case.id)]),
     )
 
 
-async def _finish_rating(
-    actor: Actor, t: Translator, services: Services, state: FSMContext, comment: str | None
-) -> str:
-    data = await state.get_data()
-    await state.clear()
-    case = await services.lifecycle.rate(actor.uid, data["case_id"], data["stars"], comment)
-    return t("verdict.rated", no=case.public_no)
+@router.callback_query(Act.filter(F.do == "rate_comment"))
+async def rating_comment_button(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
+    if case.satisfaction is None:
+        raise Invalid("rating.not_now", no=case.public_no)
+    await shown(query).edit_reply_markup(reply_markup=None)
+    await start_step(
+        query,
+        state,
+        Verdict.rating_comment,
+        {"case_id": case.id},
+        t("verdict.comment_prompt", no=case.public_no),
+        cancel_button(t),
+    )
 
 
 @router.message(Verdict.rating_comment, F.text, *CONTENT)
 async def rating_comment(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    text = await _finish_rating(actor, t, services, state, message.text)
-    await message.answer(text, reply_markup=main_menu(t, actor.role))
+    data = await state.get_data()
+    await state.clear()
+    if "stars" in data:  # a step begun before stars were kept at once
+        await services.lifecycle.rate(actor.uid, data["case_id"], data["stars"])
+    case = await services.lifecycle.comment_rating(actor.uid, data["case_id"], message.text or "")
+    await message.answer(
+        t("verdict.comment_saved", no=case.public_no), reply_markup=main_menu(t, actor.role)
+    )
 
 
 @router.callback_query(Verdict.rating_comment, Act.filter(F.do == "rate_skip"))
 async def rating_skipped(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    text = await _finish_rating(actor, t, services, state, None)
+    """Skip under a comment question asked before stars were kept at once."""
+    data = await state.get_data()
+    await state.clear()
+    case = await services.lifecycle.rate(actor.uid, data["case_id"], data.get("stars", 0))
     await query.answer()
-    await shown(query).edit_text(text)
+    await shown(query).edit_text(t("verdict.rated", no=case.public_no))
 
 
 @router.message(Verdict.rating_comment, *CONTENT)

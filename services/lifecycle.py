@@ -305,7 +305,9 @@ class Lifecycle:
     async def rate(
         self, user_id: int, case_id: int, stars: int, comment: str | None = None
     ) -> CaseView:
-        """The resident's satisfaction with a case they confirmed: once, 1 to 5."""
+        """The resident's satisfaction with a case they confirmed: once, 1 to 5, kept the
+        moment the stars are pressed (a comment may follow, see :meth:`comment_rating`).
+        The same stars pressed again (a redelivered press) change nothing."""
         if stars not in STARS:
             raise Invalid("rating.bad")
         now = self.ctx.clock.now()
@@ -313,6 +315,8 @@ class Lifecycle:
             view = await resident_case(session, user_id, case_id)
             if view.verdict is None or view.status != CaseStatus.CLOSED:
                 raise Invalid("rating.not_now", no=view.public_no)
+            if view.satisfaction == stars and comment is None:
+                return view
             if view.satisfaction is not None:
                 raise Invalid("rating.done", no=view.public_no)
             case = await self._case(session, case_id)
@@ -329,6 +333,38 @@ class Lifecycle:
                 now,
                 stars="★" * stars + "☆" * (5 - stars),
                 comment=esc(text or "—"),
+            )
+        return view
+
+    async def comment_rating(self, user_id: int, case_id: int, comment: str) -> CaseView:
+        """A few words added to a rating already given; the assignee is told. One comment."""
+        text = _note(comment, "rating.comment_needed")
+        now = self.ctx.clock.now()
+        async with self.ctx.db.write() as session:
+            view = await resident_case(session, user_id, case_id)
+            if view.satisfaction is None:
+                raise Invalid("rating.not_now", no=view.public_no)
+            event = (
+                await session.execute(
+                    select(CaseEvent)
+                    .where(
+                        col(CaseEvent.case_id) == case_id,
+                        col(CaseEvent.type) == EventType.RATED,
+                    )
+                    .order_by(col(CaseEvent.id).desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if event is None or event.text:
+                raise Invalid("rating.comment_done", no=view.public_no)
+            event.text = text
+            await self._tell_assignee(
+                session,
+                view,
+                f"ev{pk(event)}:comment",
+                "staff.rating_comment",
+                now,
+                comment=esc(text),
             )
         return view
 
