@@ -229,7 +229,22 @@ class Lifecycle:
                     raise NotFound("transfer.target_gone")
                 case.contact_point_id = pk(point)
                 case.assignee_id = await choose_assignee(session, point)
-            event = self._event(session, case_id, user_id, EventType.TRANSFERRED, now, note)
+            # The resident sees that the case moved and to whom; the reason stays among the
+            # staff notes (cadres write internal reasons there).
+            await session.flush()
+            moved = await must_view(session, case_id)
+            to = moved.point_name if target.kind == "point" else (moved.assignee_name or "")
+            event = self._event(session, case_id, user_id, EventType.TRANSFERRED, now, to)
+            session.add(
+                CaseEvent(
+                    case_id=case_id,
+                    actor_user_id=user_id,
+                    type=EventType.NOTE,
+                    text=note,
+                    internal=True,
+                    at=now,
+                )
+            )
             audit(
                 session,
                 now,
