@@ -370,6 +370,7 @@ class AdminStaff:
             # The resident hears who has their case now, and why.
             notice = self.mail.for_resident(view, "notify.rerouted")
             await self.mail.to_resident(session, view, f"ev{pk(event)}", notice, now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return len(cases), unowned
 
     # ---- helpers -----------------------------------------------------------------------

@@ -215,4 +215,5 @@ class CaseClock:
             self.mail.for_resident(view, "notify.closed_no_answer"),
             now,
         )
+        await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return True

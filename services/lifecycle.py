@@ -91,6 +91,7 @@ class Lifecycle:
                 self.mail.resident_locale(view), view.due_resolve_at, view.point_tz
             )
             await self._tell_resident(session, view, event, "notify.accepted", now, due=due)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def resolve(self, user_id: int, case_id: int, note: str) -> CaseView:
@@ -116,6 +117,7 @@ class Lifecycle:
                 n=self.ctx.config.deadlines.verdict_days,
             )
             await plan_verdict_timeout(session, self.ctx, view, now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def note(self, user_id: int, case_id: int, text: str) -> CaseView:
@@ -161,6 +163,7 @@ class Lifecycle:
                 note=esc(note),
                 reason=self.texts(locale, f"close.{reason}"),
             )
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def transfer_targets(self, user_id: int, case_id: int) -> list[TransferTarget]:
@@ -260,7 +263,13 @@ class Lifecycle:
                 session, view, pk(event), parts, now, headline="card.transferred", note=note
             )
             await self._tell_resident(session, view, event, "notify.transferred", now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
+
+    async def show_card(self, chat_id: int, message_id: int, case_id: int, user_id: int) -> None:
+        """Remember a card shown directly in a staff chat (/case), so it is redrawn later."""
+        async with self.ctx.db.write() as session:
+            await self.mail.remember_card(session, chat_id, message_id, case_id, user_id)
 
     # ---- residents -----------------------------------------------------------------------
 
@@ -274,6 +283,7 @@ class Lifecycle:
             await session.flush()
             view = await must_view(session, case_id)
             await self._tell_assignee(session, view, f"ev{pk(event)}", "staff.case_withdrawn", now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def confirm(self, user_id: int, case_id: int) -> CaseView:
@@ -290,6 +300,7 @@ class Lifecycle:
             await session.flush()
             view = await must_view(session, case_id)
             await self._tell_assignee(session, view, f"ev{pk(event)}", "staff.case_confirmed", now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def reopen(self, user_id: int, case_id: int) -> CaseView:
@@ -315,6 +326,7 @@ class Lifecycle:
             view = await must_view(session, case_id)
             await self.mail.card(session, view, pk(event), [], now, headline="card.reopened")
             await plan_deadlines(session, self.ctx, view, now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def rate(
