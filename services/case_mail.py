@@ -127,7 +127,8 @@ class CaseMail:
         )
         cards: dict[tuple[int, int], int | None] = {}
         for chat_id, message_id, user_id in [*sent.all(), *shown.all()]:
-            cards.setdefault((int(chat_id), int(message_id)), user_id)
+            if message_id is not None:
+                cards.setdefault((int(chat_id), int(message_id)), user_id)
         locales: dict[int | None, str] = {}
         for (chat_id, message_id), user_id in cards.items():
             if user_id not in locales:
