@@ -12,10 +12,10 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from services.config import DeadlinePolicy, parse_hours, parse_tiers
+from services.sealing import Sealer
 
 # Hours, or minutes for trials and rehearsals ("10m").
 Hours = Annotated[float, BeforeValidator(parse_hours)]
-from services.sealing import Sealer
 
 
 class SettingsError(Exception):

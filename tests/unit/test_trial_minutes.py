@@ -38,9 +38,9 @@ def test_minutes_in_the_settings() -> None:
 def test_hours_stay_as_they_were() -> None:
     assert Settings(ack_hours="24").deadline_policy().ack_hours == 24
     assert parse_hours("2h") == 2 and parse_hours(3) == 3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="expected hours"):
         parse_hours("soon")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="more than zero"):
         parse_hours("0m")
 
 
