@@ -736,17 +736,23 @@ async def staff_page(
 
 def _staff_line(t: Translator, s: StaffLine) -> str:
     points = _names(t, [("★" if p.primary else "") + esc(p.name) for p in s.points]) or "—"
+    role = t(ROLE_KEYS[Role(s.role)])
+    if s.role in (Role.ADMIN, Role.INSPECTOR):  # their reach, as the CLI's list shows it
+        role += " · " + (
+            t("admin.scope_region", region=esc(s.region)) if s.region else t("admin.scope_all")
+        )
     return t(
         "admin.staff.line",
         name=esc(s.name),
-        role=t(ROLE_KEYS[Role(s.role)]),
+        role=role,
         points=points,
         open=s.open_cases,
         overdue=s.overdue,
     ) + ("" if s.status == ACTIVE else " " + t(STATUS_KEYS[s.status]))
 
 
-def _staff_view(t: Translator, s: StaffLine) -> View:
+def _staff_view(t: Translator, s: StaffLine, viewer_uid: int) -> View:
+    """A staff member's card; one's own offers no Suspend or Remove (they would be refused)."""
     role = t(ROLE_KEYS[Role(s.role)])
     if s.role in (Role.ADMIN, Role.INSPECTOR):
         reach = t("admin.scope_region", region=esc(s.region)) if s.region else t("admin.scope_all")
@@ -768,11 +774,12 @@ def _staff_view(t: Translator, s: StaffLine) -> View:
             rows.append(row)
             if any(not p.primary for p in s.points) and s.status == ACTIVE:
                 rows.append([Button(t("admin.btn.primary"), "adm_staff_primary", s.id)])
-        if s.status == ACTIVE:
-            rows.append([Button(t("admin.btn.suspend"), "adm_staff_suspend", s.id)])
-        else:
-            rows.append([Button(t("admin.btn.reinstate"), "adm_staff_reinstate", s.id)])
-        rows.append([Button(t("admin.btn.remove"), "adm_staff_remove", s.id)])
+        if s.user_id != viewer_uid:
+            if s.status == ACTIVE:
+                rows.append([Button(t("admin.btn.suspend"), "adm_staff_suspend", s.id)])
+            else:
+                rows.append([Button(t("admin.btn.reinstate"), "adm_staff_reinstate", s.id)])
+            rows.append([Button(t("admin.btn.remove"), "adm_staff_remove", s.id)])
     rows.append([_back(t, "adm_staff")])
     return "\n".join(lines), buttons(*rows)
 
@@ -788,7 +795,7 @@ async def staff_open(
 ) -> None:
     await _browse(state)
     line = await office(services).staff.get(actor.uid, callback_data.ref)
-    await _edit(query, _staff_view(t, line))
+    await _edit(query, _staff_view(t, line, actor.uid))
 
 
 # ---- staff: points -------------------------------------------------------------------------
@@ -871,7 +878,7 @@ async def picked(
         return
     staff_id = int(await _data(state, "staff"))
     line = await office(services).staff.assign(actor.uid, staff_id, callback_data.ref)
-    await _edit(query, _staff_view(t, line), t("admin.saved"))
+    await _edit(query, _staff_view(t, line, actor.uid), t("admin.saved"))
 
 
 # A button on someone's card that lists their points: what picking one does, the question, and
@@ -918,7 +925,7 @@ async def point_picked(
         line = await staff.unassign(actor.uid, staff_id, callback_data.ref)
     else:
         line = await staff.make_primary(actor.uid, staff_id, callback_data.ref)
-    await _edit(query, _staff_view(t, line), t("admin.saved"))
+    await _edit(query, _staff_view(t, line, actor.uid), t("admin.saved"))
 
 
 # ---- staff: access -------------------------------------------------------------------------
@@ -955,7 +962,7 @@ async def staff_end(
         done = await staff.remove(actor.uid, callback_data.ref)
     else:
         done = await staff.suspend(actor.uid, callback_data.ref)
-    text, markup = _staff_view(t, done.staff)
+    text, markup = _staff_view(t, done.staff, actor.uid)
     text += "\n\n" + t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned)
     await _edit(query, (text, markup), t("admin.saved"))
 
@@ -965,7 +972,7 @@ async def staff_reinstate(
     query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
 ) -> None:
     line = await office(services).staff.reinstate(actor.uid, callback_data.ref)
-    await _edit(query, _staff_view(t, line), t("admin.saved"))
+    await _edit(query, _staff_view(t, line, actor.uid), t("admin.saved"))
 
 
 # ---- staff: invitations --------------------------------------------------------------------
