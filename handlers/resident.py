@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton, NotMenuButton
@@ -17,8 +17,8 @@ from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, Verdict
 from handlers.filing import start_filing
-from handlers.flow import cancel_button, done_button, end_chat, relay, start_step
-from handlers.history import history_text
+from handlers.flow import cancel_button, done_button, end_chat, pager, relay, start_step
+from handlers.history import history_pages
 from handlers.tipoffs import answer_report, report_replied_to
 from models.enums import CaseStatus, Role
 from services.app import Services
@@ -29,6 +29,7 @@ from services.outbox import Button
 from services.parts import Part
 from services.people import Actor
 from services.texts import Translator
+from services.views import CaseView
 
 router = Router(name="resident")
 router.message.filter(F.chat.type == "private", HasRole(Role.RESIDENT))
@@ -59,9 +60,37 @@ async def my_cases(
 async def open_case(
     query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
 ) -> None:
+    """The whole story of a case, newest page first; ◀️ pages back to the filing."""
     detail = await services.cases.for_resident(actor.uid, callback_data.ref)
-    case = detail.case
     await query.answer()
+    pages = history_pages(services.texts, t.locale, detail, for_staff=False)
+    sent = await shown(query).answer(
+        pages[-1], reply_markup=_case_buttons(t, detail.case, len(pages) - 1, len(pages))
+    )
+    await services.cases.link_message(sent.chat.id, sent.message_id, detail.case.id)
+
+
+@router.callback_query(Act.filter(F.do == "rc_page"))
+async def case_page(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    """Another page of the case shown in this message (the message belongs to the case)."""
+    message = shown(query)
+    case_id = await services.cases.case_of_message(message.chat.id, message.message_id)
+    if case_id is None:
+        raise Invalid("button.stale")
+    detail = await services.cases.for_resident(actor.uid, case_id)
+    pages = history_pages(services.texts, t.locale, detail, for_staff=False)
+    page = min(max(callback_data.ref, 0), len(pages) - 1)
+    await query.answer()
+    await message.edit_text(
+        pages[page], reply_markup=_case_buttons(t, detail.case, page, len(pages))
+    )
+
+
+def _case_buttons(
+    t: Translator, case: CaseView, page: int, pages: int
+) -> InlineKeyboardMarkup | None:
     row: list[Button] = []
     if case.status in ACTIVE:
         row.append(Button(t("btn.add_message"), "rc_add", case.id))
@@ -75,11 +104,7 @@ async def open_case(
         ]
     elif case.verdict == "resolved" and case.satisfaction is None:
         extra = [Button(t("btn.rate"), "rc_rate", case.id)]
-    sent = await shown(query).answer(
-        history_text(services.texts, t.locale, detail, for_staff=False),
-        reply_markup=buttons(row, extra),
-    )
-    await services.cases.link_message(sent.chat.id, sent.message_id, case.id)
+    return buttons(pager(t, "rc_page", page, pages), row, extra)
 
 
 # ---- adding messages -------------------------------------------------------------------------
