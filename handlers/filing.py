@@ -46,11 +46,19 @@ async def start_filing(
     t: Translator,
     state: FSMContext,
     parts: list[dict[str, Any]] | None = None,
+    services: Services | None = None,
 ) -> None:
-    """Begin a new case; ``parts`` carries messages the resident already sent."""
+    """Begin a new case; ``parts`` carries messages the resident already sent. A contact
+    point that no longer takes cases is said at once, not after the whole wizard."""
     if actor.point_id is None:
         await message.answer(t("filing.no_point"))
         await ask_point(message, t, state)
+        return
+    if services is not None and not (await services.points.get(actor.point_id)).active:
+        await message.answer(
+            t("filing.point_inactive"),
+            reply_markup=buttons([Button(t("btn.change_point"), "point_change")]),
+        )
         return
     await state.set_state(Filing.kind)
     await state.set_data({"parts": parts or []})
@@ -59,8 +67,10 @@ async def start_filing(
 
 @router.message(Command("new"))
 @router.message(MenuButton("menu.new_case"))
-async def new_case(message: Message, actor: Actor, t: Translator, state: FSMContext) -> None:
-    await start_filing(message, actor, t, state)
+async def new_case(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await start_filing(message, actor, t, state, services=services)
 
 
 @router.callback_query(Filing.kind, Act.filter(F.do == "file_kind"))

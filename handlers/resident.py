@@ -378,13 +378,13 @@ async def _loose_parts(query: CallbackQuery, state: FSMContext) -> list[dict[str
 
 @router.callback_query(StateFilter(None), Act.filter(F.do == "loose_new"))
 async def loose_as_new(
-    query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     parts = await _loose_parts(query, state)
     await query.answer()
     message = shown(query)
     await message.edit_reply_markup(reply_markup=None)
-    await start_filing(message, actor, t, state, parts=parts)
+    await start_filing(message, actor, t, state, parts=parts, services=services)
 
 
 @router.callback_query(StateFilter(None), Act.filter(F.do == "loose_add"))
