@@ -946,7 +946,7 @@ async def staff_end_confirm(
     await _edit(
         query,
         (
-            t(key, name=esc(line.name), open=line.open_cases),
+            t(key, name=esc(line.name), n=line.open_cases),
             buttons([yes], [_back(t, "adm_staff_open", line.id)]),
         ),
     )
@@ -963,7 +963,7 @@ async def staff_end(
     else:
         done = await staff.suspend(actor.uid, callback_data.ref)
     text, markup = _staff_view(t, done.staff, actor.uid)
-    text += "\n\n" + t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned)
+    text += "\n\n" + t("admin.staff.rerouted", n=done.cases, unowned=done.unowned)
     await _edit(query, (text, markup), t("admin.saved"))
 
 
