@@ -62,7 +62,7 @@ def acting_as(f: F) -> F:
         "as_tg",
         type=int,
         metavar="TELEGRAM_ID",
-        help="Record the change as made by this administrator (default: the system).",
+        help="Act as this administrator, within their rights (default: the office, everywhere).",
     )(f)
 
 
@@ -327,7 +327,7 @@ def staff_suspend(cli: Cli, staff_id: int, as_tg: int | None) -> None:
     """End STAFF's access for now (reinstate later); their open cases are re-routed."""
     done = run_as(cli, as_tg, lambda a, by: a.staff.suspend(by, staff_id))
     click.echo(_staff_line(cli, done.staff))
-    click.echo(cli.t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned))
+    click.echo(cli.t("admin.staff.rerouted", n=done.cases, unowned=done.unowned))
 
 
 @staff.command("reinstate")
@@ -350,11 +350,11 @@ def staff_remove(cli: Cli, staff_id: int, yes: bool, as_tg: int | None) -> None:
     line = run_as(cli, as_tg, lambda a, by: a.staff.get(by, staff_id))
     if not yes:
         click.confirm(
-            cli.t("admin.cli.confirm_remove", name=line.name, open=line.open_cases), abort=True
+            cli.t("admin.cli.confirm_remove", name=line.name, n=line.open_cases), abort=True
         )
     done = run_as(cli, as_tg, lambda a, by: a.staff.remove(by, staff_id))
     click.echo(_staff_line(cli, done.staff))
-    click.echo(cli.t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned))
+    click.echo(cli.t("admin.staff.rerouted", n=done.cases, unowned=done.unowned))
 
 
 # ---- categories ------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import contextvars
 import logging
 import math
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
@@ -189,13 +189,27 @@ def message_count(method: TelegramMethod[Any]) -> int:
     return 1
 
 
+_ANSWERED_KEPT = 10_000
+
+
 async def _answer_forgivingly(
     make_request: NextRequestMiddlewareType[TelegramType],
     bot: Bot,
     method: TelegramMethod[TelegramType],
+    answered: OrderedDict[str, None],
 ) -> Response[TelegramType]:
     """A button press already answered, or answered too late (a redelivered update, a slow
-    moment), must not stop the handler from doing the work the press asked for."""
+    moment), must not stop the handler from doing the work the press asked for.
+
+    Each press is answered once: ``answered`` remembers the presses this session answered
+    (bounded), and a second answer (a refusal after "I agree" was acknowledged) is not sent —
+    False tells the caller to say it otherwise."""
+    query_id = str(getattr(method, "callback_query_id", ""))
+    if query_id in answered:
+        return cast(Response[TelegramType], False)
+    answered[query_id] = None
+    if len(answered) > _ANSWERED_KEPT:
+        answered.popitem(last=False)
     try:
         return await make_request(bot, method)
     except TelegramBadRequest as exc:
@@ -228,6 +242,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
     def __init__(self, limiter: Limiter, retries: int = 3) -> None:
         self.limiter = limiter
         self.retries = retries
+        self.answered: OrderedDict[str, None] = OrderedDict()
 
     async def __call__(
         self,
@@ -236,7 +251,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         if isinstance(method, AnswerCallbackQuery):
-            return await _answer_forgivingly(make_request, bot, method)
+            return await _answer_forgivingly(make_request, bot, method, self.answered)
         if isinstance(method, EDITS):
             return await _edit_forgivingly(
                 make_request, bot, cast(TelegramMethod[TelegramType], method)

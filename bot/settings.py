@@ -8,11 +8,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from services.config import DeadlinePolicy, parse_tiers
+from services.config import DeadlinePolicy, parse_hours, parse_tiers
 from services.sealing import Sealer
+
+# Hours, or minutes for trials and rehearsals ("10m").
+Hours = Annotated[float, BeforeValidator(parse_hours)]
 
 
 class SettingsError(Exception):
@@ -44,17 +47,17 @@ class Settings(BaseSettings):
     health_port: int | None = Field(None, ge=1, le=65535, description="worker's /healthz")
     rate_per_second: int = Field(25, ge=1, le=1000, description="bot-wide messages per second")
     group_per_minute: int = Field(20, ge=1, le=60)
-    invite_ttl_hours: int = Field(72, ge=1, le=24 * 90)
+    invite_ttl_hours: Hours = Field(72, gt=0, le=24 * 90)
     outbox_poll_seconds: float = Field(5.0, gt=0, le=300)
     deadlines: str = Field(
         "urgent=2h,utilities=24h,general=7d,complex=15d",
-        description="resolution deadline per tier: h clock hours, d working days",
+        description="resolution deadline per tier: h clock hours, d working days, m minutes",
     )
-    ack_hours: int = Field(24, ge=1, le=24 * 30, description="first-response deadline")
-    urgent_ack_hours: int = Field(2, ge=1, le=72)
+    ack_hours: Hours = Field(24, gt=0, le=24 * 30, description="first-response deadline")
+    urgent_ack_hours: Hours = Field(2, gt=0, le=72)
     holidays: Annotated[list[date], NoDecode] = Field(default_factory=list)
     makeup_workdays: Annotated[list[date], NoDecode] = Field(default_factory=list)
-    escalate_after_hours: int = Field(24, ge=1, le=24 * 30)
+    escalate_after_hours: Hours = Field(24, gt=0, le=24 * 30)
     verdict_days: int = Field(7, ge=1, le=90)
     tipoff_key: SecretStr | None = Field(
         None, description="Fernet key sealing anonymous reporters (cpbot keygen makes one)"
@@ -95,6 +98,8 @@ class Settings(BaseSettings):
             holidays=frozenset(self.holidays),
             extra_workdays=frozenset(self.makeup_workdays),
             escalate_after_hours=self.escalate_after_hours,
+            # Urgent cases escalate after 2 h, or sooner when a trial sets minutes.
+            urgent_escalate_after_hours=min(2.0, self.escalate_after_hours),
             verdict_days=self.verdict_days,
         )
 

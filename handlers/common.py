@@ -51,6 +51,8 @@ async def ask_point(
 async def point_menu_text(t: Translator, services: Services, point: PointView) -> str:
     cadres = await services.points.cadre_names(point.id)
     text = t("point.card", point=esc(point.name), address=esc(point.address or "—"))
+    if not point.active:
+        return text + "\n" + t("point.closed")
     if cadres:
         text += "\n" + t(
             "point.cadres",

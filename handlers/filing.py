@@ -46,11 +46,19 @@ async def start_filing(
     t: Translator,
     state: FSMContext,
     parts: list[dict[str, Any]] | None = None,
+    services: Services | None = None,
 ) -> None:
-    """Begin a new case; ``parts`` carries messages the resident already sent."""
+    """Begin a new case; ``parts`` carries messages the resident already sent. A contact
+    point that no longer takes cases is said at once, not after the whole wizard."""
     if actor.point_id is None:
         await message.answer(t("filing.no_point"))
         await ask_point(message, t, state)
+        return
+    if services is not None and not (await services.points.get(actor.point_id)).active:
+        await message.answer(
+            t("filing.point_inactive"),
+            reply_markup=buttons([Button(t("btn.change_point"), "point_change")]),
+        )
         return
     await state.set_state(Filing.kind)
     await state.set_data({"parts": parts or []})
@@ -59,8 +67,10 @@ async def start_filing(
 
 @router.message(Command("new"))
 @router.message(MenuButton("menu.new_case"))
-async def new_case(message: Message, actor: Actor, t: Translator, state: FSMContext) -> None:
-    await start_filing(message, actor, t, state)
+async def new_case(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    await start_filing(message, actor, t, state, services=services)
 
 
 @router.callback_query(Filing.kind, Act.filter(F.do == "file_kind"))
@@ -159,7 +169,7 @@ async def content(
         # One prompt per album, its count kept right: edit it instead of posting another.
         with contextlib.suppress(TelegramBadRequest):
             await message.bot.edit_message_text(
-                t("filing.received", count=count),
+                t.plural("filing.received", count),
                 chat_id=message.chat.id,
                 message_id=prompt_id,
                 reply_markup=_more_buttons(t),
@@ -179,7 +189,7 @@ async def _prompt_more(message: Message, t: Translator, state: FSMContext, count
     if old and message.bot is not None:
         with contextlib.suppress(TelegramBadRequest):
             await message.bot.delete_message(message.chat.id, old)
-    sent = await message.answer(t("filing.received", count=count), reply_markup=_more_buttons(t))
+    sent = await message.answer(t.plural("filing.received", count), reply_markup=_more_buttons(t))
     await state.update_data(prompt_id=sent.message_id)
 
 

@@ -7,9 +7,46 @@ from services.cases import CaseDetail
 from services.texts import Texts, cut, esc
 
 EVENT_TEXT_LIMIT = 300
+PAGE_LIMIT = 3500  # a page and its heading stay well inside one message (4096)
+
+
+def history_pages(texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bool) -> list[str]:
+    """The whole story, every step from the filing on, cut into pages that each fit one
+    message; every page starts with the case's heading."""
+    head, events = _lines(texts, locale, detail, for_staff=for_staff)
+    pages: list[list[str]] = [[]]
+    size = 0
+    for line in events:
+        if pages[-1] and size + len(line) > PAGE_LIMIT:
+            pages.append([])
+            size = 0
+        pages[-1].append(line)
+        size += len(line) + 1
+    if len(pages) == 1:
+        return ["\n".join(head + pages[0])]
+    return [
+        "\n".join(
+            [*head[:2], texts(locale, "history.page", page=i + 1, pages=len(pages)), "", *page]
+        )
+        for i, page in enumerate(pages)
+    ]
 
 
 def history_text(texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bool) -> str:
+    """The story in one message (staff's /case): the oldest steps give way if it is long."""
+    head, events = _lines(texts, locale, detail, for_staff=for_staff)
+    lines = head + events
+    text = "\n".join(lines)
+    # Keep within one message: drop the oldest events first.
+    while len(text) > 4000 and len(lines) > 4:
+        del lines[3]
+        text = "\n".join(lines)
+    return text
+
+
+def _lines(
+    texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bool
+) -> tuple[list[str], list[str]]:
     case = detail.case
     lines = [
         texts(
@@ -27,6 +64,7 @@ def history_text(texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bo
         ),
         "",
     ]
+    events: list[str] = []
     for event in detail.events:
         when = texts.when(locale, event.at, case.point_tz)
         if event.by_resident:
@@ -45,10 +83,5 @@ def history_text(texts: Texts, locale: str, detail: CaseDetail, *, for_staff: bo
         head = texts(locale, f"event.{event.type}")
         if event.internal:
             head = texts(locale, "event.internal", head=head)
-        lines.append(f"<b>{when}</b> · {who} · {head}" + (f"\n{body}" if body else ""))
-    text = "\n".join(lines)
-    # Keep within one message: drop the oldest events first.
-    while len(text) > 4000 and len(lines) > 4:
-        del lines[3]
-        text = "\n".join(lines)
-    return text
+        events.append(f"<b>{when}</b> · {who} · {head}" + (f"\n{body}" if body else ""))
+    return lines, events

@@ -9,7 +9,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
 from bot.keyboards import buttons, main_menu, share_phone
-from bot.replies import shown
+from bot.replies import refusal_text, shown
 from bot.states import Registration, StaffFlow
 from handlers.common import ask_point, language_row, point_menu_text, show_menu
 from handlers.flow import close_question
@@ -106,20 +106,28 @@ async def continue_with(
 ) -> None:
     """After the privacy notice: redeem an invite, take the poster's point, or ask for one."""
     if payload.startswith(INVITE_PREFIX):
-        joined = await services.staff.redeem(actor.uid, payload[len(INVITE_PREFIX) :])
-        if joined.role == Role.INSPECTOR:
-            await services.tipoffs.route_waiting()  # reports that waited for an inspector
-        key = f"staff.joined.{joined.role}"
-        text = t(key, point=esc(joined.point_name or ""))
-        if joined.primary:
-            text += "\n" + t("staff.joined.primary")
-        await state.set_state(StaffFlow.title)
-        question = await message.answer(
-            text + "\n\n" + t("staff.ask_title"),
-            reply_markup=buttons([Button(t("btn.skip"), "staff_skip_title")]),
-        )
-        await state.update_data(question_id=question.message_id)
-        return
+        try:
+            joined = await services.staff.redeem(actor.uid, payload[len(INVITE_PREFIX) :])
+        except Refusal as refused:
+            # A used, expired or unknown link: say so here (the press was answered already)
+            # and go on as a resident's registration, so nobody is left without a next step.
+            note = "" if actor.is_staff else "\n\n" + t("invite.as_resident")
+            await message.answer(refusal_text(t, refused) + note)
+            payload = ""
+        else:
+            if joined.role == Role.INSPECTOR:
+                await services.tipoffs.route_waiting()  # reports that waited for an inspector
+            key = f"staff.joined.{joined.role}"
+            text = t(key, point=esc(joined.point_name or ""))
+            if joined.primary:
+                text += "\n" + t("staff.joined.primary")
+            await state.set_state(StaffFlow.title)
+            question = await message.answer(
+                text + "\n\n" + t("staff.ask_title"),
+                reply_markup=buttons([Button(t("btn.skip"), "staff_skip_title")]),
+            )
+            await state.update_data(question_id=question.message_id)
+            return
     if actor.is_staff:
         await show_menu(message, t, actor.role, t("menu.welcome_staff", name=actor.name))
         return

@@ -8,7 +8,7 @@ from typing import Any
 from aiogram import F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
 from bot.filters import HasRole, MenuButton, NotMenuButton
@@ -17,8 +17,8 @@ from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, Verdict
 from handlers.filing import start_filing
-from handlers.flow import done_button, end_chat, relay, start_step
-from handlers.history import history_text
+from handlers.flow import cancel_button, done_button, end_chat, pager, relay, start_step
+from handlers.history import history_pages
 from handlers.tipoffs import answer_report, report_replied_to
 from models.enums import CaseStatus, Role
 from services.app import Services
@@ -29,6 +29,7 @@ from services.outbox import Button
 from services.parts import Part
 from services.people import Actor
 from services.texts import Translator
+from services.views import CaseView
 
 router = Router(name="resident")
 router.message.filter(F.chat.type == "private", HasRole(Role.RESIDENT))
@@ -59,9 +60,37 @@ async def my_cases(
 async def open_case(
     query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
 ) -> None:
+    """The whole story of a case, newest page first; ◀️ pages back to the filing."""
     detail = await services.cases.for_resident(actor.uid, callback_data.ref)
-    case = detail.case
     await query.answer()
+    pages = history_pages(services.texts, t.locale, detail, for_staff=False)
+    sent = await shown(query).answer(
+        pages[-1], reply_markup=_case_buttons(t, detail.case, len(pages) - 1, len(pages))
+    )
+    await services.cases.link_message(sent.chat.id, sent.message_id, detail.case.id)
+
+
+@router.callback_query(Act.filter(F.do == "rc_page"))
+async def case_page(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    """Another page of the case shown in this message (the message belongs to the case)."""
+    message = shown(query)
+    case_id = await services.cases.case_of_message(message.chat.id, message.message_id)
+    if case_id is None:
+        raise Invalid("button.stale")
+    detail = await services.cases.for_resident(actor.uid, case_id)
+    pages = history_pages(services.texts, t.locale, detail, for_staff=False)
+    page = min(max(callback_data.ref, 0), len(pages) - 1)
+    await query.answer()
+    await message.edit_text(
+        pages[page], reply_markup=_case_buttons(t, detail.case, page, len(pages))
+    )
+
+
+def _case_buttons(
+    t: Translator, case: CaseView, page: int, pages: int
+) -> InlineKeyboardMarkup | None:
     row: list[Button] = []
     if case.status in ACTIVE:
         row.append(Button(t("btn.add_message"), "rc_add", case.id))
@@ -75,11 +104,7 @@ async def open_case(
         ]
     elif case.verdict == "resolved" and case.satisfaction is None:
         extra = [Button(t("btn.rate"), "rc_rate", case.id)]
-    sent = await shown(query).answer(
-        history_text(services.texts, t.locale, detail, for_staff=False),
-        reply_markup=buttons(row, extra),
-    )
-    await services.cases.link_message(sent.chat.id, sent.message_id, case.id)
+    return buttons(pager(t, "rc_page", page, pages), row, extra)
 
 
 # ---- adding messages -------------------------------------------------------------------------
@@ -229,42 +254,64 @@ async def rated(
     services: Services,
     state: FSMContext,
 ) -> None:
-    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
-    if case.satisfaction is not None:
-        raise Invalid("rating.done", no=case.public_no)
-    await state.set_state(Verdict.rating_comment)
-    await state.set_data({"case_id": case.id, "stars": RATINGS[callback_data.do]})
+    """The stars are kept the moment they are pressed and the cadre is told; a comment is an
+    optional addition, asked for only when the resident presses "Add a comment"."""
+    stars = RATINGS[callback_data.do]
+    case = await services.lifecycle.rate(actor.uid, callback_data.ref, stars)
     await query.answer()
     await shown(query).edit_text(
-        t("verdict.ask_comment", stars="⭐" * RATINGS[callback_data.do]),
-        reply_markup=buttons([Button(t("btn.skip"), "rate_skip")]),
+        t("verdict.rated_stars", no=case.public_no, stars="⭐" * stars),
+        reply_markup=buttons([Button(t("btn.rating_comment"), "rate_comment", case.id)]),
     )
 
 
-async def _finish_rating(
-    actor: Actor, t: Translator, services: Services, state: FSMContext, comment: str | None
-) -> str:
-    data = await state.get_data()
-    await state.clear()
-    case = await services.lifecycle.rate(actor.uid, data["case_id"], data["stars"], comment)
-    return t("verdict.rated", no=case.public_no)
+@router.callback_query(Act.filter(F.do == "rate_comment"))
+async def rating_comment_button(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    case = (await services.cases.for_resident(actor.uid, callback_data.ref)).case
+    if case.satisfaction is None:
+        raise Invalid("rating.not_now", no=case.public_no)
+    await shown(query).edit_reply_markup(reply_markup=None)
+    await start_step(
+        query,
+        state,
+        Verdict.rating_comment,
+        {"case_id": case.id},
+        t("verdict.comment_prompt", no=case.public_no),
+        cancel_button(t),
+    )
 
 
 @router.message(Verdict.rating_comment, F.text, *CONTENT)
 async def rating_comment(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    text = await _finish_rating(actor, t, services, state, message.text)
-    await message.answer(text, reply_markup=main_menu(t, actor.role))
+    data = await state.get_data()
+    await state.clear()
+    if "stars" in data:  # a step begun before stars were kept at once
+        await services.lifecycle.rate(actor.uid, data["case_id"], data["stars"])
+    case = await services.lifecycle.comment_rating(actor.uid, data["case_id"], message.text or "")
+    await message.answer(
+        t("verdict.comment_saved", no=case.public_no), reply_markup=main_menu(t, actor.role)
+    )
 
 
 @router.callback_query(Verdict.rating_comment, Act.filter(F.do == "rate_skip"))
 async def rating_skipped(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    text = await _finish_rating(actor, t, services, state, None)
+    """Skip under a comment question asked before stars were kept at once."""
+    data = await state.get_data()
+    await state.clear()
+    case = await services.lifecycle.rate(actor.uid, data["case_id"], data.get("stars", 0))
     await query.answer()
-    await shown(query).edit_text(text)
+    await shown(query).edit_text(t("verdict.rated", no=case.public_no))
 
 
 @router.message(Verdict.rating_comment, *CONTENT)
@@ -331,13 +378,13 @@ async def _loose_parts(query: CallbackQuery, state: FSMContext) -> list[dict[str
 
 @router.callback_query(StateFilter(None), Act.filter(F.do == "loose_new"))
 async def loose_as_new(
-    query: CallbackQuery, actor: Actor, t: Translator, state: FSMContext
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     parts = await _loose_parts(query, state)
     await query.answer()
     message = shown(query)
     await message.edit_reply_markup(reply_markup=None)
-    await start_filing(message, actor, t, state, parts=parts)
+    await start_filing(message, actor, t, state, parts=parts, services=services)
 
 
 @router.callback_query(StateFilter(None), Act.filter(F.do == "loose_add"))

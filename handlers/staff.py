@@ -248,10 +248,13 @@ async def close_note(
 
 
 def _target_rows(t: Translator, targets: list[TransferTarget]) -> list[list[Button]]:
+    # A colleague without a title is listed by name alone, with no trailing space.
     return [
         [
             Button(
-                t(f"transfer.to_{x.kind}", name=x.name, detail=x.detail)[:60], f"tr_{x.kind}", x.id
+                t(f"transfer.to_{x.kind}", name=x.name, detail=x.detail).strip()[:60],
+                f"tr_{x.kind}",
+                x.id,
             )
         ]
         for x in targets

@@ -118,6 +118,7 @@ async def _show_case(
         reply_markup=inline(case_actions(services.texts, t.locale, detail.case)),
     )
     await services.cases.link_message(card.chat.id, card.message_id, case_id)
+    await services.lifecycle.show_card(card.chat.id, card.message_id, case_id, actor.uid)
 
 
 @router.message(Command("stats"))

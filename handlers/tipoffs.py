@@ -213,7 +213,7 @@ async def content(message: Message, t: Translator, services: Services, state: FS
     count, same_album = kept
     if not same_album:
         await message.answer(
-            t("filing.received", count=count),
+            t.plural("filing.received", count),
             reply_markup=buttons([Button(t("btn.done"), "tip_review"), cancel_button(t)]),
         )
 

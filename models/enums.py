@@ -45,6 +45,7 @@ class EventType(StrEnum):
     CLOSED = "closed"
     RATED = "rated"  # the resident's satisfaction rating, with an optional comment
     NOTE = "note"  # internal, never shown to the resident
+    REROUTED = "rerouted"  # handed on because its cadre was suspended or removed
 
 
 class OutboxStatus(StrEnum):

@@ -2,6 +2,8 @@
 
 Usage from Python: ``from scripts.catalog_tool import upsert; upsert("bot", {key: (en, zh)})``;
 a feature area may keep its own file: ``upsert("bot-visits", ...)`` (merged into "bot").
+A message with plural forms gives a tuple of forms per language, e.g.
+``{"stats.cases": (("{n} case", "{n} cases"), ("{n} 件",))}`` (English two, Chinese one).
 Keeps entries sorted by key so diffs stay small.
 """
 
@@ -48,17 +50,26 @@ def _new(locale: str, domain: str) -> Catalog:
     )
 
 
-def upsert(domain: str, messages: dict[str, tuple[str, str]]) -> None:
+Text = str | tuple[str, ...]
+
+
+def _key(msg_id: str | tuple[str, ...]) -> str:
+    return msg_id[0] if isinstance(msg_id, tuple | list) else msg_id
+
+
+def upsert(domain: str, messages: dict[str, tuple[Text, Text]]) -> None:
     for locale, index in (("en", 0), ("zh_Hans", 1)):
         catalog = _load(locale, domain)
         for key, texts in messages.items():
+            text = texts[index]
             if key in catalog:
-                catalog[key].string = texts[index]
-            else:
-                catalog.add(key, texts[index])
+                del catalog[key]
+            # Plural messages are keyed by the same key twice (msgid and msgid_plural).
+            catalog.add((key, key) if isinstance(text, tuple) else key, text)
         ordered = _new(locale, domain)
-        for key in sorted(m.id for m in catalog if m.id):
-            ordered.add(key, catalog[key].string)
+        by_key = {_key(m.id): m for m in catalog if m.id}
+        for key in sorted(by_key):
+            ordered.add(by_key[key].id, by_key[key].string)
         path = _path(locale, domain)
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("wb") as fh:

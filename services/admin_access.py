@@ -28,8 +28,10 @@ PAGE_SIZE = 8
 
 @dataclass(frozen=True)
 class Operator:
-    """The operator at the server (``cpbot``): acts everywhere. ``user_id`` names the
-    administrator the command is run for (``--as``), for the audit log only."""
+    """The operator at the server (``cpbot``): acts everywhere as the office (the system).
+    ``user_id`` names the administrator the command is run for (``--as``): it then acts
+    within that administrator's rights — their region, never on themselves — so the audit
+    log never shows them doing what they could not do in the bot."""
 
     user_id: int | None = None
 
@@ -59,9 +61,12 @@ class Scope:
 
 
 async def acting(session: AsyncSession, by: By) -> Scope:
-    """The scope of whoever acts; anyone but an active administrator is refused."""
+    """The scope of whoever acts; anyone but an active administrator is refused. The CLI
+    acts everywhere, or (``--as``) exactly as far as the administrator it names may."""
     if isinstance(by, Operator):
-        return Scope(by.user_id, None, None)
+        if by.user_id is None:
+            return Scope(None, None, None)
+        by = by.user_id
     staff = (
         await session.execute(select(Staff).where(col(Staff.user_id) == by, col(Staff.active)))
     ).scalar()

@@ -340,11 +340,12 @@ class AdminStaff:
             new = await choose_assignee(session, point, exclude_staff_id=staff.id)
             case.assignee_id = new  # the first receiver stays on record
             case.status = transition("transfer", case.status)  # the new owner accepts it
+            # Recorded as what it is: handed on because its cadre no longer serves, by the
+            # system (the administrator's suspension is in the audit log), not as a transfer.
             event = CaseEvent(
                 case_id=pk(case),
-                actor_user_id=scope.user_id,
-                type=EventType.TRANSFERRED,
-                internal=True,
+                actor_user_id=None,
+                type=EventType.REROUTED,
                 at=now,
             )
             session.add(event)
@@ -366,9 +367,10 @@ class AdminStaff:
             await self.mail.card(
                 session, view, pk(event), parts, now, headline="admin.card.rerouted"
             )
-            # The resident hears who has their case now, as after a transfer.
-            notice = self.mail.for_resident(view, "notify.transferred")
+            # The resident hears who has their case now, and why.
+            notice = self.mail.for_resident(view, "notify.rerouted")
             await self.mail.to_resident(session, view, f"ev{pk(event)}", notice, now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return len(cases), unowned
 
     # ---- helpers -----------------------------------------------------------------------

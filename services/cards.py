@@ -87,7 +87,7 @@ def staff_card(
         status += " · " + texts(locale, "case.overdue")
     lines.append(texts(locale, "card.status", status=status))
     if view.reopened_count:
-        lines.append(texts(locale, "card.reopened_count", count=view.reopened_count))
+        lines.append(texts.plural(locale, "card.reopened_count", view.reopened_count))
     if view.summary:
         lines.append("")
         lines.append(esc(cut(view.summary, SUMMARY_LIMIT)))

@@ -32,6 +32,8 @@ async def staff_case(session: AsyncSession, user_id: int, case_id: int) -> tuple
         staff.role == Role.ADMIN and covers_region(staff.region, view.point_region)
     )
     if not allowed:
+        if staff.role == Role.ADMIN:  # an administrator's limit is their region, not assignment
+            raise NotAllowed("case.outside_area", no=view.public_no)
         raise NotAllowed("case.not_assigned", no=view.public_no)
     return view, staff
 

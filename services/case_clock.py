@@ -28,8 +28,9 @@ from services.views import CaseView, load_view, must_view
 
 
 def lead(window: timedelta) -> timedelta:
-    """How long before a deadline to remind: a quarter of the time given, 15 min to a day."""
-    return min(max(window / 4, timedelta(minutes=15)), timedelta(days=1))
+    """How long before a deadline to remind: a quarter of the time given, 15 min to a day —
+    but never more than half of it (deadlines of minutes, in trials)."""
+    return min(max(window / 4, min(timedelta(minutes=15), window / 2)), timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -215,4 +216,5 @@ class CaseClock:
             self.mail.for_resident(view, "notify.closed_no_answer"),
             now,
         )
+        await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return True

@@ -9,11 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
+from models.case_cards import CaseCard
+from models.tables import Outbox, User
 from services.cards import case_actions, staff_card, staff_name
 from services.context import Context
-from services.outbox import Keyboard, enqueue, text_message
+from services.outbox import Keyboard, edit_message, enqueue, text_message
 from services.parts import Part
 from services.relay import relay_payloads
 from services.staff import StaffLabel, label_of
@@ -100,6 +104,57 @@ class CaseMail:
                     event_id=event_id,
                 )
 
+    async def redraw_cards(
+        self, session: AsyncSession, view: CaseView, key_suffix: str, now: datetime
+    ) -> None:
+        """After a change of status: every card of the case in every staff chat that holds one
+        is redrawn, through the outbox as an edit, with only the buttons the new status allows.
+        Cards sent through the outbox are found by their rows' keys (``…:card``); cards shown
+        directly (/case) were remembered in ``case_cards``."""
+        sent = await session.execute(
+            select(col(Outbox.chat_id), col(Outbox.sent_message_id), col(Outbox.recipient_user_id))
+            .where(
+                col(Outbox.case_id) == view.id,
+                col(Outbox.dedupe_key).like("%:card"),
+                col(Outbox.sent_message_id).is_not(None),
+            )
+            .order_by(col(Outbox.id))
+        )
+        shown = await session.execute(
+            select(col(CaseCard.chat_id), col(CaseCard.message_id), col(CaseCard.user_id)).where(
+                col(CaseCard.case_id) == view.id
+            )
+        )
+        cards: dict[tuple[int, int], int | None] = {}
+        for chat_id, message_id, user_id in [*sent.all(), *shown.all()]:
+            if message_id is not None:
+                cards.setdefault((int(chat_id), int(message_id)), user_id)
+        locales: dict[int | None, str] = {}
+        for (chat_id, message_id), user_id in cards.items():
+            if user_id not in locales:
+                user = await session.get(User, user_id) if user_id is not None else None
+                locales[user_id] = user.locale if user else self.ctx.config.default_locale
+            locale = locales[user_id]
+            text = staff_card(self.texts, locale, view, now, headline="card.case")
+            await enqueue(
+                session,
+                now,
+                key=f"case{view.id}:{key_suffix}:redraw{chat_id}:{message_id}",
+                chat_id=chat_id,
+                payload=edit_message(message_id, text, case_actions(self.texts, locale, view)),
+                recipient_user_id=user_id,
+                case_id=view.id,
+            )
+
+    async def remember_card(
+        self, session: AsyncSession, chat_id: int, message_id: int, case_id: int, user_id: int
+    ) -> None:
+        """A card shown directly in a staff chat, so later changes of status redraw it too."""
+        if await session.get(CaseCard, (chat_id, message_id)) is None:
+            session.add(
+                CaseCard(chat_id=chat_id, message_id=message_id, case_id=case_id, user_id=user_id)
+            )
+
     async def to_resident(
         self,
         session: AsyncSession,
@@ -124,16 +179,18 @@ class CaseMail:
         )
 
     def for_resident(self, view: CaseView, key: str, **params: Any) -> str:
-        """A message to the resident about their case, naming who handles it."""
+        """A message to the resident about their case, naming who handles it; a count ``n``
+        picks the plural form."""
         locale = self.resident_locale(view)
-        return self.texts(
-            locale,
-            key,
-            no=view.public_no,
-            name=staff_name(self.texts, locale, view.assignee_name, view.assignee_title),
-            point=esc(view.point_name),
+        fields = {
+            "no": view.public_no,
+            "name": staff_name(self.texts, locale, view.assignee_name, view.assignee_title),
+            "point": esc(view.point_name),
             **params,
-        )
+        }
+        if "n" in fields:
+            return self.texts.plural(locale, key, int(fields.pop("n")), **fields)
+        return self.texts(locale, key, **fields)
 
     async def to_staff(
         self,

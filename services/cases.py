@@ -345,6 +345,7 @@ class Cases:
                 view, staff = await staff_case(session, user_id, case_id)
                 case = await session.get(Case, case_id)
                 assert case is not None
+                before = case.status
                 case.status = transition("reply", case.status)
                 case.first_response_at = case.first_response_at or now
                 if case.assignee_id is None:
@@ -373,6 +374,8 @@ class Cases:
                         now,
                     )
                 view = await must_view(session, case_id)
+                if view.status != before:  # the first answer: cards show the new buttons
+                    await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         except IntegrityError:
             async with self.ctx.db.read() as session:
                 view = await must_view(session, case_id)

@@ -13,7 +13,8 @@ class DeadlinePolicy:
     """How long each priority tier may take, and the first-response deadline.
 
     ``resolve`` maps a tier to ("hours", n) counted on the clock or ("workdays", n) counted on
-    the working-day calendar of the contact point's time zone.
+    the working-day calendar of the contact point's time zone; ("minutes", n) is for trials and
+    rehearsals, so an office can watch the whole clock run in an afternoon.
     """
 
     resolve: dict[str, tuple[str, int]] = field(
@@ -24,29 +25,31 @@ class DeadlinePolicy:
             Tier.COMPLEX: ("workdays", 15),
         }
     )
-    ack_hours: int = 24
-    urgent_ack_hours: int = 2
+    ack_hours: float = 24
+    urgent_ack_hours: float = 2
     holidays: frozenset[date] = frozenset()
     # Weekend days made working days by the official calendar (调休).
     extra_workdays: frozenset[date] = frozenset()
     # Past a deadline, the point's other cadres hear at once; administrators this much later.
-    escalate_after_hours: int = 24
-    urgent_escalate_after_hours: int = 2
+    escalate_after_hours: float = 24
+    urgent_escalate_after_hours: float = 2
     # A resolved case the resident never confirms or disputes closes after this many days.
     verdict_days: int = 7
 
 
 def parse_tiers(spec: str) -> dict[str, tuple[str, int]]:
-    """``"urgent=2h,utilities=24h,general=7d,complex=15d"``: h clock hours, d working days."""
+    """``"urgent=2h,utilities=24h,general=7d,complex=15d"``: h clock hours, d working days,
+    m minutes (for trials: ``urgent=10m``)."""
     tiers: dict[str, tuple[str, int]] = {}
+    wanted = "expected tier=<n>h, tier=<n>d or tier=<n>m"
     for item in filter(None, (part.strip() for part in spec.split(","))):
         name, _, value = item.partition("=")
         name, value = name.strip(), value.strip().lower()
         if name not in set(Tier) or len(value) < 2 or not value[:-1].isdigit():
-            raise ValueError(f"{item!r}: expected tier=<n>h or tier=<n>d")
-        unit = {"h": "hours", "d": "workdays"}.get(value[-1])
+            raise ValueError(f"{item!r}: {wanted}")
+        unit = {"h": "hours", "d": "workdays", "m": "minutes"}.get(value[-1])
         if unit is None or int(value[:-1]) < 1:
-            raise ValueError(f"{item!r}: expected tier=<n>h or tier=<n>d")
+            raise ValueError(f"{item!r}: {wanted}")
         tiers[name] = (unit, int(value[:-1]))
     missing = set(Tier) - set(tiers)
     if missing:
@@ -54,12 +57,31 @@ def parse_tiers(spec: str) -> dict[str, tuple[str, int]]:
     return tiers
 
 
+def parse_hours(value: object) -> float:
+    """A ``*_HOURS`` setting in hours: ``24``, ``24h``, or minutes for trials, ``10m``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().lower()
+    factor = 1.0
+    if text.endswith("m"):
+        text, factor = text[:-1], 1 / 60
+    elif text.endswith("h"):
+        text = text[:-1]
+    try:
+        hours = float(text.strip()) * factor
+    except ValueError:
+        raise ValueError(f"{value!r}: expected hours (24, 24h) or minutes (10m)") from None
+    if hours <= 0:
+        raise ValueError(f"{value!r}: must be more than zero")
+    return hours
+
+
 @dataclass(frozen=True)
 class ServiceConfig:
     default_locale: str = "zh_Hans"
     admin_tg_ids: frozenset[int] = frozenset()
     bot_username: str = "contact_point_bot"
-    invite_ttl_hours: int = 72
+    invite_ttl_hours: float = 72
     deadlines: DeadlinePolicy = field(default_factory=DeadlinePolicy)
     # A draft case holds at most this many messages; a resident with more can add them later.
     max_parts: int = 30

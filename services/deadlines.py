@@ -1,4 +1,4 @@
-"""Deadlines: clock hours for the fast tiers, working days for the slow ones.
+"""Deadlines: clock hours for the fast tiers, working days for the slow ones (minutes in trials).
 
 Working days follow the contact point's time zone and the configured calendar: weekends and
 holidays don't count, and official make-up working days (调休) do.
@@ -53,6 +53,8 @@ def deadlines_for(policy: DeadlinePolicy, tier: str, filed_at: datetime, tz: str
     unit, amount = policy.resolve.get(tier, policy.resolve[Tier.GENERAL])
     if unit == "hours":
         resolve = filed_at + timedelta(hours=amount)
+    elif unit == "minutes":  # trials and rehearsals
+        resolve = filed_at + timedelta(minutes=amount)
     else:
         calendar = WorkCalendar(policy.holidays, policy.extra_workdays)
         resolve = calendar.add_workdays(filed_at, amount, tz)

@@ -3,8 +3,11 @@ per contact point, cadre and period.
 
 Definitions (also in docs/guide-administrators.md):
 - cases counted: filed in the period, not withdrawn and not closed as duplicates;
-- response rate (响应率): answered (accepted or replied) by the first-response deadline;
-- on-time rate: of the cases resolved, resolved by their deadline;
+- response rate (响应率): of the cases already answered (accepted, replied to or resolved —
+  whichever came first) or whose first-answer deadline has passed, those answered by that
+  deadline; a case still inside its deadline and not answered yet is not counted either way;
+- on-time rate (按时办结率): of the cases already resolved or still open past their resolution
+  deadline, those resolved by it; a case still inside its deadline is not counted yet;
 - resolution rate (解决率): of the residents who answered "is it resolved?", those who said yes —
   a case closed without that answer is not counted as fixed;
 - satisfaction rate (满意率): of the ratings given, those of 4 or 5 stars; and the average.
@@ -75,7 +78,9 @@ class Period:
 @dataclass(frozen=True)
 class Rates:
     filed: int = 0
+    response_counted: int = 0  # answered, or past the first-answer deadline
     responded_on_time: int = 0
+    on_time_counted: int = 0  # resolved, or open past the resolution deadline
     resolved: int = 0
     resolved_on_time: int = 0
     verdicts: int = 0
@@ -92,11 +97,11 @@ class Rates:
 
     @property
     def response_rate(self) -> float | None:
-        return self._share(self.responded_on_time, self.filed)
+        return self._share(self.responded_on_time, self.response_counted)
 
     @property
     def on_time_rate(self) -> float | None:
-        return self._share(self.resolved_on_time, self.resolved)
+        return self._share(self.resolved_on_time, self.on_time_counted)
 
     @property
     def resolution_rate(self) -> float | None:
@@ -137,15 +142,19 @@ def _columns(now: datetime) -> list[Any]:
         col(Case.first_response_at).is_not(None),
         col(Case.first_response_at) <= col(Case.due_ack_at),
     )
+    answered_or_due = or_(col(Case.first_response_at).is_not(None), now > col(Case.due_ack_at))
     resolved = col(Case.resolved_at).is_not(None)
     is_open = col(Case.status).in_(tuple(OPEN))
     late = or_(
         now > col(Case.due_resolve_at),
         and_(col(Case.first_response_at).is_(None), now > col(Case.due_ack_at)),
     )
+    resolved_or_due = or_(resolved, and_(is_open, now > col(Case.due_resolve_at)))
     return [
         func.count(),
+        _sum(answered_or_due),
         _sum(responded),
+        _sum(resolved_or_due),
         _sum(resolved),
         _sum(and_(resolved, col(Case.resolved_at) <= col(Case.due_resolve_at))),
         _sum(col(Case.verdict).is_not(None)),
@@ -306,11 +315,11 @@ def render_report(texts: Texts, locale: str, report: Report) -> str:
             lines.append(texts(locale, title_key))
             for line in group:
                 lines.append(
-                    texts(
+                    texts.plural(
                         locale,
                         "stats.line",
+                        line.rates.filed,
                         name=esc(line.label),
-                        filed=line.rates.filed,
                         response=percent(line.rates.response_rate),
                         resolution=percent(line.rates.resolution_rate),
                         satisfaction=percent(line.rates.satisfaction_rate),

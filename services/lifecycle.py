@@ -91,6 +91,7 @@ class Lifecycle:
                 self.mail.resident_locale(view), view.due_resolve_at, view.point_tz
             )
             await self._tell_resident(session, view, event, "notify.accepted", now, due=due)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def resolve(self, user_id: int, case_id: int, note: str) -> CaseView:
@@ -113,9 +114,10 @@ class Lifecycle:
                 now,
                 buttons=verdict_buttons(locale, self.ctx, case_id),
                 note=esc(note),
-                days=self.ctx.config.deadlines.verdict_days,
+                n=self.ctx.config.deadlines.verdict_days,
             )
             await plan_verdict_timeout(session, self.ctx, view, now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def note(self, user_id: int, case_id: int, text: str) -> CaseView:
@@ -161,6 +163,7 @@ class Lifecycle:
                 note=esc(note),
                 reason=self.texts(locale, f"close.{reason}"),
             )
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def transfer_targets(self, user_id: int, case_id: int) -> list[TransferTarget]:
@@ -229,7 +232,22 @@ class Lifecycle:
                     raise NotFound("transfer.target_gone")
                 case.contact_point_id = pk(point)
                 case.assignee_id = await choose_assignee(session, point)
-            event = self._event(session, case_id, user_id, EventType.TRANSFERRED, now, note)
+            # The resident sees that the case moved and to whom; the reason stays among the
+            # staff notes (cadres write internal reasons there).
+            await session.flush()
+            moved = await must_view(session, case_id)
+            to = moved.point_name if target.kind == "point" else (moved.assignee_name or "")
+            event = self._event(session, case_id, user_id, EventType.TRANSFERRED, now, to)
+            session.add(
+                CaseEvent(
+                    case_id=case_id,
+                    actor_user_id=user_id,
+                    type=EventType.NOTE,
+                    text=note,
+                    internal=True,
+                    at=now,
+                )
+            )
             audit(
                 session,
                 now,
@@ -245,7 +263,13 @@ class Lifecycle:
                 session, view, pk(event), parts, now, headline="card.transferred", note=note
             )
             await self._tell_resident(session, view, event, "notify.transferred", now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
+
+    async def show_card(self, chat_id: int, message_id: int, case_id: int, user_id: int) -> None:
+        """Remember a card shown directly in a staff chat (/case), so it is redrawn later."""
+        async with self.ctx.db.write() as session:
+            await self.mail.remember_card(session, chat_id, message_id, case_id, user_id)
 
     # ---- residents -----------------------------------------------------------------------
 
@@ -259,6 +283,7 @@ class Lifecycle:
             await session.flush()
             view = await must_view(session, case_id)
             await self._tell_assignee(session, view, f"ev{pk(event)}", "staff.case_withdrawn", now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def confirm(self, user_id: int, case_id: int) -> CaseView:
@@ -275,6 +300,7 @@ class Lifecycle:
             await session.flush()
             view = await must_view(session, case_id)
             await self._tell_assignee(session, view, f"ev{pk(event)}", "staff.case_confirmed", now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def reopen(self, user_id: int, case_id: int) -> CaseView:
@@ -300,12 +326,15 @@ class Lifecycle:
             view = await must_view(session, case_id)
             await self.mail.card(session, view, pk(event), [], now, headline="card.reopened")
             await plan_deadlines(session, self.ctx, view, now)
+            await self.mail.redraw_cards(session, view, f"ev{pk(event)}", now)
         return view
 
     async def rate(
         self, user_id: int, case_id: int, stars: int, comment: str | None = None
     ) -> CaseView:
-        """The resident's satisfaction with a case they confirmed: once, 1 to 5."""
+        """The resident's satisfaction with a case they confirmed: once, 1 to 5, kept the
+        moment the stars are pressed (a comment may follow, see :meth:`comment_rating`).
+        The same stars pressed again (a redelivered press) change nothing."""
         if stars not in STARS:
             raise Invalid("rating.bad")
         now = self.ctx.clock.now()
@@ -313,6 +342,8 @@ class Lifecycle:
             view = await resident_case(session, user_id, case_id)
             if view.verdict is None or view.status != CaseStatus.CLOSED:
                 raise Invalid("rating.not_now", no=view.public_no)
+            if view.satisfaction == stars and comment is None:
+                return view
             if view.satisfaction is not None:
                 raise Invalid("rating.done", no=view.public_no)
             case = await self._case(session, case_id)
@@ -329,6 +360,38 @@ class Lifecycle:
                 now,
                 stars="★" * stars + "☆" * (5 - stars),
                 comment=esc(text or "—"),
+            )
+        return view
+
+    async def comment_rating(self, user_id: int, case_id: int, comment: str) -> CaseView:
+        """A few words added to a rating already given; the assignee is told. One comment."""
+        text = _note(comment, "rating.comment_needed")
+        now = self.ctx.clock.now()
+        async with self.ctx.db.write() as session:
+            view = await resident_case(session, user_id, case_id)
+            if view.satisfaction is None:
+                raise Invalid("rating.not_now", no=view.public_no)
+            event = (
+                await session.execute(
+                    select(CaseEvent)
+                    .where(
+                        col(CaseEvent.case_id) == case_id,
+                        col(CaseEvent.type) == EventType.RATED,
+                    )
+                    .order_by(col(CaseEvent.id).desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            if event is None or event.text:
+                raise Invalid("rating.comment_done", no=view.public_no)
+            event.text = text
+            await self._tell_assignee(
+                session,
+                view,
+                f"ev{pk(event)}:comment",
+                "staff.rating_comment",
+                now,
+                comment=esc(text),
             )
         return view
 

@@ -107,20 +107,22 @@ def parse_points_csv(text: str, default_tz: str = "Asia/Shanghai") -> list[dict[
         cells = {h: v.strip() for h, v in zip(header, raw, strict=True)}
         row, row_problems = _validate_row(cells, line, default_tz)
         problems.extend(row_problems)
-        if row is None:
-            continue
-        if row["code"].lower() in seen:
+        # Every problem of every row: a repeated code is said even when the row has others.
+        code = cells["code"].lower()
+        if code and code in seen:
             problems.append(
                 RowProblem(
                     line,
                     "code",
                     "points.csv.duplicate",
-                    {"code": row["code"], "other": seen[row["code"].lower()]},
+                    {"code": cells["code"], "other": seen[code]},
                 )
             )
             continue
-        seen[row["code"].lower()] = line
-        rows.append(row)
+        if code:
+            seen[code] = line
+        if row is not None:
+            rows.append(row)
     if problems:
         raise CsvRejected(problems)
     return rows
@@ -158,8 +160,8 @@ def _validate_row(
         problems.append(RowProblem(line, "name", "points.csv.bad_name", {}))
     lat = _number(cells, "lat", -90, 90, line, problems)
     lon = _number(cells, "lon", -180, 180, line, problems)
-    if (lat is None) != (lon is None) and not problems:
-        col = "lat" if lat is None else "lon"
+    if bool(cells["lat"]) != bool(cells["lon"]):  # said whatever else is wrong in the row
+        col = "lon" if cells["lat"] else "lat"
         problems.append(RowProblem(line, col, "points.csv.half_location", {}))
     tz = cells.get("tz") or default_tz
     try:

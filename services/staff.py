@@ -67,7 +67,7 @@ class StaffService:
         *,
         point_code: str | None = None,
         region: str | None = None,
-        ttl_hours: int | None = None,
+        ttl_hours: float | None = None,
         created_by: int | None = None,
     ) -> InviteLink:
         """A single-use deep link; only the token's hash is stored."""

@@ -30,6 +30,11 @@ class Texts:
     def __call__(self, locale: str, key: str, /, **params: object) -> str:
         return self.catalog.text(locale, key, **params)
 
+    def plural(self, locale: str, key: str, n: int, /, **params: object) -> str:
+        """A message with a count in it, in the form ``n`` takes ("1 case", "3 cases");
+        ``{n}`` is filled in with the count."""
+        return self.catalog.plural(locale, key, n, **params)
+
     def when(self, locale: str, moment: datetime, tz: str) -> str:
         """A deadline or timestamp as people at the contact point read it, in its time zone."""
         pattern = self.catalog.text(locale, "fmt.datetime")
@@ -55,3 +60,7 @@ class Translator:
 
     def __call__(self, key: str, /, **params: object) -> str:
         return self.texts(self.locale, key, **params)
+
+    def plural(self, key: str, n: int, /, **params: object) -> str:
+        """ngettext: the form of ``key`` for the count ``n`` (given to the message as ``{n}``)."""
+        return self.texts.plural(self.locale, key, n, **params)

@@ -146,8 +146,9 @@ async def load_view(session: AsyncSession, case_id: int) -> CaseView | None:
 
 
 async def load_events(
-    session: AsyncSession, case_id: int, *, include_internal: bool, limit: int = 30
+    session: AsyncSession, case_id: int, *, include_internal: bool, limit: int | None = None
 ) -> list[EventView]:
+    """A case's events in order — all of them unless ``limit`` keeps only the newest."""
     stmt = (
         select(CaseEvent, User, col(Case.resident_id))
         .join(Case, col(Case.id) == col(CaseEvent.case_id))

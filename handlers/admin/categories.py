@@ -74,6 +74,8 @@ async def categories(
 
 def _deadline(t: Translator, services: Services, tier: str) -> str:
     unit, n = services.ctx.config.deadlines.resolve.get(tier, ("workdays", 0))
+    if unit == "minutes":  # a trial's deadlines
+        return t("admin.deadline_minutes", n=n)
     return t("admin.deadline_hours", n=n) if unit == "hours" else t("admin.deadline_workdays", n=n)
 
 

@@ -79,17 +79,23 @@ async def staff_page(
 
 def _staff_line(t: Translator, s: StaffLine) -> str:
     points = joined(t, [("★" if p.primary else "") + esc(p.name) for p in s.points]) or "—"
+    role = t(ROLE_KEYS[Role(s.role)])
+    if s.role in (Role.ADMIN, Role.INSPECTOR):  # their reach, as the CLI's list shows it
+        role += " · " + (
+            t("admin.scope_region", region=esc(s.region)) if s.region else t("admin.scope_all")
+        )
     return t(
         "admin.staff.line",
         name=esc(s.name),
-        role=t(ROLE_KEYS[Role(s.role)]),
+        role=role,
         points=points,
         open=s.open_cases,
         overdue=s.overdue,
     ) + ("" if s.status == ACTIVE else " " + t(STATUS_KEYS[s.status]))
 
 
-def _staff_view(t: Translator, s: StaffLine) -> View:
+def _staff_view(t: Translator, s: StaffLine, viewer_uid: int) -> View:
+    """A staff member's card; one's own offers no Suspend or Remove (they would be refused)."""
     role = t(ROLE_KEYS[Role(s.role)])
     if s.role in (Role.ADMIN, Role.INSPECTOR):
         reach = t("admin.scope_region", region=esc(s.region)) if s.region else t("admin.scope_all")
@@ -111,11 +117,12 @@ def _staff_view(t: Translator, s: StaffLine) -> View:
             rows.append(row)
             if any(not p.primary for p in s.points) and s.status == ACTIVE:
                 rows.append([Button(t("admin.btn.primary"), "adm_staff_primary", s.id)])
-        if s.status == ACTIVE:
-            rows.append([Button(t("admin.btn.suspend"), "adm_staff_suspend", s.id)])
-        else:
-            rows.append([Button(t("admin.btn.reinstate"), "adm_staff_reinstate", s.id)])
-        rows.append([Button(t("admin.btn.remove"), "adm_staff_remove", s.id)])
+        if s.user_id != viewer_uid:
+            if s.status == ACTIVE:
+                rows.append([Button(t("admin.btn.suspend"), "adm_staff_suspend", s.id)])
+            else:
+                rows.append([Button(t("admin.btn.reinstate"), "adm_staff_reinstate", s.id)])
+            rows.append([Button(t("admin.btn.remove"), "adm_staff_remove", s.id)])
     rows.append([back_button(t, "adm_staff")])
     return "\n".join(lines), buttons(*rows)
 
@@ -131,7 +138,7 @@ async def staff_open(
 ) -> None:
     await browse(state)
     line = await office(services).staff.get(actor.uid, callback_data.ref)
-    await show(query, _staff_view(t, line))
+    await show(query, _staff_view(t, line, actor.uid))
 
 
 # ---- staff: points -------------------------------------------------------------------------
@@ -216,7 +223,7 @@ async def picked(
         return
     staff_id = int(await kept(state, "staff"))
     line = await office(services).staff.assign(actor.uid, staff_id, callback_data.ref)
-    await show(query, _staff_view(t, line), t("admin.saved"))
+    await show(query, _staff_view(t, line, actor.uid), t("admin.saved"))
 
 
 # A button on someone's card that lists their points: what picking one does, the question, and
@@ -263,7 +270,7 @@ async def point_picked(
         line = await staff.unassign(actor.uid, staff_id, callback_data.ref)
     else:
         line = await staff.make_primary(actor.uid, staff_id, callback_data.ref)
-    await show(query, _staff_view(t, line), t("admin.saved"))
+    await show(query, _staff_view(t, line, actor.uid), t("admin.saved"))
 
 
 # ---- staff: access -------------------------------------------------------------------------
@@ -284,7 +291,7 @@ async def staff_end_confirm(
     await show(
         query,
         (
-            t(key, name=esc(line.name), open=line.open_cases),
+            t(key, name=esc(line.name), n=line.open_cases),
             buttons([yes], [back_button(t, "adm_staff_open", line.id)]),
         ),
     )
@@ -300,8 +307,8 @@ async def staff_end(
         done = await staff.remove(actor.uid, callback_data.ref)
     else:
         done = await staff.suspend(actor.uid, callback_data.ref)
-    text, markup = _staff_view(t, done.staff)
-    text += "\n\n" + t("admin.staff.rerouted", cases=done.cases, unowned=done.unowned)
+    text, markup = _staff_view(t, done.staff, actor.uid)
+    text += "\n\n" + t("admin.staff.rerouted", n=done.cases, unowned=done.unowned)
     await show(query, (text, markup), t("admin.saved"))
 
 
@@ -310,7 +317,7 @@ async def staff_reinstate(
     query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
 ) -> None:
     line = await office(services).staff.reinstate(actor.uid, callback_data.ref)
-    await show(query, _staff_view(t, line), t("admin.saved"))
+    await show(query, _staff_view(t, line, actor.uid), t("admin.saved"))
 
 
 # ---- staff: invitations --------------------------------------------------------------------

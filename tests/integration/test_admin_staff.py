@@ -168,9 +168,9 @@ async def test_suspending_a_cadre_reroutes_their_cases_and_ends_their_buttons(
     admin = await start_admin(world)
     await open_staff(admin, "Li Wei")
     await admin.press(t("en", "admin.btn.suspend"))
-    assert "their 1 open cases are re-routed" in admin.last_text()
+    assert "their 1 open case is re-routed" in admin.last_text()
     await admin.press(t("en", "admin.btn.confirm_suspend"))
-    assert t("en", "admin.staff.rerouted", cases=1, unowned=0) in admin.last_text()
+    assert t("en", "admin.staff.rerouted", n=1, unowned=0) in admin.last_text()
     assert "⏸ suspended" in admin.last_text()
     case = await case_row(world)
     assert case.assignee_id == (await staff_row(world, wang)).id

@@ -154,7 +154,16 @@ async def test_a_resident_who_blocked_the_bot(world: World, county) -> None:
     card = cadre.bot_messages()[-1]
     await cadre.reply(card, "Hello?")
     async with world.app.db.read() as session:
-        row = (await session.execute(select(Outbox).order_by(Outbox.id.desc()))).scalars().first()
+        # The newest row to the resident (the cadre's card is redrawn in the cadre's chat).
+        row = (
+            (
+                await session.execute(
+                    select(Outbox).where(Outbox.chat_id == res.id).order_by(Outbox.id.desc())
+                )
+            )
+            .scalars()
+            .first()
+        )
     assert row is not None and row.status == "dead" and "blocked" in (row.last_error or "")
     world.emulator.user_unblock_bot(res.id)
     await res.send("/start")

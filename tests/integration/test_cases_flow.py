@@ -139,7 +139,7 @@ async def test_a_stray_message_is_offered_as_a_case_or_a_follow_up(world: World,
     await res.press(t("en", "btn.as_new_case"))
     await res.press(t("en", "kind.complaint"))
     await res.press("Roads and traffic")
-    assert res.last_text() == t("en", "filing.received", count=1)
+    assert res.last_text() == t("en", "filing.received", n=1)
     await res.press(t("en", "btn.done"))
     assert "The bridge is cracked" in res.last_text()
     await res.press(t("en", "btn.send"))
@@ -164,16 +164,16 @@ async def test_an_album_is_one_prompt_and_every_photo_reaches_the_cadre(
     await res.press(t("en", "kind.help"))
     await res.press("Other")
     await res.send("Three photos follow")
-    assert res.texts().count(t("en", "filing.received", count=1)) == 1
+    assert res.texts().count(t("en", "filing.received", n=1)) == 1
     world.emulator.user_send_album(
         res.id, [AlbumItem("photo", Attachment(PNG, f"{i}.png")) for i in range(3)]
     )
     await world.settle()
     # One prompt for the album, its count kept right by editing it in place.
-    assert res.texts().count(t("en", "filing.received", count=4)) == 1
-    assert not any(t("en", "filing.received", count=n) in res.texts() for n in (2, 3))
+    assert res.texts().count(t("en", "filing.received", n=4)) == 1
+    assert not any(t("en", "filing.received", n=n) in res.texts() for n in (2, 3))
     # The earlier prompt was replaced, not piled up.
-    assert res.texts().count(t("en", "filing.received", count=1)) == 0
+    assert res.texts().count(t("en", "filing.received", n=1)) == 0
     await res.press(t("en", "btn.done"))
     await res.press(t("en", "btn.send"))
     photos = [m for m in cadre.bot_messages() if "photo" in m]

@@ -216,7 +216,7 @@ def test_staff_list_assign_primary_suspend_remove(county: dict[str, int], db_pat
     assert result.exit_code == 0 and "*JH02, *XH01" in result.output
     result = cpbot("staff", "suspend", str(county["li"]))
     assert result.exit_code == 0, result.output
-    assert "1 open cases re-routed; 0 of them wait" in result.output
+    assert "1 open case re-routed; 0 of them wait" in result.output
     (case,) = rows(db_path, Case)
     assert (case.assignee_id, case.first_receiver_id) == (county["wang"], county["li"])
     assert cpbot("staff", "reinstate", str(county["li"])).exit_code == 0

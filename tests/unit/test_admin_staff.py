@@ -174,7 +174,9 @@ async def test_suspending_reroutes_open_cases_and_keeps_the_first_receiver(
     assert cards[-1].payload["text"].startswith("🔁 <b>Case ")
     assert "No light" in cards[-1].payload["text"]
     told = [r.payload["text"] for r in await _outbox(services, "case%:ev%:resident")]
-    assert sum("was transferred to Wang Fang" in x for x in told) == 2  # each resident hears
+    # Each resident hears it as what it is: their cadre no longer serves, not a transfer.
+    assert sum("is now with Wang Fang" in x for x in told) == 2
+    assert not any("transferred" in x for x in told)
     # Their buttons end at once: the use cases refuse them.
     with pytest.raises(NotAllowed) as refused:
         await services.lifecycle.accept(li.user_id, second)
@@ -183,7 +185,7 @@ async def test_suspending_reroutes_open_cases_and_keeps_the_first_receiver(
     assert actor.role == "resident"
     async with services.ctx.db.read() as session:
         events = (
-            (await session.execute(select(CaseEvent).where(col(CaseEvent.type) == "transferred")))
+            (await session.execute(select(CaseEvent).where(col(CaseEvent.type) == "rerouted")))
             .scalars()
             .all()
         )
@@ -199,7 +201,7 @@ async def test_suspending_reroutes_open_cases_and_keeps_the_first_receiver(
             .scalars()
             .all()
         )
-    assert len(events) == 2 and all(e.internal for e in events)
+    assert len(events) == 2 and all(e.actor_user_id is None for e in events)
     assert sorted(logs) == ["case:reroute", "case:reroute", "staff:suspend"]
     with pytest.raises(Invalid):
         await office(services).staff.suspend(boss.user_id, li_id)

@@ -18,7 +18,7 @@ from services.parts import SUPPORTED_KINDS
 ROOT = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("bot", "handlers", "services", "scheduler")
 # A string literal that looks like a message key, where the code uses keys.
-CALL = re.compile(r"""(?:\bt|texts)\((?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
+CALL = re.compile(r"""(?:\bt|texts|\.plural)\((?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
 KEY = re.compile(r"""["']((?:[a-z_]+\.)+[a-z_0-9]+)["']""")
 # Literals whose first segment names a catalog section are message keys (actions on buttons
 # use underscores, audit actions colons, so they never look like keys).
@@ -36,6 +36,23 @@ def test_every_message_in_both_languages(domain: str) -> None:
         assert placeholders(catalog.messages["en"][key]) == placeholders(
             catalog.messages["zh_Hans"][key]
         ), key
+
+
+@pytest.mark.parametrize("domain", ["bot", "demo"])
+def test_plural_forms_complete(domain: str) -> None:
+    """A plural message has the number of forms its language's Plural-Forms header says
+    (English two, Chinese one), and every form takes the same placeholders, {n} among them."""
+    catalog = load_catalog(domain)
+    wanted = {"en": 2, "zh_Hans": 1}
+    assert set(catalog.plurals["en"]) == set(catalog.plurals["zh_Hans"])
+    for key in catalog.plurals["en"]:
+        fields = placeholders(catalog.plurals["en"][key][-1])
+        assert "n" in fields, key
+        for loc in LOCALES:
+            forms = catalog.plurals[loc][key]
+            assert len(forms) == wanted[loc], f"{loc}: {key}"
+            for form in forms:
+                assert form.strip() and placeholders(form) == fields, f"{loc}: {key}"
 
 
 # Words that stay as they are in Chinese text: names, commands, file formats.
