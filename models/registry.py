@@ -1,6 +1,7 @@
 """Every module that defines tables, imported once so the metadata is complete (migrations,
 tests). A feature with its own tables adds its module here."""
 
+import models.consultations
 import models.notices
 import models.tables
 import models.tipoffs

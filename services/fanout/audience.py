@@ -31,6 +31,13 @@ REFUSALS: dict[str, dict[str, str]] = {
         "point_code_refused": "notices.point_code_refused",
         "no_audience": "notices.no_audience",
     },
+    "consult": {
+        "staff_only": "consult.staff_only",
+        "region_refused": "consult.region_refused",
+        "point_refused": "consult.point_refused",
+        "point_code_refused": "consult.point_code_refused",
+        "no_audience": "consult.no_audience",
+    },
 }
 
 
