@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.fanout import FanoutLedger
 from models.types import JsonDoc, UtcDateTime
 
 
@@ -75,7 +76,7 @@ class ConsultationPoint(SQLModel, table=True):
     contact_point_id: int = _key("contact_points.id")
 
 
-class ConsultRun(SQLModel, table=True):
+class ConsultRun(FanoutLedger, table=True):
     """One fan-out of a consultation (``invite``, ``remind``, ``outcome``): the bookmark and
     the ledger of services/fanout, as on a notice."""
 
@@ -91,28 +92,6 @@ class ConsultRun(SQLModel, table=True):
     send_at: datetime = _ts()
     author_user_id: int | None = Field(default=None, foreign_key="users.id")
     author_chat_id: int | None = _big(None, nullable=True)
-    started_at: datetime | None = _ts(nullable=True)
-    fanout_done_at: datetime | None = _ts(nullable=True)
-    finished_at: datetime | None = _ts(nullable=True)
-    cursor: int = _big()
-    audience_size: int = 0
-    queued: int = 0
-    skipped_blocked: int = 0
-    groups: int = 0
-    outbox_after_id: int = _big()
-    outbox_upto_id: int = _big()
-    settled_id: int = _big()
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    cancelled_rows: int = 0
-    progress_message_id: int | None = _big(None, nullable=True)
-    progress_seq: int = 0
-    progress_text: str | None = None
-    progress_at: datetime | None = _ts(nullable=True)
-    measured_at: datetime | None = _ts(nullable=True)
-    measured_done: int = 0
-    rate: float = 0.0
 
 
 class ConsultRoll(SQLModel, table=True):

@@ -111,8 +111,10 @@ async def picked(
     await _step(query, actor, services, state, value=choice)
 
 
-@router.callback_query(ConsultAnswer.question, Act.filter(F.do == "cs_done"))
-async def multiple_done(
+@router.callback_query(ConsultAnswer.question, Act.filter(F.do.in_({"cs_done", "cs_skip"})))
+@router.callback_query(ConsultAnswer.question, Act.filter(F.do == "cs_back"))
+@router.callback_query(ConsultAnswer.summary, Act.filter(F.do.in_({"cs_back", "cs_restart"})))
+async def navigate(
     query: CallbackQuery,
     callback_data: Act,
     actor: Actor,
@@ -120,50 +122,19 @@ async def multiple_done(
     services: Services,
     state: FSMContext,
 ) -> None:
+    """Done (a multiple choice), Skip (an optional question), Back, Start again."""
     await _ours(query, callback_data, state, t)
     data = await state.get_data()
-    await _step(query, actor, services, state, value=data["answers"].get(str(data["i"])) or [])
-
-
-@router.callback_query(ConsultAnswer.question, Act.filter(F.do == "cs_skip"))
-async def skipped(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    await _ours(query, callback_data, state, t)
-    await _step(query, actor, services, state, value=None)
-
-
-@router.callback_query(ConsultAnswer.question, Act.filter(F.do == "cs_back"))
-@router.callback_query(ConsultAnswer.summary, Act.filter(F.do == "cs_back"))
-async def went_back(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    await _ours(query, callback_data, state, t)
-    await _step(query, actor, services, state, keep=True, move=-1)
-
-
-@router.callback_query(ConsultAnswer.summary, Act.filter(F.do == "cs_restart"))
-async def restart(
-    query: CallbackQuery,
-    callback_data: Act,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-) -> None:
-    await _ours(query, callback_data, state, t)
-    await state.update_data(i=0)
-    await _step(query, actor, services, state, keep=True, move=0)
+    if callback_data.do == "cs_done":
+        value = data["answers"].get(str(data["i"])) or []
+        await _step(query, actor, services, state, value=value)
+    elif callback_data.do == "cs_skip":
+        await _step(query, actor, services, state, value=None)
+    elif callback_data.do == "cs_back":
+        await _step(query, actor, services, state, keep=True, move=-1)
+    else:
+        await state.update_data(i=0)
+        await _step(query, actor, services, state, keep=True, move=0)
 
 
 @router.message(ConsultAnswer.question, F.text & ~F.text.startswith("/"))

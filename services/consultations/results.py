@@ -13,8 +13,6 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl import Workbook
-
 from services.consultations.form import SCALE, Question
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}|[\u4e00-\u9fff]+")
@@ -88,6 +86,8 @@ def xlsx(
     person_heading: str | None,
 ) -> bytes:
     """One sheet, one row per submission; a "person" column only for named consultations."""
+    from openpyxl import Workbook  # imported when exporting: it slows every process's start
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
