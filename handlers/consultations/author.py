@@ -63,7 +63,7 @@ async def file_given(
     source = await _source(message, bot)
     form = await services.consultations.read_form(actor.uid, source)
     preview = await services.consultations.preview(actor.uid, form, actor.locale)
-    await state.update_data(source=source)
+    await state.update_data(source=source, tz=preview.tz)
     await state.set_state(ConsultCompose.preview)
     await message.answer(preview.text)
     privacy = "consult.preview_anonymous" if preview.anonymous else "consult.preview_named"
@@ -81,7 +81,8 @@ async def file_given(
 async def send(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    source = str((await state.get_data())["source"])
+    data = await state.get_data()
+    source = str(data["source"])
     form = await services.consultations.read_form(actor.uid, source)
     message = shown(query)
     origin = f"cs{message.chat.id}:{message.message_id}"  # Send pressed twice: one consultation
@@ -89,7 +90,7 @@ async def send(
     await state.clear()
     await query.answer()
     opens = form.opens_at or services.ctx.clock.now()
-    when = services.texts.when(actor.locale, opens, "Asia/Shanghai")
+    when = services.texts.when(actor.locale, opens, str(data["tz"]))
     await message.edit_text(t("consult.created", id=cid, opens=when))
 
 

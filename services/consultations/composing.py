@@ -26,6 +26,7 @@ class Preview:
     residents: int
     points: int
     anonymous: bool
+    tz: str  # the first point's time zone: times are shown in it
 
 
 class Composing(ConsultBase):
@@ -49,7 +50,7 @@ class Composing(ConsultBase):
             residents, blocked = await count_residents(session, [pk(p) for p in chosen])
             draft = self._row(form, rights, chosen[0].tz, None)
         text = wording.card(self.texts, draft, locale, chosen[0].tz)
-        return Preview(text, residents - blocked, len(chosen), form.anonymous)
+        return Preview(text, residents - blocked, len(chosen), form.anonymous, chosen[0].tz)
 
     def _row(self, form: Form, rights: Rights, tz: str, origin: str | None) -> Consultation:
         now = self.ctx.clock.now()
