@@ -200,9 +200,9 @@ async def listing(message: Message, actor: Actor, t: Translator, services: Servi
             mine = t("consult.resident_mine") if line.answered else ""
             closes = services.texts.when(actor.locale, line.closes_at, line.tz)
             out.append(t("consult.resident_open", title=title, closes=closes, mine=mine))
-            rows.append(
-                [Button(t("consult.btn_change", title=line.title[:40]), "cs_open", line.id)]
-            )
+            if not (line.answered and line.anonymous):  # an anonymous answer is final
+                label = t("consult.btn_change", title=line.title[:40])
+                rows.append([Button(label, "cs_open", line.id)])
         else:
             out.append(t("consult.resident_closed", title=title, received=line.received))
     await message.answer("\n".join(out), reply_markup=buttons(*rows) if rows else None)

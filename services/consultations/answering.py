@@ -44,6 +44,7 @@ class ResidentLine:
     received: int
     adopted: int
     has_outcome: bool
+    anonymous: bool
 
 
 class Residents(ConsultBase):
@@ -193,6 +194,7 @@ class Residents(ConsultBase):
                 int(count),
                 c.adopted,
                 c.outcome_at is not None,
+                c.anonymous,
             )
             for c, count, me in rows
         ]

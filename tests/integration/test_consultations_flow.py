@@ -142,3 +142,49 @@ async def test_compose_answer_in_both_languages_and_results(
     other = county["other"]
     await other.send("/consults")
     assert other.last_text() == t("en", "consult.none_yours")
+
+
+async def test_an_anonymous_answer_leaves_no_trace_of_its_author(
+    world: World, county: dict[str, Phone], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Through the bot: after Submit the free-text answer is stored once, in the submissions
+    table, and nowhere else — not in the conversation state, the outbox or the logs."""
+    import logging
+
+    from sqlalchemy import text
+    from sqlmodel import SQLModel
+
+    cadre, en = county["cadre"], county["en"]
+    closes = (world.app.services.ctx.clock.now() + timedelta(days=20)).strftime("%Y-%m-%d 18:00")
+    form = FORM.replace("{closes}", closes).replace('closes = "', 'anonymous = true\ncloses = "', 1)
+    await cadre.send("/consult")
+    await cadre.send(form)
+    assert t("en", "consult.preview_anonymous")[:30] in cadre.last_text()
+    await cadre.press(t("en", "consult.btn_send"))
+    await _tick(world)
+    # Every logger at DEBUG except the libraries bot/logs.py caps (they echo SQL parameters).
+    caplog.set_level(logging.DEBUG)
+    for chatty in ("aiosqlite", "sqlalchemy", "asyncpg", "aiohttp.access"):
+        caplog.set_level(logging.WARNING, logger=chatty)
+    await en.press(t("en", "consult.btn_answer"))
+    await en.press("Benches")
+    await en.press(t("en", "consult.btn_skip"))
+    await en.press("5")
+    await en.send("7")
+    secret = "Zebra crossing at the bakery"
+    await en.send(secret)
+    await en.press(t("en", "consult.btn_submit"))
+    assert en.last_text() == t("en", "consult.submitted_new")
+    async with world.app.db.read() as session:
+        for table in SQLModel.metadata.sorted_tables:
+            dump = repr((await session.execute(select(table))).all())
+            assert (secret in dump) == (table.name == "consult_submissions"), table.name
+        named = (await session.execute(text("SELECT count(*) FROM consult_named"))).scalar()
+    assert named == 0
+    assert secret not in caplog.text
+    # Answering again is refused: nothing links the answer to them, so it cannot be changed.
+    await en.send("/consultations")
+    assert t("en", "consult.resident_mine") in en.last_text()
+    assert "✏️" not in str(en.last().get("reply_markup"))
+    await en.press(t("en", "consult.btn_answer"))  # the invitation's button, pressed again
+    assert en.toasts()[-1] == t("en", "consult.anonymous_final")
