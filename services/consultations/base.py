@@ -13,11 +13,10 @@ from models.consultations import Consultation, ConsultationPoint, ConsultRun
 from models.tables import ContactPoint, Residency
 from services.consultations.runs import ConsultFanout
 from services.context import Context
-from services.errors import NotAllowed, NotFound
+from services.errors import NotFound
 from services.fanout import audience as aud
 from services.fanout.ledger import SENDING
 from services.outbox import enqueue, text_message
-from services.staff import covers_region
 from services.texts import Texts
 
 SCHEDULED = "scheduled"
@@ -59,28 +58,15 @@ class ConsultBase:
     ) -> None:
         """The author, or an administrator whose region covers every point it asks; staff of
         another point are told it does not exist."""
-        if user_id is None or user_id == consultation.author_user_id:
-            return
-        try:
-            rights = await self._rights(session, user_id)
-        except NotAllowed:
-            raise NotFound("consult.not_found") from None
-        if not rights.is_admin:
-            raise NotFound("consult.not_found")
-        regions = (
-            (
-                await session.execute(
-                    select(col(ContactPoint.region)).where(
-                        col(ContactPoint.id).in_(
-                            await self._point_ids(session, consultation.id or 0)
-                        )
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-        if not all(covers_region(rights.region, r) for r in regions):
+
+        async def regions() -> list[str]:
+            points = await self._point_ids(session, consultation.id or 0)
+            query = select(col(ContactPoint.region)).where(col(ContactPoint.id).in_(points))
+            return list((await session.execute(query)).scalars().all())
+
+        author = consultation.author_user_id
+        default = self.ctx.config.default_locale
+        if not await aud.may_manage(session, user_id, author, regions, default):
             raise NotFound("consult.not_found")
 
     async def _asks(self, session: AsyncSession, consultation: Consultation, user_id: int) -> bool:

@@ -6,7 +6,7 @@ refusals are shown (``notices``, ``consult``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,26 @@ async def rights_of(
             .all()
         )
     return rights
+
+
+async def may_manage(
+    session: AsyncSession,
+    user_id: int | None,
+    author_user_id: int | None,
+    regions: Callable[[], Awaitable[list[str]]],
+    default_locale: str,
+) -> bool:
+    """Whether ``user_id`` may follow or stop what ``author_user_id`` sent: the author, the
+    office (no user), or an administrator whose region covers every region it went to."""
+    if user_id is None or user_id == author_user_id:
+        return True
+    try:
+        rights = await rights_of(session, user_id, default_locale)
+    except NotAllowed:
+        return False
+    if not rights.is_admin:
+        return False
+    return all(covers_region(rights.region, r) for r in await regions())
 
 
 async def scope_points(session: AsyncSession, rights: Rights) -> list[ContactPoint]:

@@ -13,14 +13,13 @@ from sqlmodel import col
 from locales import LOCALES
 from models.notices import Notice, NoticePoint, NoticeRead
 from models.tables import ContactPoint, User, pk
-from services.errors import NotAllowed, NotFound, Refusal
+from services.errors import NotFound, Refusal
 from services.fanout import audience as aud
 from services.fanout.engine import Fanout
 from services.fanout.ledger import Progress
 from services.notices import wording
 from services.outbox import Button, enqueue, text_message
 from services.reminders import Handler
-from services.staff import covers_region
 
 
 class NoticeBase(Fanout[Notice]):
@@ -104,28 +103,26 @@ class NoticeBase(Fanout[Notice]):
 
     async def _may_manage(self, session: AsyncSession, user_id: int | None, notice: Notice) -> None:
         """The author, or an administrator whose scope covers all of the notice's points."""
-        if user_id is None or user_id == notice.author_user_id:
-            return
-        try:
-            rights = await self._rights(session, user_id)
-        except NotAllowed:
-            raise NotFound("notices.not_found") from None
-        if not rights.is_admin:
-            raise NotFound("notices.not_found")
-        regions = (
-            (
-                await session.execute(
-                    select(col(ContactPoint.region))
-                    .join(NoticePoint, col(NoticePoint.contact_point_id) == col(ContactPoint.id))
-                    .where(col(NoticePoint.notice_id) == notice.id)
+
+        async def regions() -> list[str]:
+            if notice.started_at is None:  # not fixed yet: the points it would go to now
+                return [p.region for p in await self._audience_points(session, notice)]
+            return list(
+                (
+                    await session.execute(
+                        select(col(ContactPoint.region))
+                        .join(
+                            NoticePoint, col(NoticePoint.contact_point_id) == col(ContactPoint.id)
+                        )
+                        .where(col(NoticePoint.notice_id) == notice.id)
+                    )
                 )
+                .scalars()
+                .all()
             )
-            .scalars()
-            .all()
-        )
-        if notice.started_at is None:  # not fixed yet: the points it would go to now
-            regions = [p.region for p in await self._audience_points(session, notice)]
-        if not all(covers_region(rights.region, r) for r in regions):
+
+        default = self.ctx.config.default_locale
+        if not await aud.may_manage(session, user_id, notice.author_user_id, regions, default):
             raise NotFound("notices.not_found")
 
     async def _audience_points(self, session: AsyncSession, notice: Notice) -> list[ContactPoint]:
