@@ -20,6 +20,7 @@ from typing import Any, TextIO, TypeVar
 import click
 
 from bot.admin_cli import register as register_admin
+from bot.consult_cli import consult_group
 from bot.factory import service_config
 from bot.logs import setup_logging
 from bot.notices_cli import notices_group
@@ -351,6 +352,7 @@ def demo(folder: Path, port: int, host: str) -> None:
 
 main.add_command(notices_group(pass_cli))
 main.add_command(visits_group(pass_cli))
+main.add_command(consult_group(pass_cli))
 
 
 def entry(argv: list[str] | None = None) -> Any:

@@ -1,4 +1,4 @@
-"""The steps of composing a notice (handlers/notices.py)."""
+"""The steps of composing a notice (handlers/notices/)."""
 
 from aiogram.fsm.state import State, StatesGroup
 

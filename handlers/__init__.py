@@ -10,6 +10,7 @@ from aiogram import Router
 from handlers import (
     admin,
     common,
+    consultations,
     fallback,
     filing,
     inspector,
@@ -31,6 +32,7 @@ MODULES: tuple[ModuleType, ...] = (
     privacy,
     registration,
     notices,
+    consultations,
     visits,
     admin,
     staff_lists,

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.fanout import FanoutLedger
 from models.types import JsonDoc, UtcDateTime
 
 
@@ -32,7 +33,7 @@ def _big(default: int | None = 0, *, nullable: bool = False) -> Any:
     return Field(default=default, sa_type=BigInteger, nullable=nullable)
 
 
-class Notice(SQLModel, table=True):
+class Notice(FanoutLedger, table=True):
     __tablename__ = "notices"
     __table_args__ = (
         # A confirmation pressed twice (or a redelivered update) creates one notice.
@@ -58,34 +59,8 @@ class Notice(SQLModel, table=True):
     status: str = Field(max_length=20)  # scheduled, sending, sent, cancelled
     send_at: datetime = _ts()
     created_at: datetime = _ts()
-    started_at: datetime | None = _ts(nullable=True)
-    fanout_done_at: datetime | None = _ts(nullable=True)
-    finished_at: datetime | None = _ts(nullable=True)
     cancelled_at: datetime | None = _ts(nullable=True)
     cancelled_by_user_id: int | None = Field(default=None, foreign_key="users.id")
-    # Fan-out bookmark and tallies.
-    cursor: int = _big()
-    audience_size: int = 0  # an estimate until the fan-out is done, then exact
-    queued: int = 0
-    skipped_blocked: int = 0
-    groups: int = 0
-    outbox_after_id: int = _big()
-    outbox_upto_id: int = _big()
-    # Progress ledger (rows below settled_id).
-    settled_id: int = _big()
-    sent: int = 0
-    failed: int = 0
-    blocked: int = 0
-    cancelled_rows: int = 0
-    # The author's progress message, edited in place through the outbox.
-    progress_message_id: int | None = _big(None, nullable=True)
-    progress_seq: int = 0
-    progress_text: str | None = None
-    progress_at: datetime | None = _ts(nullable=True)
-    # Observed delivery rate (rows a second), for the time left and for pacing the fan-out.
-    measured_at: datetime | None = _ts(nullable=True)
-    measured_done: int = 0
-    rate: float = 0.0
 
 
 class NoticePoint(SQLModel, table=True):

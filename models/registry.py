@@ -3,6 +3,7 @@ tests). A feature with its own tables adds its module here."""
 
 import models.case_cards
 import models.channels
+import models.consultations
 import models.notices
 import models.tables
 import models.tipoffs

@@ -8,6 +8,7 @@ from services.administration import Administration
 from services.audit import AuditTrail
 from services.case_clock import CaseClock
 from services.cases import Cases
+from services.consultations import Consultations
 from services.context import Context
 from services.conversations import Conversations
 from services.figures import Figures
@@ -70,6 +71,10 @@ class Services:
         return Notices(self.ctx)
 
     @cached_property
+    def consultations(self) -> Consultations:
+        return Consultations(self.ctx)
+
+    @cached_property
     def lifecycle(self) -> Lifecycle:
         return Lifecycle(self.ctx)
 
@@ -98,7 +103,7 @@ class Services:
         return Administration(self.ctx)
 
     def features_with_reminders(self) -> list[HasReminders]:
-        return [self.case_clock, self.tipoffs, self.visits, self.notices]
+        return [self.case_clock, self.tipoffs, self.visits, self.notices, self.consultations]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         return OutboxStore(self.ctx, worker_id)

@@ -20,6 +20,7 @@ _RESIDENT = (
     ("cases", "cmd.cases"),
     ("point", "cmd.point"),
     ("notices", "cmd.notices"),
+    ("consultations", "cmd.consultations"),
     ("report", "cmd.report"),
     ("tipoff", "cmd.tipoff"),
     ("forget", "cmd.forget"),
@@ -31,6 +32,8 @@ _STAFF = (
     ("stats", "cmd.stats"),
     ("notice", "cmd.notice"),
     ("notices", "cmd.notices"),
+    ("consult", "cmd.consult"),
+    ("consults", "cmd.consults"),
 )
 _VISITS = (
     ("checkin", "cmd.checkin"),

@@ -119,7 +119,7 @@ async def test_compose_preview_confirm_and_residents_read(
             blocked=0,
             groups=0,
             reads=0,
-            minutes=1,
+            took=t(loc, "fanout.took_seconds", seconds=1),
         )
         == report["text"]
     )

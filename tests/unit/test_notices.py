@@ -198,13 +198,13 @@ async def test_a_crash_mid_fan_out_resumes_without_gap_or_duplicate(
     await first.queue_chunk(created.notice_id)
     await first.queue_chunk(created.notice_id)
     # The third chunk dies after its rows were written, before the transaction committed.
-    import services.notices as module
+    import services.fanout.ledger as module
 
     def boom(*_: object) -> None:
         raise RuntimeError("power cut")
 
     with monkeypatch.context() as patch:
-        patch.setattr(module, "_max_outbox_id", boom)
+        patch.setattr(module, "max_outbox_id", boom)
         with pytest.raises(RuntimeError):
             await first.queue_chunk(created.notice_id)
     assert recipients(await rows(services)) == ids[:8]  # the half-written chunk left nothing

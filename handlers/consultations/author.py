@@ -1,0 +1,179 @@
+"""Cadres and administrators: /consult (a consultation file, a preview, Send), /consults
+(their consultations, results live, the XLSX export) and closing with the outcome."""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
+from aiogram.types import BufferedInputFile, CallbackQuery, Message
+
+from bot.callbacks import Act
+from bot.consult_states import ConsultClose, ConsultCompose
+from bot.filters import HasRole
+from bot.keyboards import buttons
+from bot.replies import shown
+from handlers.flow import cancel_button
+from models.enums import Role
+from services.app import Services
+from services.errors import Invalid
+from services.outbox import Button
+from services.people import Actor
+from services.texts import Translator, esc
+
+router = Router(name="consult_author")
+router.message.filter(F.chat.type == "private", HasRole(Role.CADRE, Role.ADMIN))
+router.callback_query.filter(HasRole(Role.CADRE, Role.ADMIN))
+
+FILE_LIMIT = 100_000
+STATUS = {
+    "scheduled": "consult.status_scheduled",
+    "open": "consult.status_open",
+    "closed": "consult.status_closed",
+}
+
+
+@router.message(Command("consult"))
+async def new_consultation(message: Message, t: Translator, state: FSMContext) -> None:
+    await state.set_state(ConsultCompose.file)
+    await message.answer(t("consult.ask_file"), reply_markup=buttons([cancel_button(t)]))
+
+
+async def _source(message: Message, bot: Bot) -> str:
+    if message.document is None:
+        return message.text or ""
+    if (message.document.file_size or 0) > FILE_LIMIT:
+        raise Invalid("consult.file_unreadable")
+    data = await bot.download(message.document.file_id)
+    try:
+        return data.read().decode("utf-8") if data else ""
+    except UnicodeDecodeError:
+        raise Invalid("consult.file_unreadable") from None
+
+
+@router.message(ConsultCompose.file, F.document | (F.text & ~F.text.startswith("/")))
+async def file_given(
+    message: Message,
+    bot: Bot,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    source = await _source(message, bot)
+    form = await services.consultations.read_form(actor.uid, source)
+    preview = await services.consultations.preview(actor.uid, form, actor.locale)
+    await state.update_data(source=source, tz=preview.tz)
+    await state.set_state(ConsultCompose.preview)
+    await message.answer(preview.text)
+    privacy = "consult.preview_anonymous" if preview.anonymous else "consult.preview_named"
+    summary = t(
+        "consult.preview_summary",
+        points=preview.points,
+        residents=preview.residents,
+        privacy=t(privacy),
+    )
+    send = Button(t("consult.btn_send"), "cs_send")
+    await message.answer(summary, reply_markup=buttons([send, cancel_button(t)]))
+
+
+@router.callback_query(ConsultCompose.preview, Act.filter(F.do == "cs_send"))
+async def send(
+    query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    source = str(data["source"])
+    form = await services.consultations.read_form(actor.uid, source)
+    message = shown(query)
+    origin = f"cs{message.chat.id}:{message.message_id}"  # Send pressed twice: one consultation
+    cid = await services.consultations.create(actor.uid, form, origin=origin)
+    await state.clear()
+    await query.answer()
+    opens = form.opens_at or services.ctx.clock.now()
+    when = services.texts.when(actor.locale, opens, str(data["tz"]))
+    await message.edit_text(t("consult.created", id=cid, opens=when))
+
+
+@router.message(Command("consults"))
+async def mine(message: Message, actor: Actor, t: Translator, services: Services) -> None:
+    lines = await services.consultations.of_author(actor.uid)
+    if not lines:
+        await message.answer(t("consult.none_yours"))
+        return
+    out = [t("consult.list_head")]
+    rows = []
+    for cid, title, status in lines:
+        out.append(
+            t("consult.line", id=cid, title=esc(title), status=t(f"consult.status_{status}"))
+        )
+        rows.append([Button(t("consult.btn_results", id=cid), "cs_results", cid)])
+    await message.answer("\n".join(out), reply_markup=buttons(*rows))
+
+
+@router.callback_query(Act.filter(F.do == "cs_results"))
+async def results(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    cid = callback_data.ref
+    text = await services.consultations.results(actor.uid, cid, actor.locale)
+    rows = [
+        [Button(t("consult.btn_export"), "cs_export", cid)],
+        [Button(t("consult.btn_close"), "cs_close", cid)],
+    ]
+    await query.answer()
+    await shown(query).answer(text, reply_markup=buttons(*rows))
+
+
+@router.callback_query(Act.filter(F.do == "cs_export"))
+async def export(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    cid = callback_data.ref
+    data = await services.consultations.export(actor.uid, cid, actor.locale)
+    await query.answer()
+    document = BufferedInputFile(data, filename=f"consultation-{cid}.xlsx")
+    await shown(query).answer_document(document, caption=t("consult.export_caption", id=cid))
+
+
+@router.callback_query(Act.filter(F.do == "cs_close"))
+async def close_asked(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    await services.consultations.results(actor.uid, callback_data.ref, actor.locale)  # may they?
+    await state.set_state(ConsultClose.outcome)
+    await state.set_data({"cid": callback_data.ref})
+    await query.answer()
+    await shown(query).answer(t("consult.ask_outcome"), reply_markup=buttons([cancel_button(t)]))
+
+
+@router.message(ConsultClose.outcome, F.text & ~F.text.startswith("/"))
+async def outcome_given(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    count = await services.consultations.received(actor.uid, int(data["cid"]))
+    await state.update_data(outcome=message.html_text)
+    await state.set_state(ConsultClose.adopted)
+    await message.answer(t("consult.ask_adopted", count=count))
+
+
+@router.message(ConsultClose.adopted, F.text & ~F.text.startswith("/"))
+async def adopted_given(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    data = await state.get_data()
+    text = (message.text or "").strip()
+    cid = int(data["cid"])
+    if not text.isdigit():
+        count = await services.consultations.received(actor.uid, cid)
+        raise Invalid("consult.adopted_range", most=count)
+    await services.consultations.close(
+        actor.uid, cid, {actor.locale: str(data["outcome"])}, int(text)
+    )
+    await state.clear()
+    await message.answer(t("consult.closed_done", id=cid))

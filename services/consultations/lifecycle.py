@@ -1,0 +1,258 @@
+"""A consultation's life: it opens (its points fixed, the invitation fanned out, the reminder
+planned), closes at its deadline, and ends with the outcome told to everyone who answered.
+The author follows the results live and exports them."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from models.consultations import (
+    Consultation,
+    ConsultationPoint,
+    ConsultNamed,
+    ConsultRoll,
+    ConsultRun,
+    ConsultSubmission,
+)
+from models.queries import insert_ignore
+from models.tables import User, pk, table_of
+from services.audit import audit
+from services.consultations import results, wording
+from services.consultations.base import CLOSED, OPEN, REMIND_KIND, SCHEDULED, ConsultBase
+from services.consultations.runs import INVITE, OUTCOME, REMIND
+from services.errors import Invalid
+from services.fanout import audience as aud
+from services.reminders import Due, Handler, plan
+
+log = logging.getLogger(__name__)
+
+REMIND_BEFORE = timedelta(days=1)
+
+
+class Lifecycle(ConsultBase):
+    def reminder_handlers(self) -> dict[str, Handler]:
+        return {REMIND_KIND: self._remind}
+
+    async def tick(self) -> int:
+        """Open due consultations, close those past their deadline, advance every fan-out."""
+        now = self.ctx.clock.now()
+        async with self.ctx.db.read() as session:
+            due = (
+                (
+                    await session.execute(
+                        select(col(Consultation.id)).where(
+                            col(Consultation.status) == SCHEDULED, col(Consultation.opens_at) <= now
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for consultation_id in due:
+            await self._open(int(consultation_id or 0), now)
+        async with self.ctx.db.write() as session:
+            await session.execute(
+                update(Consultation)
+                .where(col(Consultation.status) == OPEN, col(Consultation.closes_at) <= now)
+                .values(status=CLOSED, closed_at=now)
+            )
+        async with self.ctx.db.read() as session:
+            runs = (
+                (
+                    await session.execute(
+                        select(col(ConsultRun.id)).where(col(ConsultRun.finished_at).is_(None))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        for run_id in runs:
+            try:
+                await self.runs.advance(int(run_id or 0))
+            except Exception:
+                log.exception("advancing consultation run %s failed; next tick retries", run_id)
+        return len(due)
+
+    async def _open(self, consultation_id: int, now: datetime) -> None:
+        async with self.ctx.db.write() as session:
+            claimed = await session.execute(
+                update(Consultation)
+                .where(
+                    col(Consultation.id) == consultation_id, col(Consultation.status) == SCHEDULED
+                )
+                .values(status=OPEN)
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                return  # another instance opened it
+            consultation = await self._get(session, consultation_id)
+            await session.refresh(consultation)
+            try:
+                rights = await self._rights(session, consultation.author_user_id)
+                scope = await aud.scope_points(session, rights)
+                chosen = aud.pick(scope, aud.Audience.from_json(consultation.audience), "consult")
+            except Exception:
+                chosen = []  # the author lost the right meanwhile: nobody is asked
+            await insert_ignore(
+                session,
+                table_of(ConsultationPoint),
+                [{"consultation_id": consultation_id, "contact_point_id": pk(p)} for p in chosen],
+                "consultation_id",
+                "contact_point_id",
+            )
+            if not chosen:
+                consultation.status = CLOSED
+                consultation.closed_at = now
+                return
+            await self._start_run(session, consultation, INVITE, now)
+            remind_at = consultation.closes_at - REMIND_BEFORE
+            if remind_at > now:
+                await plan(
+                    session,
+                    kind=REMIND_KIND,
+                    subject=f"consultation:{consultation_id}",
+                    due_at=remind_at,
+                    now=now,
+                    consultation_id=consultation_id,
+                )
+
+    async def _remind(self, session: AsyncSession, due: Due, now: datetime) -> bool:
+        """The day before closing: remind those who have not answered (a fan-out of its own)."""
+        consultation = await session.get(Consultation, int(due.params["consultation_id"]))
+        if consultation is None or consultation.status != OPEN:
+            return False
+        await self._start_run(session, consultation, REMIND, now)
+        return True
+
+    async def close(
+        self, user_id: int | None, consultation_id: int, outcome: dict[str, str], adopted: int
+    ) -> None:
+        """Close it (at once, if still open) and tell everyone who answered the outcome."""
+        now = self.ctx.clock.now()
+        if not any(v.strip() for v in outcome.values()):
+            raise Invalid("consult.outcome_empty")
+        async with self.ctx.db.write() as session:
+            consultation = await self._get(session, consultation_id)
+            await self._may_manage(session, user_id, consultation)
+            if consultation.outcome_at is not None:
+                raise Invalid("consult.outcome_sent")
+            answered = await self._answered(session, consultation_id)
+            if not 0 <= adopted <= answered:
+                raise Invalid("consult.adopted_range", most=answered)
+            if consultation.status in (SCHEDULED, OPEN):
+                consultation.closed_at = now
+            consultation.status = CLOSED
+            consultation.outcome = outcome
+            consultation.adopted = adopted
+            consultation.outcome_at = now
+            audit(session, now, user_id, "consult:close", f"consultation:{consultation_id}")
+            await self._start_run(session, consultation, OUTCOME, now)
+
+    async def received(self, user_id: int | None, consultation_id: int) -> int:
+        """How many residents answered (for the author, or an administrator over it)."""
+        async with self.ctx.db.read() as session:
+            consultation = await self._get(session, consultation_id)
+            await self._may_manage(session, user_id, consultation)
+            return await self._answered(session, consultation_id)
+
+    async def of_author(self, user_id: int, limit: int = 10) -> list[tuple[int, str, str]]:
+        """The author's recent consultations: id, title (their language), status."""
+        async with self.ctx.db.read() as session:
+            rights = await self._rights(session, user_id)
+            rows = (
+                (
+                    await session.execute(
+                        select(Consultation)
+                        .where(col(Consultation.author_user_id) == user_id)
+                        .order_by(col(Consultation.id).desc())
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        return [(pk(c), wording.title_of(c, rights.locale), c.status) for c in rows]
+
+    async def _answered(self, session: AsyncSession, consultation_id: int) -> int:
+        return int(
+            (
+                await session.execute(
+                    select(func.count())
+                    .select_from(ConsultRoll)
+                    .where(col(ConsultRoll.consultation_id) == consultation_id)
+                )
+            ).scalar_one()
+        )
+
+    async def _load(
+        self, session: AsyncSession, user_id: int | None, consultation_id: int
+    ) -> tuple[Consultation, list[dict[str, object]]]:
+        consultation = await self._get(session, consultation_id)
+        await self._may_manage(session, user_id, consultation)
+        rows = (
+            (
+                await session.execute(
+                    select(col(ConsultSubmission.answers))
+                    .where(col(ConsultSubmission.consultation_id) == consultation_id)
+                    .order_by(col(ConsultSubmission.id))
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return consultation, list(rows)
+
+    async def results(self, user_id: int | None, consultation_id: int, locale: str) -> str:
+        """Counts and percentages so far, for the author or an administrator over it."""
+        async with self.ctx.db.read() as session:
+            consultation, answers = await self._load(session, user_id, consultation_id)
+            invited = await self._invited(session, consultation_id)
+        stats = results.figures(wording.questions_of(consultation), answers, invited)
+        return wording.results_text(self.texts, consultation, stats, locale)
+
+    async def _invited(self, session: AsyncSession, consultation_id: int) -> int:
+        run = (
+            await session.execute(
+                select(ConsultRun).where(
+                    col(ConsultRun.consultation_id) == consultation_id,
+                    col(ConsultRun.purpose) == INVITE,
+                )
+            )
+        ).scalar()
+        if run is None:
+            return 0
+        if run.fanout_done_at is not None:
+            return run.audience_size
+        points = await self._point_ids(session, consultation_id)
+        return (await aud.count_residents(session, points))[0]
+
+    async def export(self, user_id: int | None, consultation_id: int, locale: str) -> bytes:
+        """XLSX: one row per submission; a named consultation's rows name the resident."""
+        async with self.ctx.db.read() as session:
+            consultation = await self._get(session, consultation_id)
+            await self._may_manage(session, user_id, consultation)
+            query = select(col(ConsultSubmission.id), col(ConsultSubmission.answers)).where(
+                col(ConsultSubmission.consultation_id) == consultation_id
+            )
+            submissions = (await session.execute(query.order_by(col(ConsultSubmission.id)))).all()
+            names: dict[str, str] = {}
+            if not consultation.anonymous:
+                names = {
+                    str(sid): str(name)
+                    for sid, name in (
+                        await session.execute(
+                            select(col(ConsultNamed.submission_id), col(User.name))
+                            .join(User, col(User.id) == col(ConsultNamed.user_id))
+                            .where(col(ConsultNamed.consultation_id) == consultation_id)
+                        )
+                    ).all()
+                }
+        heading = None if consultation.anonymous else self.texts(locale, "consult.export_person")
+        rows = [(names.get(str(sid)), dict(answers)) for sid, answers in submissions]
+        return results.xlsx(
+            wording.questions_of(consultation), locale, consultation.fallback_locale, rows, heading
+        )
