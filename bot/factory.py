@@ -25,13 +25,14 @@ from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates
+from bot.retry import RetryTransient
 from bot.sender import OutboxSender
+from bot.service_config import service_config
 from bot.settings import Settings
 from handlers import get_routers
 from models.db import Database
 from services.app import Services
 from services.clock import Clock
-from services.config import ServiceConfig
 from services.context import Context
 
 
@@ -66,22 +67,6 @@ def make_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
-def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
-    if settings.poster_font:
-        # The poster renderer looks for this variable: a .env line must reach it too.
-        os.environ.setdefault("CPBOT_POSTER_FONT", settings.poster_font)
-    return ServiceConfig(
-        default_locale=settings.default_locale,
-        admin_tg_ids=frozenset(settings.admin_ids),
-        bot_username=bot_username,
-        invite_ttl_hours=settings.invite_ttl_hours,
-        deadlines=settings.deadline_policy(),
-        tipoff_key=settings.tipoff_key.get_secret_value() if settings.tipoff_key else None,
-        tipoff_ack_workdays=settings.tipoff_ack_workdays,
-        retention_days=settings.retention_days,
-    )
-
-
 def build_dispatcher(
     services: Services,
     storage: BaseStorage,
@@ -91,6 +76,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
+    dp.update.outer_middleware(RetryTransient())
     dp.update.outer_middleware(ActorMiddleware(services))
     dp.update.outer_middleware(flood or FloodControl())
     dp.update.outer_middleware(StepMiddleware())
@@ -112,7 +98,8 @@ async def build_app(
     username = bot_username or settings.bot_username
     if not username:
         username = (await bot.get_me()).username or "contact_point_bot"
-    db = Database.from_url(settings.database_url)
+    # The pool is sized to the updates in hand, plus room for the sender and the scheduler.
+    db = Database.from_url(settings.database_url, pool_size=settings.intake_concurrency + 4)
     ctx = Context.create(db, service_config(settings, username), clock)
     services = Services(ctx)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
