@@ -24,6 +24,7 @@ from bot.flood import FloodControl
 from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
+from bot.people_signal import PeopleSignal
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates
 from bot.retry import RetryTransient
 from bot.sender import OutboxSender
@@ -47,8 +48,11 @@ class App:
     limiter: Limiter
     redis: Redis | None = None
     signal: OutboxSignal | None = None
+    people_signal: PeopleSignal | None = None
 
     async def close(self) -> None:
+        if self.people_signal is not None:
+            await self.people_signal.stop()
         await self.bot.session.close()
         await self.db.dispose()
         if self.redis is not None:
@@ -107,6 +111,7 @@ async def build_app(
     isolation: BaseEventIsolation
     seen: SeenUpdates
     signal: OutboxSignal | None = None
+    people_signal: PeopleSignal | None = None
     if redis is not None:
         # Several processes: conversations, per-chat locks, handled updates and the sending
         # limits live in Redis, and a commit anywhere wakes every sender.
@@ -122,6 +127,9 @@ async def build_app(
             redis, settings.rate_per_second, settings.group_per_minute
         )
         signal = OutboxSignal(redis)
+        people_signal = PeopleSignal(redis, db)
+        db.on_people_commit(people_signal.publish)
+        people_signal.start()
     else:
         storage = DatabaseStorage(services.conversations)
         isolation = SimpleEventIsolation()
@@ -141,4 +149,4 @@ async def build_app(
     db.on_outbox_commit(sender.wake)
     if signal is not None:
         db.on_outbox_commit(signal.publish)
-    return App(settings, db, services, bot, dp, sender, limiter, redis, signal)
+    return App(settings, db, services, bot, dp, sender, limiter, redis, signal, people_signal)
