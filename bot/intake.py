@@ -29,6 +29,7 @@ from aiogram.types import Update
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 25
+CONFIRM_SECONDS = 2
 _SLOT: ContextVar[asyncio.Semaphore | None] = ContextVar("intake_slot", default=None)
 
 
@@ -128,8 +129,11 @@ class BoundedPolling:
             log.info("stopping: finishing %d updates in hand", self.pending)
         await self._idle.wait()
         if self.offset is not None and self.offset != self.confirmed:
+            # Best effort, briefly: stopping never waits on Telegram (at worst the last batch
+            # comes again after a restart, and handling it again is harmless).
+            confirm = GetUpdates(offset=self.offset, limit=1, timeout=0)
             with contextlib.suppress(Exception):
-                await self.bot(GetUpdates(offset=self.offset, limit=1, timeout=0))
+                await asyncio.wait_for(self.bot(confirm, request_timeout=CONFIRM_SECONDS), 3)
                 self.confirmed = self.offset
 
     async def _fetch(self, limit: int) -> list[Update]:
