@@ -2,9 +2,9 @@
 crash or an error answer makes Telegram deliver it again. The secret token header is checked
 before anything is read.
 
-Bounded: at most ``CPBOT_INTAKE_CONCURRENCY`` updates are in hand at once (Telegram is also
-told to open no more connections than that); past it, and while stopping, a request gets 503
-and Telegram delivers the update again later — nothing is accepted and then dropped.
+Bounded: at most ``CPBOT_INTAKE_CONCURRENCY`` updates are in hand at once; past it, and while
+stopping, a request gets 503 and Telegram delivers the update again later — nothing is
+accepted and then dropped.
 
 Stopping (SIGTERM): new requests get 503, the updates in hand are finished and answered, and
 only then is the bot's HTTP session closed (aiogram's own shutdown hook would close it first,
@@ -99,7 +99,8 @@ async def set_webhook(app: App) -> None:
         secret_token=secret,
         allowed_updates=app.dp.resolve_used_update_types(),
         drop_pending_updates=False,
-        max_connections=min(100, settings.intake_concurrency),
+        # Telegram's max_connections counts the whole bot, across replicas: left at its
+        # default; each replica answers 503 past its own bound instead.
     )
 
 
