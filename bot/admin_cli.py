@@ -6,19 +6,19 @@ operator of the installation: it acts everywhere, as "the system" in the audit l
 administrator named with ``--as TELEGRAM_ID``. Refusals are printed from the catalogs (in the
 language ``LANG`` names) with a non-zero exit.
 
-``bot.cli`` wires this in with ``register(main, points)``. This module looks ``bot.cli``'s
-``pass_cli`` up when a command runs, not when it is imported, so either module may be imported
-first.
+``bot.cli`` names ``staff``, ``categories`` and ``outbox`` lazily (imported when they run);
+``bot.points_cli`` adds the point commands to its group with ``register_points``. Like every
+command module, this one imports ``bot.cli_core`` and never ``bot.cli``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import update_wrapper
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
+from bot.cli_core import Cli, pass_cli
 from models.enums import Tier
 from services.admin_access import Operator
 from services.admin_points import NewPoint
@@ -26,9 +26,6 @@ from services.admin_staff import ACTIVE, REMOVED, SUSPENDED, StaffLine
 from services.administration import Administration
 from services.app import Services
 from services.categories import CategoryLine
-
-if TYPE_CHECKING:
-    from bot.cli import Cli
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -43,17 +40,6 @@ STATUS_KEYS = {
     SUSPENDED: "admin.staff.status_suspended",
     REMOVED: "admin.staff.status_removed",
 }
-
-
-def pass_cli(f: F) -> F:
-    """``bot.cli.pass_cli``, looked up when the command runs (``bot.cli`` imports us)."""
-
-    def run(*args: Any, **kwargs: Any) -> Any:
-        from bot import cli
-
-        return cli.pass_cli(f)(*args, **kwargs)
-
-    return update_wrapper(run, f)  # type: ignore[return-value]
 
 
 def acting_as(f: F) -> F:
@@ -554,10 +540,15 @@ outbox.add_command(
 )
 
 
-def register(main: click.Group, points: click.Group) -> None:
-    """Add ``staff``, ``categories`` and ``outbox`` to ``cpbot``, and the point commands to
-    its ``points`` group."""
+def register_points(points: click.Group) -> None:
+    """Add the point commands of the administrator's menu to ``cpbot points``."""
     for command in (points_add, points_edit, points_deactivate, points_activate):
         points.add_command(command)
+
+
+def register(main: click.Group, points: click.Group) -> None:
+    """Add ``staff``, ``categories`` and ``outbox`` to ``main``, and the point commands to
+    ``points`` (what ``bot.cli`` does lazily; tests build small groups with it)."""
+    register_points(points)
     for group in (staff, categories, outbox):
         main.add_command(group)

@@ -1,5 +1,6 @@
 """``cpbot consult``: start a consultation from a file, read its results, export them, close it
-with the outcome. Registered in ``bot/cli.py`` with ``main.add_command(consult_group(pass_cli))``.
+with the outcome. ``bot/cli.py`` names ``consult``
+(built here from ``bot.cli_core.pass_cli``) and imports this module only when the command runs.
 """
 
 from __future__ import annotations
@@ -116,3 +117,12 @@ def consult_group(pass_cli: Decorator) -> click.Group:
         click.echo(cli.t("consult.cli_closed", id=consultation_id))
 
     return consult
+
+
+def _consult() -> click.Group:
+    from bot.cli_core import pass_cli
+
+    return consult_group(pass_cli)
+
+
+consult = _consult()

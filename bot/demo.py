@@ -16,7 +16,8 @@ from typing import Any
 
 import click
 
-from bot.runners import prepare, serve_polling, stop_on_signals
+from bot.runners import serve_polling
+from bot.serving import prepare, stop_on_signals
 from bot.settings import load_settings
 from emulator.config import BotConfig, EmulatorConfig
 from emulator.core import Emulator

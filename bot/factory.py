@@ -24,14 +24,16 @@ from bot.flood import FloodControl
 from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
+from bot.people_signal import PeopleSignal
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates
+from bot.retry import RetryTransient
 from bot.sender import OutboxSender
+from bot.service_config import service_config
 from bot.settings import Settings
 from handlers import get_routers
 from models.db import Database
 from services.app import Services
 from services.clock import Clock
-from services.config import ServiceConfig
 from services.context import Context
 
 
@@ -46,8 +48,11 @@ class App:
     limiter: Limiter
     redis: Redis | None = None
     signal: OutboxSignal | None = None
+    people_signal: PeopleSignal | None = None
 
     async def close(self) -> None:
+        if self.people_signal is not None:
+            await self.people_signal.stop()
         await self.bot.session.close()
         await self.db.dispose()
         if self.redis is not None:
@@ -66,22 +71,6 @@ def make_bot(settings: Settings, session: BaseSession | None = None) -> Bot:
     )
 
 
-def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
-    if settings.poster_font:
-        # The poster renderer looks for this variable: a .env line must reach it too.
-        os.environ.setdefault("CPBOT_POSTER_FONT", settings.poster_font)
-    return ServiceConfig(
-        default_locale=settings.default_locale,
-        admin_tg_ids=frozenset(settings.admin_ids),
-        bot_username=bot_username,
-        invite_ttl_hours=settings.invite_ttl_hours,
-        deadlines=settings.deadline_policy(),
-        tipoff_key=settings.tipoff_key.get_secret_value() if settings.tipoff_key else None,
-        tipoff_ack_workdays=settings.tipoff_ack_workdays,
-        retention_days=settings.retention_days,
-    )
-
-
 def build_dispatcher(
     services: Services,
     storage: BaseStorage,
@@ -91,6 +80,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
+    dp.update.outer_middleware(RetryTransient())
     dp.update.outer_middleware(ActorMiddleware(services))
     dp.update.outer_middleware(flood or FloodControl())
     dp.update.outer_middleware(StepMiddleware())
@@ -112,7 +102,8 @@ async def build_app(
     username = bot_username or settings.bot_username
     if not username:
         username = (await bot.get_me()).username or "contact_point_bot"
-    db = Database.from_url(settings.database_url)
+    # The pool is sized to the updates in hand, plus room for the sender and the scheduler.
+    db = Database.from_url(settings.database_url, pool_size=settings.intake_concurrency + 4)
     ctx = Context.create(db, service_config(settings, username), clock)
     services = Services(ctx)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
@@ -120,6 +111,7 @@ async def build_app(
     isolation: BaseEventIsolation
     seen: SeenUpdates
     signal: OutboxSignal | None = None
+    people_signal: PeopleSignal | None = None
     if redis is not None:
         # Several processes: conversations, per-chat locks, handled updates and the sending
         # limits live in Redis, and a commit anywhere wakes every sender.
@@ -135,6 +127,9 @@ async def build_app(
             redis, settings.rate_per_second, settings.group_per_minute
         )
         signal = OutboxSignal(redis)
+        people_signal = PeopleSignal(redis, db)
+        db.on_people_commit(people_signal.publish)
+        people_signal.start()
     else:
         storage = DatabaseStorage(services.conversations)
         isolation = SimpleEventIsolation()
@@ -154,4 +149,4 @@ async def build_app(
     db.on_outbox_commit(sender.wake)
     if signal is not None:
         db.on_outbox_commit(signal.publish)
-    return App(settings, db, services, bot, dp, sender, limiter, redis, signal)
+    return App(settings, db, services, bot, dp, sender, limiter, redis, signal, people_signal)

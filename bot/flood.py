@@ -16,6 +16,7 @@ from typing import Any
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, User
 
+from bot.intake import slot_released
 from services.texts import Translator
 
 
@@ -55,7 +56,8 @@ class FloodControl(BaseMiddleware):
             wait = self.delay(user.id)
             if wait > 0:
                 await self._tell(user.id, data)
-                await asyncio.sleep(wait)
+                async with slot_released():  # waiting takes no intake slot from others
+                    await asyncio.sleep(wait)
         return await handler(event, data)
 
     async def _tell(self, user_id: int, data: dict[str, Any]) -> None:

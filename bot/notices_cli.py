@@ -1,8 +1,7 @@
 """``cpbot notices``: send a policy notice from a file, list notices, cancel one.
 
-Registered on the main group in ``bot/cli.py`` with
-``main.add_command(notices_group(pass_cli))``; the group is built from the CLI's own pass
-decorator so this module does not import ``bot.cli`` (no import cycle).
+``bot/cli.py`` names ``notices`` (this module's group, built by ``notices_group`` from
+``bot.cli_core.pass_cli``) and imports this module only when the command runs.
 
 A notice file is Markdown (headings, **bold**, *italic*, ~~strike~~, `code`, [links](https://…),
 bullet lists). Language variants are sections started by ``<!-- lang: en -->`` lines; text before
@@ -69,7 +68,23 @@ def parse_audience(spec: str) -> Audience:
 def notices_group(pass_cli: Decorator) -> click.Group:
     @click.group("notices")
     def notices() -> None:
-        """Policy notices (政策通知): send from a file, list, cancel."""
+        """Policy notices (政策通知): send from a file, list, cancel.
+
+        A notice file is UTF-8 Markdown: # headings, **bold**, *italic*, ~~strike~~, `code`,
+        [links](https://…) and "- " bullet lists are kept.
+        Each language is a section started by a line <!-- lang: xx --> (zh_Hans or en); text
+        before the first such line is in --lang (default: the bot's language). Residents get
+        their own language, or the first one given. For example, notice.md:
+
+        \b
+            # 关于春节期间供水安排的通知
+            2月10日至12日，**新华路**一带停水。
+            <!-- lang: en -->
+            # Water supply over the Spring Festival
+            From 10 to 12 February the **Xinhua Road** area has no water.
+
+        and then: cpbot notices send notice.md --audience point:XH01 --at "2026-02-09 09:00"
+        """
 
     @notices.command("send")
     @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -99,7 +114,15 @@ def notices_group(pass_cli: Decorator) -> click.Group:
         author: int | None,
         yes: bool,
     ) -> None:
-        """Send the notice in FILE to residents (Markdown; see `cpbot notices --help`)."""
+        """Send the notice in FILE (UTF-8 Markdown) to residents: shows who it reaches and asks
+        before it goes. The file's format, with an example: `cpbot notices --help`.
+
+        \b
+        For example:
+            cpbot notices send notice.md
+            cpbot notices send notice.md --audience region:芜湖市/镜湖区 --lang zh_Hans
+            cpbot notices send notice.md --audience point:XH01,JH02 --at "2026-03-05 09:00" --yes
+        """
         t = cli.t
         try:
             source = file.read_text(encoding="utf-8")
@@ -180,3 +203,12 @@ def notices_group(pass_cli: Decorator) -> click.Group:
         click.echo(cli.t("notices.cli_cancelled", id=notice_id, sent=progress.tally.sent))
 
     return notices
+
+
+def _notices() -> click.Group:
+    from bot.cli_core import pass_cli
+
+    return notices_group(pass_cli)
+
+
+notices = _notices()

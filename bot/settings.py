@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     group_per_minute: int = Field(20, ge=1, le=60)
     invite_ttl_hours: Hours = Field(72, gt=0, le=24 * 90)
     outbox_poll_seconds: float = Field(5.0, gt=0, le=300)
+    intake_concurrency: int = Field(
+        16, ge=1, le=500, description="updates handled at once per process (pool sized to it)"
+    )
     deadlines: str = Field(
         "urgent=2h,utilities=24h,general=7d,complex=15d",
         description="resolution deadline per tier: h clock hours, d working days, m minutes",

@@ -2,7 +2,8 @@
 every point, or a point's own (``--point CODE``). The same use case as /admin → 📏 Visit rules;
 a change is audited as ``visits:policy``, by the system or by the administrator ``--as`` names.
 
-``bot.cli`` wires this in with one line, ``main.add_command(visits_group(pass_cli))``.
+``bot/cli.py`` names ``visits`` (built here from ``bot.cli_core.pass_cli``) and imports this
+module only when the command runs.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from services.app import Services
 from services.visits import policy_lines
 
 if TYPE_CHECKING:
-    from bot.cli import Cli
+    from bot.cli_core import Cli
 
 
 async def _show(cli: Cli, services: Services, code: str | None) -> list[str]:
@@ -96,3 +97,12 @@ def visits_group(pass_cli: Callable[[Callable[..., Any]], Callable[..., Any]]) -
         click.echo(cli.t("visits.cli.saved"))
 
     return visits
+
+
+def _visits() -> click.Group:
+    from bot.cli_core import pass_cli
+
+    return visits_group(pass_cli)
+
+
+visits = _visits()

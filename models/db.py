@@ -4,16 +4,23 @@ Write transactions are short and, on SQLite, serialized in-process by an asyncio
 with ``BEGIN IMMEDIATE``: SQLite has one writer at a time, and taking the write lock up front
 avoids both busy-wait back-off inside SQLite and the "snapshot too old" failure of a read
 transaction that later tries to write (a CLI command may be writing at the same time).
+
+Two lanes share that lock: the outbox sender's writes (claim, record) run in the *delivery*
+lane and go before any waiting intake write, so a backlog of residents' messages never holds
+back the messages already promised to others. A task enters the lane with
+``async with delivery_lane():`` or by being started inside it (the lane is a context variable).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,10 +28,113 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 _WRITE = "cpbot_write"
 OUTBOX_TOUCHED = "cpbot_outbox_touched"
+_DELIVERY: ContextVar[bool] = ContextVar("cpbot_delivery_lane", default=False)
+# Who people are: a write to these tables makes every process-wide cache of people, roles and
+# points stale (``Database.people_version``).
+PEOPLE_TABLES = frozenset({"users", "staff", "residencies", "assignments", "contact_points"})
+_PEOPLE_TOUCHED = "cpbot_people_touched"
+
+
+def _table_name(target: Any) -> str | None:
+    name = getattr(target, "name", None) or getattr(target, "__tablename__", None)
+    return name if isinstance(name, str) else None
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _note_people_statement(state: ORMExecuteState) -> None:
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or _table_name(table) in PEOPLE_TABLES:
+        state.session.info[_PEOPLE_TOUCHED] = True  # an unknown target counts as touched
+
+
+@event.listens_for(Session, "before_flush")
+def _note_people_objects(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if _table_name(type(obj)) in PEOPLE_TABLES:
+            session.info[_PEOPLE_TOUCHED] = True
+            return
+
+
+# PostgreSQL: serialization failure, deadlock, lock not available, too many connections.
+_TRANSIENT_SQLSTATES = {"40001", "40P01", "55P03", "53300"}
+
+
+@contextmanager
+def delivery_lane() -> Iterator[None]:
+    """Writes made inside (and by tasks started inside) go first on SQLite's one writer."""
+    token = _DELIVERY.set(True)
+    try:
+        yield
+    finally:
+        _DELIVERY.reset(token)
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure that says "not now" rather than "never": the pool's wait ran out, SQLite
+    was locked, PostgreSQL aborted a transaction to resolve contention, the connection broke.
+    The update is worth handling again."""
+    if isinstance(error, exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        text = str(error.orig).lower()
+        if "database is locked" in text or "database is busy" in text:
+            return True
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return code in _TRANSIENT_SQLSTATES
+    return isinstance(error, ConnectionError | OSError)
+
+
+class WriteGate:
+    """SQLite's one writer, handed on in order of arrival, the delivery lane first."""
+
+    def __init__(self) -> None:
+        self._held = False
+        self._waiting: tuple[deque[asyncio.Future[None]], deque[asyncio.Future[None]]] = (
+            deque(),  # delivery
+            deque(),  # everything else
+        )
+
+    @asynccontextmanager
+    async def held(self) -> AsyncIterator[None]:
+        await self._acquire(_DELIVERY.get())
+        try:
+            yield
+        finally:
+            self._release()
+
+    async def _acquire(self, delivery: bool) -> None:
+        if not self._held and not any(self._waiting):
+            self._held = True
+            return
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        queue = self._waiting[0 if delivery else 1]
+        queue.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release()  # handed to us just as we were cancelled: pass it on
+            else:
+                queue.remove(waiter)
+            raise
+
+    def _release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                waiter = queue.popleft()
+                if not waiter.done():
+                    waiter.set_result(None)  # the gate stays held, now by the waiter
+                    return
+        self._held = False
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
@@ -44,13 +154,22 @@ def _sqlite_on_begin(conn: Connection) -> None:
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
+    """``pool_size`` connections, as many again for bursts (the sender, the scheduler, a
+    slow moment), and a wait of at most 10 s for one; on SQLite connections are cheap."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
         return engine
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        # No ping on every checkout (a round trip per transaction): a connection found broken
+        # fails its transaction as transient, and the update is handled again.
+        pool_recycle=1800,
     )
 
 
@@ -61,12 +180,24 @@ class Database:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self.is_sqlite = engine.dialect.name == "sqlite"
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._write_gate = WriteGate() if self.is_sqlite else None
         self._after_outbox_commit: list[Callable[[], None]] = []
+        self._after_people_commit: list[Callable[[], None]] = []
+        # Bumped after every commit that changed people, roles or points in this process;
+        # caches compare it (and subscribers hear of it, e.g. to tell other processes).
+        self.people_version = 0
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> Database:
         return cls(make_engine(url, **kwargs))
+
+    def on_people_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every commit that changed people, roles or points."""
+        self._after_people_commit.append(callback)
+
+    def people_changed(self) -> None:
+        """People changed elsewhere (another process said so): drop what is cached."""
+        self.people_version += 1
 
     def on_outbox_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that wrote outbox rows (wakes the sender)."""
@@ -86,17 +217,22 @@ class Database:
                 raise
             finally:
                 touched = session.info.pop(OUTBOX_TOUCHED, False)
+                people = session.info.pop(_PEOPLE_TOUCHED, False)
                 await session.close()
+        if people:
+            self.people_version += 1
+            for callback in self._after_people_commit:
+                callback()
         if touched:
             for callback in self._after_outbox_commit:
                 callback()
 
     @asynccontextmanager
     async def _writer_slot(self) -> AsyncIterator[None]:
-        if self._write_lock is None:
+        if self._write_gate is None:
             yield
         else:
-            async with self._write_lock:
+            async with self._write_gate.held():
                 yield
 
     @asynccontextmanager

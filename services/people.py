@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -17,6 +19,13 @@ from services.errors import Invalid, NotAllowed
 from services.staff import refresh_commands
 
 STAFF_ROLES = (Role.CADRE, Role.INSPECTOR, Role.ADMIN)
+# People, roles and points are read on every update; they change rarely. A change made in
+# this process drops the cache at once (``Database.people_version``, bumped on commit; with
+# Redis, other processes' changes too); one made by another process without Redis (the
+# command line) is seen within this many seconds. Use cases check roles again in their own
+# transaction, so a stale role never grants anything.
+ACTOR_TTL = 30.0
+ACTOR_CACHE_SIZE = 50_000
 
 
 @dataclass(frozen=True)
@@ -54,12 +63,46 @@ class Actor:
         return self.role == Role.ADMIN
 
 
+@dataclass(frozen=True)
+class _Known:
+    actor: Actor
+    version: int
+    at: float
+
+
 class People:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._known: OrderedDict[int, _Known] = OrderedDict()
+
+    def _cached(self, tg_id: int, chat_id: int) -> Actor | None:
+        known = self._known.get(tg_id)
+        if known is None:
+            return None
+        fresh = (
+            known.version == self.ctx.db.people_version
+            and time.monotonic() - known.at < ACTOR_TTL
+            and known.actor.chat_id == chat_id
+        )
+        if not fresh:
+            del self._known[tg_id]
+            return None
+        return known.actor
+
+    def _remember(self, actor: Actor, version: int) -> None:
+        self._known[actor.tg_id] = _Known(actor, version, time.monotonic())
+        self._known.move_to_end(actor.tg_id)
+        while len(self._known) > ACTOR_CACHE_SIZE:
+            self._known.popitem(last=False)
 
     async def actor(self, tg_id: int, chat_id: int, name: str, language_code: str | None) -> Actor:
-        """Load the person behind an update; a stranger gets a guest actor and nothing is kept."""
+        """Load the person behind an update; a stranger gets a guest actor and nothing is kept.
+
+        A registered person is remembered (see ``ACTOR_TTL``): most updates read nothing."""
+        cached = self._cached(tg_id, chat_id)
+        if cached is not None:
+            return cached
+        version = self.ctx.db.people_version  # read before loading: a change during it wins
         async with self.ctx.db.read() as session:
             row = await self._load(session, tg_id)
         if row is None:
@@ -82,7 +125,10 @@ class People:
                 row = await self._load(session, tg_id)
             assert row is not None
             user, staff, residency = row
-        return self._to_actor(user, staff, residency)
+            version = self.ctx.db.people_version
+        actor = self._to_actor(user, staff, residency)
+        self._remember(actor, version)
+        return actor
 
     async def register(self, tg_id: int, chat_id: int, name: str, locale: str) -> Actor:
         """The person accepted the privacy notice: from now on we may keep what they tell us."""

@@ -1,0 +1,182 @@
+"""The relay's hot path in one process, for profiling: the real dispatcher, middlewares,
+handlers, services and outbox sender against the emulator in-process (``tests/harness.py``),
+no sockets, no other process. A resident and a cadre register through the bot, the resident
+files a case through the wizard, then sends follow-ups as native replies to the filing
+confirmation — the path residents take. Reports CPU per follow-up (handled and relayed) and,
+with ``--profile``, where it goes (cProfile, grouped by package).
+
+    .venv/bin/python bench/hot_path.py --follow-ups 300 --profile
+    .venv/bin/python bench/hot_path.py --smoke
+
+Not a throughput figure (one update at a time, no network); bench/relay.py is the real one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import pstats
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+
+from services.clock import FakeClock  # noqa: E402
+from tests.harness import (  # noqa: E402
+    World,
+    file_case,
+    join_staff,
+    load_points,
+    register_resident,
+)
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def group_of(filename: str) -> str:
+    """Which package a profiled function belongs to."""
+    path = filename.replace("\\", "/")
+    for marker, name in (
+        ("/sqlalchemy/", "SQLAlchemy"),
+        ("/sqlmodel/", "SQLAlchemy"),
+        ("/aiosqlite/", "driver"),
+        ("/asyncpg/", "driver"),
+        ("sqlite3", "driver"),
+        ("/aiogram/", "aiogram"),
+        ("/pydantic", "pydantic"),
+        ("/emulator/", "emulator (not the bot)"),
+        ("/tests/harness", "emulator (not the bot)"),
+        ("/asyncio/", "asyncio"),
+        ("/babel/", "babel"),
+    ):
+        if marker in path:
+            return name
+    for own in ("/bot/", "/services/", "/handlers/", "/models/", "/locales/", "/scheduler/"):
+        if own in path and "site-packages" not in path:
+            return "own code"
+    if path.startswith("~") or path.startswith("<"):
+        return "builtins"
+    return "other"
+
+
+def shares(stats: pstats.Stats) -> dict[str, float]:
+    totals: dict[str, float] = defaultdict(float)
+    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    for (filename, _line, _name), (_cc, _nc, tottime, _ct, _callers) in raw.items():
+        totals[group_of(filename)] += tottime
+    whole = sum(totals.values()) or 1.0
+    return {k: round(v / whole, 3) for k, v in sorted(totals.items(), key=lambda kv: -kv[1])}
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="cpbot-hot-") as tmp:
+        db_path = Path(tmp) / "hot.sqlite3"
+        from models.migrate import upgrade_async
+
+        await upgrade_async(f"sqlite+aiosqlite:///{db_path}")
+        clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+        world = await World.create(db_path, clock)
+        try:
+            await load_points(world)
+            cadre = world.person("Li", last_name="Wei")
+            await join_staff(world, cadre)
+            resident = world.person("Zhang", last_name="San")
+            await register_resident(resident)
+            cpu = time.process_time()
+            await file_case(resident, "No water on the third floor")
+            filing_ms = (time.process_time() - cpu) * 1000
+            confirmation = resident.last()
+            assert "was sent to" in (confirmation.get("text") or ""), resident.transcript()
+            for i in range(args.warmup):
+                clock.advance(seconds=3)
+                await resident.reply(confirmation, f"warm-up {i}")
+            statements: list[str] = []
+            begins = [0]
+
+            def on_execute(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
+                statements.append(sql.split(None, 1)[0].upper())
+                if args.show_sql:
+                    print("SQL", " ".join(sql.split())[:150])
+
+            def on_begin(_c: Any) -> None:
+                begins[0] += 1
+                if args.show_sql:
+                    print("SQL BEGIN")
+
+            engine = world.app.db.engine.sync_engine
+            event.listen(engine, "before_cursor_execute", on_execute)
+            event.listen(engine, "begin", on_begin)
+            # Main-thread CPU time, not wall time: waiting is not cost.
+            profiler = cProfile.Profile(time.thread_time) if args.profile else None
+            cpu, main_cpu = time.process_time(), time.thread_time()
+            if profiler:
+                profiler.enable()
+            for i in range(args.follow_ups):
+                clock.advance(seconds=3)  # under flood control, as a person types
+                await resident.reply(confirmation, f"follow-up {i}")
+            if profiler:
+                profiler.disable()
+            per_relay_ms = (time.process_time() - cpu) * 1000 / args.follow_ups
+            main_thread_ms = (time.thread_time() - main_cpu) * 1000 / args.follow_ups
+            relayed = sum(1 for text in cadre.texts() if "follow-up " in text)
+            event.remove(engine, "before_cursor_execute", on_execute)
+            event.remove(engine, "begin", on_begin)
+            kinds: dict[str, int] = defaultdict(int)
+            for verb in statements:
+                kinds[verb] += 1
+            report: dict[str, Any] = {
+                "follow_ups": args.follow_ups,
+                "relayed": relayed,
+                "cpu_ms_per_follow_up": round(per_relay_ms, 2),
+                "main_thread_cpu_ms_per_follow_up": round(main_thread_ms, 2),
+                "filing_cpu_ms": round(filing_ms, 1),
+                "transactions_per_follow_up": round(begins[0] / args.follow_ups, 1),
+                "statements_per_follow_up": {
+                    k: round(v / args.follow_ups, 1) for k, v in sorted(kinds.items())
+                },
+                "note": "in-process, includes the emulator's own work; profile shares below",
+            }
+            if profiler:
+                stats = pstats.Stats(profiler)
+                report["profile_shares"] = shares(stats)
+                out = RESULTS / "profiles" / "hot_path.pstats"
+                out.parent.mkdir(parents=True, exist_ok=True)
+                stats.dump_stats(str(out))
+                stats.sort_stats("tottime").print_stats(args.top)
+            return report
+        finally:
+            await world.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--follow-ups", type=int, default=200)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--show-sql", action="store_true", help="print each statement")
+    args = parser.parse_args()
+    if args.smoke:
+        args.follow_ups, args.warmup = 5, 2
+    report = asyncio.run(run(args))
+    print(json.dumps(report, indent=2))
+    if not args.smoke:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "hot_path.json").write_text(json.dumps(report, indent=2) + "\n")
+    return 0 if report["relayed"] == report["follow_ups"] + 0 or args.smoke else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
