@@ -13,7 +13,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import LinkPreviewOptions
 from redis.asyncio import Redis
 
@@ -24,7 +24,7 @@ from bot.flood import FloodControl
 from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
-from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates
+from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates, RenewedEventIsolation
 from bot.sender import OutboxSender
 from bot.settings import Settings
 from handlers import get_routers
@@ -125,11 +125,9 @@ async def build_app(
         # limits live in Redis, and a commit anywhere wakes every sender.
         keys = DefaultKeyBuilder(with_destiny=True, prefix="cpbot:fsm")
         storage = RedisStorage(redis, key_builder=keys)
-        # A chat's lock lapses after 30 s if the replica holding it died: the redelivered
-        # update must get its turn within aiogram's webhook answer window (55 s), past which
-        # aiogram answers Telegram early and goes on in the background — no longer
-        # "answered only after handling".
-        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 30})
+        # A chat's lock dies with its holder: a 5 s TTL renewed while held, so a killed
+        # replica stalls its chats for 5 s at most (it was 30 s).
+        isolation = RenewedEventIsolation(redis, key_builder=keys)
         seen = RedisSeenUpdates(redis)
         limiter = limiter or RedisLimiter(
             redis, settings.rate_per_second, settings.group_per_minute

@@ -13,13 +13,15 @@ import contextlib
 import logging
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
+from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
 from redis.asyncio import Redis
 
 from bot.dedupe import Seen
 from bot.limits import GROUP_WINDOW
+from bot.redis_lock import LOCK_TTL, held
 
 log = logging.getLogger(__name__)
 
@@ -216,3 +218,22 @@ class OutboxSignal:
             except Exception:
                 log.warning("outbox signal: Redis unreachable; the poll interval covers")
                 await asyncio.sleep(1)
+
+
+class RenewedEventIsolation(BaseEventIsolation):
+    """One update of a chat at a time across replicas, like aiogram's RedisEventIsolation, but
+    the lock dies with its holder: a short TTL renewed while held (``bot/redis_lock.py``), so a
+    killed replica stalls its chats for at most ``ttl`` seconds instead of 30."""
+
+    def __init__(self, redis: Redis, key_builder: KeyBuilder, ttl: float = LOCK_TTL) -> None:
+        self.redis = redis
+        self.key_builder = key_builder
+        self.ttl = ttl
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        async with held(self.redis, self.key_builder.build(key, "lock"), self.ttl):
+            yield None
+
+    async def close(self) -> None:
+        pass
