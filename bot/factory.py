@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -25,7 +25,7 @@ from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates, RenewedEventIsolation
-from bot.sender import OutboxSender
+from bot.sender import OutboxSender, sending_concurrency
 from bot.settings import Settings
 from handlers import get_routers
 from models.db import Database
@@ -33,6 +33,7 @@ from services.app import Services
 from services.clock import Clock
 from services.config import ServiceConfig
 from services.context import Context
+from services.outbox import OutboxStore
 
 
 @dataclass
@@ -46,10 +47,13 @@ class App:
     limiter: Limiter
     redis: Redis | None = None
     signal: OutboxSignal | None = None
+    sender_db: Database | None = None
 
     async def close(self) -> None:
         await self.bot.session.close()
         await self.db.dispose()
+        if self.sender_db is not None:
+            await self.sender_db.dispose()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -143,13 +147,19 @@ async def build_app(
     bot.session.middleware(RateLimitMiddleware(limiter))
     dp = build_dispatcher(services, storage, isolation, seen, flood)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{id(bot):x}"
+    # The sender's claims and records never wait behind intake for a pooled connection (a
+    # timed-out record sent the row again when its lease lapsed): on PostgreSQL it has a small
+    # pool of its own. SQLite's one writer is shared through the in-process write lock.
+    sender_db = None if db.is_sqlite else Database.from_url(settings.database_url, pool_size=2)
     sender = OutboxSender(
-        services.outbox(worker_id),
+        OutboxStore(replace(ctx, db=sender_db) if sender_db else ctx, worker_id),
         bot,
-        concurrency=max(32, settings.rate_per_second * 2),
+        concurrency=sending_concurrency(settings.rate_per_second),
         poll_seconds=settings.outbox_poll_seconds,
+        recover_orphans=settings.is_sqlite,
     )
-    db.on_outbox_commit(sender.wake)
-    if signal is not None:
-        db.on_outbox_commit(signal.publish)
-    return App(settings, db, services, bot, dp, sender, limiter, redis, signal)
+    for database in (db, sender_db) if sender_db else (db,):
+        database.on_outbox_commit(sender.wake)
+        if signal is not None:
+            database.on_outbox_commit(signal.publish)
+    return App(settings, db, services, bot, dp, sender, limiter, redis, signal, sender_db)

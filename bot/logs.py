@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
 
 from bot.settings import Settings
@@ -45,3 +46,39 @@ def setup_logging(settings: Settings) -> None:
     # aiogram logs each update's handling at INFO, and again every exception our own error
     # handler already logged (or, for an update another replica has in hand, expects).
     logging.getLogger("aiogram.event").setLevel(logging.CRITICAL)
+
+
+class Outage:
+    """One line when something the process needs stops answering (the database, Redis), one
+    when it answers again: not a traceback on every poll while it is down."""
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self.logger = logger
+        self.what = what
+        self.down = False
+        self._since = 0.0
+        self._failures = 0
+
+    def failed(self, exc: BaseException) -> None:
+        self._failures += 1
+        if self.down:
+            return
+        self.down = True
+        self._since = time.monotonic()
+        self.logger.warning(
+            "%s is unreachable (%s); retrying quietly until it answers",
+            self.what,
+            type(exc).__name__,
+        )
+
+    def ok(self) -> None:
+        if not self.down:
+            return
+        self.logger.warning(
+            "%s answers again after %.0f s (%d failed attempts)",
+            self.what,
+            time.monotonic() - self._since,
+            self._failures,
+        )
+        self.down = False
+        self._failures = 0

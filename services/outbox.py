@@ -184,6 +184,7 @@ class Claimed:
     recipient_user_id: int | None
     case_id: int | None
     event_id: int | None
+    dedupe_key: str = ""
 
 
 Outcome = Literal["sent", "retry", "dead", "blocked", "rate_limited"]
@@ -247,6 +248,7 @@ class OutboxStore:
                 col(Outbox.recipient_user_id),
                 col(Outbox.case_id),
                 col(Outbox.event_id),
+                col(Outbox.dedupe_key),
             )
         )
         async with self.ctx.db.write() as session:
@@ -351,6 +353,29 @@ class OutboxStore:
         await session.execute(
             update(Outbox).where(mine).values(**values), execution_options=_NO_SYNC
         )
+
+    async def recover(self) -> int:
+        """Take back every row another sender had claimed: only when this is the one sender
+        (SQLite allows one process), so their holder is a process that died. They go out again
+        at once instead of after their lease; those whose request had left before the crash
+        (at most the sends that were in flight) reach their chat a second time."""
+        async with self.ctx.db.write() as session:
+            taken = await session.execute(
+                update(Outbox)
+                .where(
+                    col(Outbox.status) == OutboxStatus.SENDING,
+                    col(Outbox.locked_by) != self.worker_id,
+                )
+                .values(
+                    status=OutboxStatus.PENDING,
+                    locked_by=None,
+                    locked_until=None,
+                    attempts=col(Outbox.attempts) - 1,
+                    next_attempt_at=self.ctx.clock.now(),
+                ),
+                execution_options=_NO_SYNC,
+            )
+        return int(taken.rowcount)  # type: ignore[attr-defined]
 
     async def release(self) -> None:
         """Give back every lease this worker holds (graceful shutdown)."""
