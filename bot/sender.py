@@ -32,7 +32,7 @@ from aiogram.types import (
 
 from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
-from bot.logs import Outage
+from bot.logs import DATABASE, Outage, is_unreachable
 from models.enums import Role
 from services.outbox import FILE_KINDS, Claimed, OutboxStore, Result, keyboard_of
 from services.texts import Texts, Translator
@@ -153,7 +153,7 @@ class OutboxSender:
         self._inflight: set[asyncio.Task[None]] = set()
         self._done: asyncio.Queue[Result] = asyncio.Queue()
         self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
-        self.outage = Outage(log, "outbox: the database")
+        self.outage: Outage = DATABASE
         self.sent = 0
 
     def wake(self) -> None:
@@ -222,7 +222,10 @@ class OutboxSender:
         try:
             claimed = await self.store.claim(limit)
         except Exception as exc:
-            self.outage.failed(exc)
+            if is_unreachable(exc):
+                self.outage.failed(exc)
+            else:
+                log.exception("outbox claim failed; retrying after the poll interval")
             return []
         self.outage.ok()
         return claimed
