@@ -117,6 +117,14 @@ async def deliver(
     raise ValueError(f"unknown outbox payload type {kind!r}")
 
 
+# The sender running in this process for a bot, if any (an intake-only replica has none).
+_RUNNING: dict[int, OutboxSender] = {}
+
+
+def running_sender(bot: Bot) -> OutboxSender | None:
+    return _RUNNING.get(id(bot))
+
+
 def sending_concurrency(rate: int) -> int:
     """Sends in flight at once: enough to keep ``rate`` a second going with a quarter second
     of latency per request, never more than the bot's HTTP session has connections (aiogram's
@@ -153,6 +161,7 @@ class OutboxSender:
         self._inflight: set[asyncio.Task[None]] = set()
         self._done: asyncio.Queue[Result] = asyncio.Queue()
         self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
+        self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
         self.outage: Outage = DATABASE
         self.sent = 0
 
@@ -167,6 +176,16 @@ class OutboxSender:
         self._watchers.setdefault(key, []).append(future)
         return future
 
+    def watch_case(self, case_id: int, not_chat: int) -> asyncio.Future[Result]:
+        """A future resolved with the first outcome of a person's message relayed on this case
+        to a chat other than ``not_chat`` (the author's own)."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._case_watchers.append((case_id, not_chat, future))
+        return future
+
+    def unwatch_case(self, future: asyncio.Future[Result]) -> None:
+        self._case_watchers = [w for w in self._case_watchers if w[2] is not future]
+
     def unwatch(self, key: str, future: asyncio.Future[Result]) -> None:
         waiting = self._watchers.get(key)
         if waiting and future in waiting:
@@ -175,6 +194,13 @@ class OutboxSender:
                 del self._watchers[key]
 
     async def run(self) -> None:
+        _RUNNING[id(self.bot)] = self
+        try:
+            await self._run()
+        finally:
+            _RUNNING.pop(id(self.bot), None)
+
+    async def _run(self) -> None:
         if self.recover_orphans:
             try:
                 taken = await self.store.recover()
@@ -312,7 +338,13 @@ class OutboxSender:
 
     def _tell(self, results: list[Result]) -> None:
         for res in results:
-            key = res.claimed.dedupe_key if res.claimed else ""
-            for future in self._watchers.pop(key, []) if key else []:
+            row = res.claimed
+            if row is None:
+                continue
+            for future in self._watchers.pop(row.dedupe_key, []) if row.dedupe_key else []:
                 if not future.done():
                     future.set_result(res)
+            if self._case_watchers and row.case_id and row.dedupe_key.startswith("ev"):
+                for case_id, not_chat, future in self._case_watchers:
+                    if case_id == row.case_id and row.chat_id != not_chat and not future.done():
+                        future.set_result(res)
