@@ -100,7 +100,8 @@ async def _follow_up(
             case_id,
             message.chat.id,
             lambda: services.cases.follow_up(actor.uid, case_id, part),
-            expect=lambda view: view.assignee_id is not None,
+            # An album is acknowledged once: its items do not each wait for their relay.
+            expect=lambda view: view.assignee_id is not None and part.media_group_id is None,
         )
         who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
         return acknowledgement(

@@ -72,7 +72,8 @@ async def _reply(
             case_id,
             message.chat.id,
             lambda: services.cases.reply(actor.uid, case_id, part),
-            expect=lambda view: view.resident_chat_id is not None,
+            # An album is acknowledged once: its items do not each wait for their relay.
+            expect=lambda view: view.resident_chat_id is not None and part.media_group_id is None,
         )
         if case.resident_chat_id is None:
             return t("chat.resident_gone", no=case.public_no)
