@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -13,7 +13,7 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import SimpleEventIsolation
-from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import LinkPreviewOptions
 from redis.asyncio import Redis
 
@@ -25,9 +25,9 @@ from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
 from bot.people_signal import PeopleSignal
-from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates
+from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates, RenewedEventIsolation
 from bot.retry import RetryTransient
-from bot.sender import OutboxSender
+from bot.sender import OutboxSender, sending_concurrency
 from bot.service_config import service_config
 from bot.settings import Settings
 from handlers import get_routers
@@ -35,6 +35,7 @@ from models.db import Database
 from services.app import Services
 from services.clock import Clock
 from services.context import Context
+from services.outbox import OutboxStore
 
 
 @dataclass
@@ -49,12 +50,15 @@ class App:
     redis: Redis | None = None
     signal: OutboxSignal | None = None
     people_signal: PeopleSignal | None = None
+    sender_db: Database | None = None
 
     async def close(self) -> None:
         if self.people_signal is not None:
             await self.people_signal.stop()
         await self.bot.session.close()
         await self.db.dispose()
+        if self.sender_db is not None:
+            await self.sender_db.dispose()
         if self.redis is not None:
             await self.redis.aclose()
 
@@ -117,11 +121,9 @@ async def build_app(
         # limits live in Redis, and a commit anywhere wakes every sender.
         keys = DefaultKeyBuilder(with_destiny=True, prefix="cpbot:fsm")
         storage = RedisStorage(redis, key_builder=keys)
-        # A chat's lock lapses after 30 s if the replica holding it died: the redelivered
-        # update must get its turn within aiogram's webhook answer window (55 s), past which
-        # aiogram answers Telegram early and goes on in the background — no longer
-        # "answered only after handling".
-        isolation = RedisEventIsolation(redis, key_builder=keys, lock_kwargs={"timeout": 30})
+        # A chat's lock dies with its holder: a 5 s TTL renewed while held, so a killed
+        # replica stalls its chats for 5 s at most (it was 30 s).
+        isolation = RenewedEventIsolation(redis, key_builder=keys)
         seen = RedisSeenUpdates(redis)
         limiter = limiter or RedisLimiter(
             redis, settings.rate_per_second, settings.group_per_minute
@@ -140,13 +142,31 @@ async def build_app(
     bot.session.middleware(RateLimitMiddleware(limiter))
     dp = build_dispatcher(services, storage, isolation, seen, flood)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{id(bot):x}"
+    # The sender's claims and records never wait behind intake for a pooled connection (a
+    # timed-out record sent the row again when its lease lapsed): on PostgreSQL it has a small
+    # pool of its own. SQLite's one writer is shared through the in-process write lock.
+    sender_db = None if db.is_sqlite else Database.from_url(settings.database_url, pool_size=2)
     sender = OutboxSender(
-        services.outbox(worker_id),
+        OutboxStore(replace(ctx, db=sender_db) if sender_db else ctx, worker_id),
         bot,
-        concurrency=max(32, settings.rate_per_second * 2),
+        concurrency=sending_concurrency(settings.rate_per_second),
         poll_seconds=settings.outbox_poll_seconds,
+        recover_orphans=settings.is_sqlite,
     )
-    db.on_outbox_commit(sender.wake)
-    if signal is not None:
-        db.on_outbox_commit(signal.publish)
-    return App(settings, db, services, bot, dp, sender, limiter, redis, signal, people_signal)
+    for database in (db, sender_db) if sender_db else (db,):
+        database.on_outbox_commit(sender.wake)
+        if signal is not None:
+            database.on_outbox_commit(signal.publish)
+    return App(
+        settings,
+        db,
+        services,
+        bot,
+        dp,
+        sender,
+        limiter,
+        redis,
+        signal,
+        people_signal=people_signal,
+        sender_db=sender_db,
+    )

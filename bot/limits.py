@@ -51,6 +51,10 @@ log = logging.getLogger(__name__)
 EDITS = (EditMessageText, EditMessageCaption, EditMessageReplyMarkup)
 BURST_SPAN = 0.1
 SWEEP_EVERY = 10.0  # seconds between sweeps of chats idle for two minutes
+# Telegram counts a group's 20 a minute from when messages arrive; we count from when the answer
+# came back (no earlier than the arrival), over a minute lengthened by the same 5 % margin that a
+# person's interval (1.05 s) keeps.
+GROUP_WINDOW = 63.0
 SENDING = (
     SendMessage,
     CopyMessage,
@@ -97,9 +101,11 @@ class MemoryLimiter:
         group_per_minute: int = 20,
         chat_interval: float = 1.05,
         clock: Callable[[], float] = time.monotonic,
+        group_window: float = GROUP_WINDOW,
     ) -> None:
         self.rate = rate
         self.group_per_minute = group_per_minute
+        self.group_window = group_window
         self.chat_interval = chat_interval
         self.clock = clock
         self._window: deque[float] = deque()
@@ -120,6 +126,13 @@ class MemoryLimiter:
     async def sent(self, chat_id: int, count: int = 1) -> None:
         if chat_id > 0:
             self._chat_last[chat_id] = self.clock() + self.chat_interval * (count - 1)
+        elif chat_id < 0:
+            # The group's slots count from now, when Telegram surely has the message, not from
+            # when the request left: a slow request must not free its slot early.
+            window = self._group_windows.setdefault(chat_id, deque())
+            for _ in range(min(count, len(window))):
+                window.pop()
+            window.extend([self.clock()] * count)
 
     async def acquire(self, chat_id: int, count: int = 1) -> None:
         lock = self._chat_locks.setdefault(chat_id, asyncio.Lock())
@@ -143,9 +156,10 @@ class MemoryLimiter:
             now = self.clock()
             if chat_id < 0:
                 window = self._group_windows.setdefault(chat_id, deque())
-                while window and window[0] <= now - 60:
+                while window and window[0] <= now - self.group_window:
                     window.popleft()
-                wait = 0.0 if len(window) + count <= self.group_per_minute else window[0] + 60 - now
+                full = len(window) + count > self.group_per_minute
+                wait = window[0] + self.group_window - now if full else 0.0
             else:
                 wait = self._chat_last.get(chat_id, -1e9) + self.chat_interval - now
             if wait <= 0:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import UTC, datetime
+
+from sqlalchemy import exc as sa_exc
 
 from bot.settings import Settings
 
@@ -45,3 +48,61 @@ def setup_logging(settings: Settings) -> None:
     # aiogram logs each update's handling at INFO, and again every exception our own error
     # handler already logged (or, for an update another replica has in hand, expects).
     logging.getLogger("aiogram.event").setLevel(logging.CRITICAL)
+    # APScheduler writes two lines for every run of every job at INFO (the notices tick runs
+    # each second): its warnings and errors are enough.
+    logging.getLogger("apscheduler").setLevel(max(level, logging.WARNING))
+
+
+class Outage:
+    """One line when something the process needs stops answering (the database, Redis), one
+    when it answers again: not a traceback on every poll while it is down."""
+
+    def __init__(self, logger: logging.Logger, what: str) -> None:
+        self.logger = logger
+        self.what = what
+        self.down = False
+        self._since = 0.0
+        self._failures = 0
+
+    def failed(self, exc: BaseException) -> None:
+        self._failures += 1
+        if self.down:
+            return
+        self.down = True
+        self._since = time.monotonic()
+        self.logger.warning(
+            "%s is unreachable (%s); retrying quietly until it answers",
+            self.what,
+            type(exc).__name__,
+        )
+
+    def ok(self) -> None:
+        if not self.down:
+            return
+        self.logger.warning(
+            "%s answers again after %.0f s (%d failed attempts)",
+            self.what,
+            time.monotonic() - self._since,
+            self._failures,
+        )
+        self.down = False
+        self._failures = 0
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The database (or another server) did not answer: a connection refused, reset or timed
+    out, the pool exhausted — as opposed to a bug in a statement."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(
+        exc,
+        OSError  # ConnectionError, TimeoutError, refused sockets
+        | sa_exc.OperationalError
+        | sa_exc.InterfaceError
+        | sa_exc.TimeoutError
+        | sa_exc.DisconnectionError,
+    ) or (type(exc).__module__.startswith("asyncpg") and "Connection" in type(exc).__name__)
+
+
+# One per process: the sender and the scheduler report the same outage once.
+DATABASE = Outage(logging.getLogger("bot.database"), "the database")

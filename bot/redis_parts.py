@@ -13,12 +13,15 @@ import contextlib
 import logging
 import math
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
+from aiogram.fsm.storage.base import BaseEventIsolation, KeyBuilder, StorageKey
 from redis.asyncio import Redis
 
 from bot.dedupe import Seen
+from bot.limits import GROUP_WINDOW
+from bot.redis_lock import LOCK_TTL, held
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +78,20 @@ return until_ms
 """
 
 
+# A person's interval restarts now (ARGV[3] == '1'); a group's latest ARGV[4] slots are moved
+# to now, when Telegram surely has the messages, so a slow request never frees a slot early.
 _SENT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-redis.call('DEL', KEYS[1])
-redis.call('ZADD', KEYS[1], now, ARGV[1])
+local n = tonumber(ARGV[4])
+if ARGV[3] == '1' then
+  redis.call('DEL', KEYS[1])
+else
+  redis.call('ZPOPMAX', KEYS[1], n)
+end
+for i = 1, n do
+  redis.call('ZADD', KEYS[1], now, ARGV[1] .. ':' .. i)
+end
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]) + 1000)
 return now
 """
@@ -89,11 +101,17 @@ class RedisLimiter:
     """Telegram's limits for every sender of the bot, wherever it runs."""
 
     def __init__(
-        self, redis: Redis, rate: int = 25, group_per_minute: int = 20, chat_interval: float = 1.05
+        self,
+        redis: Redis,
+        rate: int = 25,
+        group_per_minute: int = 20,
+        chat_interval: float = 1.05,
+        group_window: float = GROUP_WINDOW,
     ) -> None:
         self.redis = redis
         self.rate = rate
         self.group_per_minute = group_per_minute
+        self.group_window_ms = int(group_window * 1000)
         self.chat_interval = chat_interval
         self._acquire = redis.register_script(_ACQUIRE)
         self._pause = redis.register_script(_PAUSE)
@@ -101,7 +119,7 @@ class RedisLimiter:
 
     async def acquire(self, chat_id: int, count: int = 1) -> None:
         if chat_id < 0:
-            limit, window = self.group_per_minute, 60_000
+            limit, window = self.group_per_minute, self.group_window_ms
         else:
             # A person: one message per interval; an album of n takes n intervals.
             limit, window = count, int(self.chat_interval * 1000 * count)
@@ -123,11 +141,14 @@ class RedisLimiter:
             await asyncio.sleep(wait_ms / 1000)
 
     async def sent(self, chat_id: int, count: int = 1) -> None:
-        if chat_id > 0:  # groups count messages in a minute; a person's interval restarts
-            window = int(self.chat_interval * 1000 * count)
-            await self._sent(
-                keys=[f"{PREFIX}:rate:chat:{chat_id}"], args=[uuid.uuid4().hex, window]
-            )
+        if chat_id == 0:
+            return
+        person = chat_id > 0
+        window = int(self.chat_interval * 1000 * count) if person else self.group_window_ms
+        await self._sent(
+            keys=[f"{PREFIX}:rate:chat:{chat_id}"],
+            args=[uuid.uuid4().hex, window, "1" if person else "0", count],
+        )
 
     async def pause(self, seconds: float) -> None:
         await self._pause(keys=[f"{PREFIX}:rate:pause"], args=[max(1, int(seconds * 1000))])
@@ -193,7 +214,26 @@ class OutboxSignal:
                             wake()
                 finally:
                     with contextlib.suppress(Exception):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await pubsub.aclose()  # type: ignore[no-untyped-call,unused-ignore]
             except Exception:
                 log.warning("outbox signal: Redis unreachable; the poll interval covers")
                 await asyncio.sleep(1)
+
+
+class RenewedEventIsolation(BaseEventIsolation):
+    """One update of a chat at a time across replicas, like aiogram's RedisEventIsolation, but
+    the lock dies with its holder: a short TTL renewed while held (``bot/redis_lock.py``), so a
+    killed replica stalls its chats for at most ``ttl`` seconds instead of 30."""
+
+    def __init__(self, redis: Redis, key_builder: KeyBuilder, ttl: float = LOCK_TTL) -> None:
+        self.redis = redis
+        self.key_builder = key_builder
+        self.ttl = ttl
+
+    @contextlib.asynccontextmanager
+    async def lock(self, key: StorageKey) -> AsyncGenerator[None, None]:
+        async with held(self.redis, self.key_builder.build(key, "lock"), self.ttl):
+            yield None
+
+    async def close(self) -> None:
+        pass

@@ -2,8 +2,8 @@
 
 Woken the moment a use case commits outbox rows (the poll interval is only a safety net), it
 claims due rows with a lease, sends them outside any transaction through the rate-limited
-session, and records outcomes in small batches. The only duplicate window is a crash between a
-send and its record.
+session, and records each outcome as soon as it is known. The only duplicate window is a crash
+between a send and its record: the requests in flight and the record being written.
 """
 
 from __future__ import annotations
@@ -32,11 +32,14 @@ from aiogram.types import (
 
 from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
+from bot.logs import DATABASE, Outage, is_unreachable
 from models.enums import Role
 from services.outbox import FILE_KINDS, Claimed, OutboxStore, Result, keyboard_of
 from services.texts import Texts, Translator
 
 log = logging.getLogger(__name__)
+
+SHUTDOWN_PATIENCE = 10.0  # seconds a stopping sender keeps trying to record what it sent
 
 
 async def deliver(
@@ -114,34 +117,112 @@ async def deliver(
     raise ValueError(f"unknown outbox payload type {kind!r}")
 
 
+# The sender running in this process for a bot, if any (an intake-only replica has none).
+_RUNNING: dict[int, OutboxSender] = {}
+
+
+def running_sender(bot: Bot) -> OutboxSender | None:
+    return _RUNNING.get(id(bot))
+
+
+def sending_concurrency(rate: int) -> int:
+    """Sends in flight at once: enough to keep ``rate`` a second going with a quarter second
+    of latency per request, never more than the bot's HTTP session has connections (aiogram's
+    aiohttp session keeps 100; more would only queue inside it, holding rows claimed)."""
+    return max(8, min(100, rate // 4))
+
+
 class OutboxSender:
+    """Claims due rows (no more than it has free slots), sends each outside any transaction,
+    and records every outcome as soon as it is known: a recording in progress gathers what
+    finished meanwhile into the next one, so under load the records come in small batches and
+    when quiet one by one. A crash can therefore send again only what had left and was not yet
+    recorded: the requests in flight and, at most, one recording's worth."""
+
     def __init__(
-        self, store: OutboxStore, bot: Bot, *, concurrency: int = 64, poll_seconds: float = 5.0
+        self,
+        store: OutboxStore,
+        bot: Bot,
+        *,
+        concurrency: int = 16,
+        poll_seconds: float = 5.0,
+        recover_orphans: bool = False,
     ) -> None:
         self.store = store
         self.bot = bot
         self.concurrency = concurrency
         self.poll_seconds = poll_seconds
+        # The only sender of its database (SQLite): rows claimed by anyone else belong to a
+        # process that died, and go out again at start instead of after their lease.
+        self.recover_orphans = recover_orphans
         self._wake = asyncio.Event()
+        self._slot = asyncio.Event()
         self._stopping = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._done: asyncio.Queue[Result] = asyncio.Queue()
+        self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
+        self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
+        self.outage: Outage = DATABASE
         self.sent = 0
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows (and from other processes' signals)."""
         self._wake.set()
 
+    def watch(self, key: str) -> asyncio.Future[Result]:
+        """A future resolved with the recorded outcome of the row with this dedupe key, when
+        this process sends it (a handler waits briefly to tell the truth about delivery)."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._watchers.setdefault(key, []).append(future)
+        return future
+
+    def watch_case(self, case_id: int, not_chat: int) -> asyncio.Future[Result]:
+        """A future resolved with the first outcome of a person's message relayed on this case
+        to a chat other than ``not_chat`` (the author's own)."""
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self._case_watchers.append((case_id, not_chat, future))
+        return future
+
+    def unwatch_case(self, future: asyncio.Future[Result]) -> None:
+        self._case_watchers = [w for w in self._case_watchers if w[2] is not future]
+
+    def unwatch(self, key: str, future: asyncio.Future[Result]) -> None:
+        waiting = self._watchers.get(key)
+        if waiting and future in waiting:
+            waiting.remove(future)
+            if not waiting:
+                del self._watchers[key]
+
     async def run(self) -> None:
+        _RUNNING[id(self.bot)] = self
+        try:
+            await self._run()
+        finally:
+            _RUNNING.pop(id(self.bot), None)
+
+    async def _run(self) -> None:
+        if self.recover_orphans:
+            try:
+                taken = await self.store.recover()
+                if taken:
+                    log.info("outbox: took back %d rows a stopped process had claimed", taken)
+            except Exception as exc:
+                self.outage.failed(exc)
         flusher = asyncio.create_task(self._flush_loop())
         try:
             while not self._stopping.is_set():
                 free = self.concurrency - len(self._inflight)
-                claimed = await self._claim(free) if free > 0 else []
+                if free < max(1, self.concurrency // 4):
+                    # (Nearly) every slot busy: wait for a quarter of them to free, without
+                    # asking the database — claims come in chunks, not one row at a time.
+                    self._slot.clear()
+                    await self._slot.wait()
+                    continue
+                claimed = await self._claim(free)
                 for row in claimed:
                     task = asyncio.create_task(self._send(row))
                     self._inflight.add(task)
-                    task.add_done_callback(self._inflight.discard)
+                    task.add_done_callback(self._finished)
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
@@ -154,23 +235,34 @@ class OutboxSender:
             with contextlib.suppress(Exception):
                 await self.store.release()
 
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._slot.set()
+
     async def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+        self._slot.set()
 
     async def _claim(self, limit: int) -> list[Claimed]:
         try:
-            return await self.store.claim(limit)
-        except Exception:
-            log.exception("outbox claim failed; retrying after the poll interval")
+            claimed = await self.store.claim(limit)
+        except Exception as exc:
+            if is_unreachable(exc):
+                self.outage.failed(exc)
+            else:
+                log.exception("outbox claim failed; retrying after the poll interval")
             return []
+        self.outage.ok()
+        return claimed
 
     async def _idle(self) -> None:
         timeout = self.poll_seconds
-        with contextlib.suppress(Exception):
-            due = await self.store.next_due_in()
-            if due is not None:
-                timeout = min(timeout, max(due, 0.05))
+        if not self.outage.down:
+            with contextlib.suppress(Exception):
+                due = await self.store.next_due_in()
+                if due is not None:
+                    timeout = min(timeout, max(due, 0.05))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
         self._wake.clear()
@@ -202,24 +294,57 @@ class OutboxSender:
         """Send everything due now and return how many rows were handled (tests, tools)."""
         handled = 0
         while claimed := await self.store.claim(batch):
-            results = await asyncio.gather(*(self.deliver_row(row) for row in claimed))
-            await self.store.complete(list(results))
+            results = list(await asyncio.gather(*(self.deliver_row(row) for row in claimed)))
+            await self.store.complete(results)
+            self._tell(results)
             handled += len(claimed)
         return handled
 
     async def _flush_loop(self) -> None:
-        """Record outcomes in batches: whatever finished while the last batch was written."""
+        """Record outcomes as they come: whatever finished while the last record was written
+        goes into the next. A failed record is tried again (the rows' leases stay this
+        sender's), never dropped: a row recorded late is not sent twice, one never recorded
+        would be."""
+        pending: list[Result] = []
+        stop = False
+        delay, waited = 0.2, 0.0
         while True:
-            batch = [await self._done.get()]
+            if not pending:
+                pending.append(await self._done.get())
             while not self._done.empty():
-                batch.append(self._done.get_nowait())
-            stop = any(r.id == -1 for r in batch)
-            batch = [r for r in batch if r.id != -1]
+                pending.append(self._done.get_nowait())
+            stop = stop or any(r.id == -1 for r in pending)
+            batch = [r for r in pending if r.id != -1]
             try:
                 await self.store.complete(batch)
-            except Exception:
-                log.exception("recording %d outbox results failed; leases will expire", len(batch))
+            except Exception as exc:
+                self.outage.failed(exc)
+                pending = batch
+                if stop and waited > SHUTDOWN_PATIENCE:
+                    log.warning("outbox: %d outcomes not recorded at shutdown", len(batch))
+                    return
+                await asyncio.sleep(delay)
+                waited += delay
+                delay = min(delay * 2, 5.0)
+                continue
+            self.outage.ok()
+            delay, waited = 0.2, 0.0
+            pending = []
+            self._tell(batch)
             # A finished row may have been the head of its chat: the next one is now due.
             self._wake.set()
             if stop:
                 return
+
+    def _tell(self, results: list[Result]) -> None:
+        for res in results:
+            row = res.claimed
+            if row is None:
+                continue
+            for future in self._watchers.pop(row.dedupe_key, []) if row.dedupe_key else []:
+                if not future.done():
+                    future.set_result(res)
+            if self._case_watchers and row.case_id and row.dedupe_key.startswith("ev"):
+                for case_id, not_chat, future in self._case_watchers:
+                    if case_id == row.case_id and row.chat_id != not_chat and not future.done():
+                        future.set_result(res)

@@ -11,6 +11,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
+from bot.delivery_answer import acknowledgement, relayed
 from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
@@ -119,9 +120,18 @@ async def _follow_up(
     case_id: int,
 ) -> None:
     async def send(part: Part) -> str:
-        case = await services.cases.follow_up(actor.uid, case_id, part)
+        case, delivery = await relayed(
+            message.bot,
+            case_id,
+            message.chat.id,
+            lambda: services.cases.follow_up(actor.uid, case_id, part),
+            # An album is acknowledged once: its items do not each wait for their relay.
+            expect=lambda view: view.assignee_id is not None and part.media_group_id is None,
+        )
         who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-        return t("chat.relayed", no=case.public_no, name=who)
+        return acknowledgement(
+            t, delivery, case.public_no, "chat.relayed", "delivery.queued_to_staff", name=who
+        )
 
     await relay(message, services, state, send)
 

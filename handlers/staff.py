@@ -8,6 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Act
+from bot.delivery_answer import acknowledgement, relayed
 from bot.filters import HasRole, NotMenuButton
 from bot.keyboards import buttons, inline, main_menu
 from bot.parts import part_of
@@ -66,10 +67,19 @@ async def _reply(
     case_id: int,
 ) -> None:
     async def send(part: Part) -> str:
-        case = await services.cases.reply(actor.uid, case_id, part)
+        case, delivery = await relayed(
+            message.bot,
+            case_id,
+            message.chat.id,
+            lambda: services.cases.reply(actor.uid, case_id, part),
+            # An album is acknowledged once: its items do not each wait for their relay.
+            expect=lambda view: view.resident_chat_id is not None and part.media_group_id is None,
+        )
         if case.resident_chat_id is None:
             return t("chat.resident_gone", no=case.public_no)
-        return t("chat.sent_to_resident", no=case.public_no)
+        return acknowledgement(
+            t, delivery, case.public_no, "chat.sent_to_resident", "delivery.queued_to_resident"
+        )
 
     await relay(message, services, state, send)
 

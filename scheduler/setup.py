@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.logs import DATABASE, Outage, is_unreachable
 from scheduler import consultations, notices, visits
 from services.app import Services
 
@@ -47,10 +49,12 @@ async def route_waiting_tipoffs(services: Services) -> None:
         log.info("tip-offs: %d waiting reports handed to an inspector", moved)
 
 
-def build_scheduler(services: Services) -> AsyncIOScheduler:
+def build_scheduler(services: Services, outage: Outage | None = None) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone="UTC",
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+        # Two instances allowed only so that APScheduler never logs "maximum number of running
+        # instances reached": ``quiet`` skips a run while the previous one is still going.
+        job_defaults={"coalesce": True, "max_instances": 2, "misfire_grace_time": 300},
     )
     scheduler.add_job(
         forget_idle_conversations,
@@ -79,20 +83,82 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
     )
     for feature in (notices, visits, consultations):
         feature.add_jobs(scheduler, services)
+    # The notices tick fires every second but asks the database only while something is going
+    # on (an outbox commit in this process in the last seconds); when all is quiet, every few
+    # seconds — a scheduled notice still starts within IDLE_EVERY of its time.
+    pace = Pace()
+    services.ctx.db.on_outbox_commit(pace.wake)
     for job in scheduler.get_jobs():
-        job.modify(func=stops_quietly(job.func))
+        job.modify(
+            func=quiet(
+                job.func,
+                outage or DATABASE,
+                pace if job.id == notices.JOB_ID else None,
+            ),
+            max_instances=2,
+        )
     return scheduler
 
 
-def stops_quietly(func: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-    """A tick cut short by shutdown is not an error: its transaction rolled back, its leases
-    lapse, and this or another process runs it again."""
+BUSY_FOR = 15.0  # seconds after an outbox commit during which the notices tick runs each second
+IDLE_EVERY = 3.0  # seconds between notices ticks when nothing happened
+
+
+class Pace:
+    """When a frequent tick should really run: each time while there is activity, every
+    ``idle_every`` seconds otherwise."""
+
+    def __init__(
+        self,
+        idle_every: float = IDLE_EVERY,
+        busy_for: float = BUSY_FOR,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.idle_every = idle_every
+        self.busy_for = busy_for
+        self.clock = clock
+        self._busy_until = clock() + busy_for  # start attentive
+        self._next = 0.0
+
+    def wake(self) -> None:
+        self._busy_until = self.clock() + self.busy_for
+        self._next = 0.0
+
+    def due(self) -> bool:
+        now = self.clock()
+        if now < self._busy_until or now >= self._next:
+            self._next = now + self.idle_every
+            return True
+        return False
+
+
+def quiet(
+    func: Callable[..., Awaitable[None]], outage: Outage, pace: Pace | None = None
+) -> Callable[..., Awaitable[None]]:
+    """A tick that keeps the log quiet: a run that finds the previous one still going is
+    skipped silently; the database being unreachable is one line when it starts and one when
+    it ends (``outage``), not a traceback every second; a tick cut short by shutdown is not an
+    error — its transaction rolled back, its leases lapse, and this or another process runs it
+    again. Other failures are logged with their traceback."""
+    running = asyncio.Lock()
+    name = getattr(func, "__name__", "tick")
 
     @functools.wraps(func)
     async def tick(*args: Any) -> None:
-        try:
-            await func(*args)
-        except asyncio.CancelledError:
-            log.info("%s stopped by shutdown", getattr(func, "__name__", "tick"))
+        if running.locked() or (pace is not None and not pace.due()):
+            return
+        async with running:
+            try:
+                await func(*args)
+            except asyncio.CancelledError:
+                log.info("%s stopped by shutdown", name)
+                return
+            except Exception as exc:
+                if is_unreachable(exc):
+                    outage.failed(exc)
+                else:
+                    log.exception("%s failed; it runs again at its next time", name)
+                return
+            outage.ok()
 
     return tick

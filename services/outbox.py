@@ -21,7 +21,7 @@ from sqlmodel import col
 from models.db import OUTBOX_TOUCHED
 from models.enums import OutboxStatus
 from models.queries import insert_ignore
-from models.tables import MessageLink, Outbox, User, table_of
+from models.tables import Case, CaseEvent, MessageLink, Outbox, User, table_of
 from models.tipoffs import TipOffLink
 from services.context import Context
 
@@ -42,6 +42,14 @@ _SENT = (
         locked_until=None,
     )
 )
+
+
+# Why a relayed message could not be delivered, as its author is told (catalog keys).
+UNDELIVERED_BECAUSE = {
+    "blocked": "delivery.reason.blocked",
+    "dead": "delivery.reason.refused",
+    "retry": "delivery.reason.gave_up",
+}
 
 
 def _sealed(res: Result) -> bool:
@@ -184,6 +192,7 @@ class Claimed:
     recipient_user_id: int | None
     case_id: int | None
     event_id: int | None
+    dedupe_key: str = ""
 
 
 Outcome = Literal["sent", "retry", "dead", "blocked", "rate_limited"]
@@ -247,6 +256,7 @@ class OutboxStore:
                 col(Outbox.recipient_user_id),
                 col(Outbox.case_id),
                 col(Outbox.event_id),
+                col(Outbox.dedupe_key),
             )
         )
         async with self.ctx.db.write() as session:
@@ -345,11 +355,75 @@ class OutboxStore:
                     )
                     .values(blocked_at=now)
                 )
+        if values.get("status") == OutboxStatus.DEAD and claimed is not None:
+            reason = UNDELIVERED_BECAUSE.get(res.outcome, "delivery.reason.gave_up")
+            await self._tell_author(session, claimed, reason, now)
         if _sealed(res) and values.get("status") in (OutboxStatus.SENT, OutboxStatus.DEAD):
             # Done with a sealed row (an anonymous reporter's): forget whose chat it was.
             values.update(chat_id=0, payload={"type": "sealed"}, last_error=None)
         await session.execute(
             update(Outbox).where(mine).values(**values), execution_options=_NO_SYNC
+        )
+
+    async def recover(self) -> int:
+        """Take back every row another sender had claimed: only when this is the one sender
+        (SQLite allows one process), so their holder is a process that died. They go out again
+        at once instead of after their lease; those whose request had left before the crash
+        (at most the sends that were in flight) reach their chat a second time."""
+        async with self.ctx.db.write() as session:
+            taken = await session.execute(
+                update(Outbox)
+                .where(
+                    col(Outbox.status) == OutboxStatus.SENDING,
+                    col(Outbox.locked_by) != self.worker_id,
+                )
+                .values(
+                    status=OutboxStatus.PENDING,
+                    locked_by=None,
+                    locked_until=None,
+                    attempts=col(Outbox.attempts) - 1,
+                    next_attempt_at=self.ctx.clock.now(),
+                ),
+                execution_options=_NO_SYNC,
+            )
+        return int(taken.rowcount)  # type: ignore[attr-defined]
+
+    async def _tell_author(
+        self, session: AsyncSession, row: Claimed, reason: str, now: datetime
+    ) -> None:
+        """A person's message relayed on a case (a cadre's reply, a resident's follow-up) that
+        could not be delivered: its author is told, in their language, and why — they had
+        been told it was on its way."""
+        if not row.dedupe_key.startswith("ev") or not row.event_id or not row.case_id:
+            return
+        author = (
+            await session.execute(
+                select(col(User.id), col(User.chat_id), col(User.locale), col(Case.public_no))
+                .join(CaseEvent, col(CaseEvent.actor_user_id) == col(User.id))
+                .join(Case, col(Case.id) == col(CaseEvent.case_id))
+                .where(col(CaseEvent.id) == row.event_id)
+            )
+        ).first()
+        if author is None:
+            return
+        user_id, chat_id, locale, case_no = author
+        if chat_id is None or user_id == row.recipient_user_id or chat_id == row.chat_id:
+            return
+        texts = self.ctx.texts
+        text = texts(
+            locale,
+            "delivery.later",
+            no=case_no,
+            reason=texts(locale, reason),
+        )
+        await enqueue(
+            session,
+            now,
+            key=f"undelivered{row.id}",
+            chat_id=chat_id,
+            payload=text_message(text),
+            recipient_user_id=user_id,
+            case_id=row.case_id,
         )
 
     async def release(self) -> None:

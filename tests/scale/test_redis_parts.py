@@ -67,3 +67,14 @@ async def test_a_commit_anywhere_wakes_every_sender(redis: Redis) -> None:
     await asyncio.wait_for(woken.wait(), 5)
     stop.set()
     await listener
+
+
+async def test_a_group_slot_counts_from_the_answer(redis: Redis) -> None:
+    """A group's window starts when the answer came back, not when the request left."""
+    limiter = RedisLimiter(redis, rate=100, group_per_minute=1, group_window=1.0)
+    start = time.monotonic()
+    await limiter.acquire(-77)
+    await asyncio.sleep(0.5)  # a slow request
+    await limiter.sent(-77)
+    await limiter.acquire(-77)
+    assert time.monotonic() - start >= 1.45  # half a second of request, then the window

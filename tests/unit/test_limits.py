@@ -70,3 +70,24 @@ async def test_idle_chats_are_forgotten_now_and_then_not_on_every_message() -> N
     await limiter.acquire(99_999)
     assert sweeps == 2
     assert len(limiter._chat_locks) == 1
+
+
+async def test_a_group_slot_counts_from_the_answer_with_a_margin() -> None:
+    """Telegram counts a group's 20 a minute from arrival: a slot stamped when the request
+    left and freed exactly 60 s later let the 21st message in at the edge (issue 18)."""
+    now = [0.0]
+    limiter = MemoryLimiter(rate=100, group_per_minute=2, clock=lambda: now[0])
+    for _ in range(2):
+        await limiter.acquire(-100)
+    now[0] = 0.5  # both answers came back half a second later
+    await limiter.sent(-100)
+    await limiter.sent(-100)
+    now[0] = 60.6  # a minute after the requests left, and after the answers too
+    try:
+        await asyncio.wait_for(limiter.acquire(-100), 0.2)
+        waited = False
+    except TimeoutError:
+        waited = True
+    assert waited, "the third message of the minute must wait for the margin"
+    now[0] = 63.6  # past the minute and its margin, counted from the answers
+    await asyncio.wait_for(limiter.acquire(-100), 1.0)
