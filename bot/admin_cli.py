@@ -1,9 +1,10 @@
 """The administrator's menu on the command line, for bulk work and scripts.
 
-``cpbot points add|edit|deactivate|activate``, ``cpbot staff …``, ``cpbot categories …`` and
-``cpbot outbox …`` run the same use cases as ``/admin`` in Telegram. The command line is the
-operator of the installation: it acts everywhere, as "the system" in the audit log, or for an
-administrator named with ``--as TELEGRAM_ID``. Refusals are printed from the catalogs (in the
+``cpbot points add|edit|deactivate|activate`` and ``cpbot staff …`` (here), ``cpbot categories …``
+(``bot/categories_cli.py``) and ``cpbot outbox …`` (``bot/outbox_cli.py``) run the same use
+cases as ``/admin`` in Telegram. The command line is the operator of the installation: it acts
+everywhere, as "the system" in the audit log, or for an administrator named with
+``--as TELEGRAM_ID`` (``bot/cli_acting.py``). Refusals are printed from the catalogs (in the
 language ``LANG`` names) with a non-zero exit.
 
 ``bot.cli`` names ``staff``, ``categories`` and ``outbox`` lazily (imported when they run);
@@ -14,21 +15,19 @@ command module, this one imports ``bot.cli_core`` and never ``bot.cli``.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
+from bot.categories_cli import categories
+from bot.cli_acting import acting_as, run_as
 from bot.cli_core import Cli, pass_cli
-from models.enums import Tier
+from bot.outbox_cli import outbox
 from services.admin_access import Operator
 from services.admin_points import NewPoint
 from services.admin_staff import ACTIVE, REMOVED, SUSPENDED, StaffLine
 from services.administration import Administration
-from services.app import Services
-from services.categories import CategoryLine
 
-T = TypeVar("T")
-F = TypeVar("F", bound=Callable[..., Any])
 TIME = "%Y-%m-%d %H:%M UTC"
 ROLE_KEYS = {
     "cadre": "admin.role.cadre",
@@ -40,36 +39,6 @@ STATUS_KEYS = {
     SUSPENDED: "admin.staff.status_suspended",
     REMOVED: "admin.staff.status_removed",
 }
-
-
-def acting_as(f: F) -> F:
-    return click.option(
-        "--as",
-        "as_tg",
-        type=int,
-        metavar="TELEGRAM_ID",
-        help="Act as this administrator, within their rights (default: the office, everywhere).",
-    )(f)
-
-
-def office(services: Services) -> Administration:
-    return services.admin
-
-
-def run_as(
-    cli: Cli,
-    as_tg: int | None,
-    use_case: Callable[[Administration, Operator], Awaitable[T]],
-    *,
-    needs_username: bool = False,
-) -> T:
-    """Run one use case as the operator (for the administrator ``--as`` names)."""
-
-    async def go(services: Services) -> T:
-        admin = office(services)
-        return await use_case(admin, await admin.operator(as_tg))
-
-    return cli.run(go, needs_username=needs_username)
 
 
 # ---- contact points --------------------------------------------------------------------------
@@ -341,203 +310,6 @@ def staff_remove(cli: Cli, staff_id: int, yes: bool, as_tg: int | None) -> None:
     done = run_as(cli, as_tg, lambda a, by: a.staff.remove(by, staff_id))
     click.echo(_staff_line(cli, done.staff))
     click.echo(cli.t("admin.staff.rerouted", n=done.cases, unowned=done.unowned))
-
-
-# ---- categories ------------------------------------------------------------------------------
-
-
-@click.group("categories")
-def categories() -> None:
-    """Categories of cases and their deadline tiers (CODE names a category)."""
-
-
-TIER_CHOICE = click.Choice([t.value for t in Tier])
-
-
-def _category_line(cli: Cli, c: CategoryLine) -> str:
-    return cli.t(
-        "admin.cli.category_line",
-        code=c.code,
-        zh=c.name_zh,
-        en=c.name_en,
-        tier=cli.t(f"tier.{c.tier}"),
-        status=cli.t("admin.cli.offered") if c.active else cli.t("admin.cli.retired"),
-        cases=c.cases,
-    )
-
-
-@categories.command("list")
-@pass_cli
-def categories_list(cli: Cli) -> None:
-    """Every category: code, names, tier, whether it is offered, cases filed under it."""
-    for c in run_as(cli, None, lambda a, by: a.categories.all(by)):
-        click.echo(_category_line(cli, c))
-
-
-@categories.command("add")
-@click.argument("code")
-@click.option("--zh", required=True, help="name in Chinese")
-@click.option("--en", required=True, help="name in English")
-@click.option("--tier", required=True, type=TIER_CHOICE, help="sets the deadlines")
-@acting_as
-@pass_cli
-def categories_add(cli: Cli, code: str, zh: str, en: str, tier: str, as_tg: int | None) -> None:
-    """Add a category residents can file under."""
-    c = run_as(cli, as_tg, lambda a, by: a.categories.add(by, code, zh, en, tier))
-    click.echo(_category_line(cli, c))
-
-
-def _on_category(
-    name: str, help_: str, call: Callable[[Administration, Operator, int], Awaitable[CategoryLine]]
-) -> click.Command:
-    @click.command(name, help=help_)
-    @click.argument("code")
-    @acting_as
-    @pass_cli
-    def command(cli: Cli, code: str, as_tg: int | None) -> None:
-        async def go(a: Administration, by: Operator) -> CategoryLine:
-            return await call(a, by, (await a.categories.by_code(by, code)).id)
-
-        click.echo(_category_line(cli, run_as(cli, as_tg, go)))
-
-    return command
-
-
-categories.add_command(
-    _on_category(
-        "retire",
-        "No longer offer CODE when filing (cases filed under it keep it).",
-        lambda a, by, c: a.categories.retire(by, c),
-    )
-)
-categories.add_command(
-    _on_category(
-        "restore", "Offer a retired CODE again.", lambda a, by, c: a.categories.restore(by, c)
-    )
-)
-
-
-@categories.command("rename")
-@click.argument("code")
-@click.option("--zh", required=True, help="new name in Chinese")
-@click.option("--en", required=True, help="new name in English")
-@acting_as
-@pass_cli
-def categories_rename(cli: Cli, code: str, zh: str, en: str, as_tg: int | None) -> None:
-    """Rename a category in both languages (its cases show the new names too)."""
-
-    async def go(a: Administration, by: Operator) -> CategoryLine:
-        return await a.categories.rename(by, (await a.categories.by_code(by, code)).id, zh, en)
-
-    click.echo(_category_line(cli, run_as(cli, as_tg, go)))
-
-
-@categories.command("tier")
-@click.argument("code")
-@click.argument("tier", type=TIER_CHOICE)
-@acting_as
-@pass_cli
-def categories_tier(cli: Cli, code: str, tier: str, as_tg: int | None) -> None:
-    """Set the priority tier of a category (the deadlines of cases filed from now on)."""
-
-    async def go(a: Administration, by: Operator) -> CategoryLine:
-        return await a.categories.set_tier(by, (await a.categories.by_code(by, code)).id, tier)
-
-    click.echo(_category_line(cli, run_as(cli, as_tg, go)))
-
-
-# ---- delivery problems -----------------------------------------------------------------------
-
-
-@click.group("outbox")
-def outbox() -> None:
-    """Messages that could not be delivered, and people who blocked the bot."""
-
-
-@outbox.command("dead")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
-@pass_cli
-def outbox_dead(cli: Cli, limit: int) -> None:
-    """Undelivered messages, newest first: id, when, to whom, case, reason."""
-    result = run_as(cli, None, lambda a, by: a.delivery.dead(by, 0, size=limit))
-    if not result.rows:
-        click.echo(cli.t("admin.delivery.none"))
-    for row in result.rows:
-        click.echo(
-            cli.t(
-                "admin.cli.dead_line",
-                id=row.id,
-                when=row.at.strftime(TIME),
-                who=row.recipient or cli.t("admin.delivery.unnamed"),
-                case=row.case_no or "-",
-                reason=" ".join(row.reason.split()) or "-",
-            )
-        )
-    if result.total > len(result.rows):
-        click.echo(cli.t("admin.cli.more", count=result.total - len(result.rows)))
-
-
-@outbox.command("blocked")
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000))
-@pass_cli
-def outbox_blocked(cli: Cli, limit: int) -> None:
-    """People who blocked the bot: nothing reaches them until they write again."""
-    result = run_as(cli, None, lambda a, by: a.delivery.blocked(by, 0, size=limit))
-    if not result.rows:
-        click.echo(cli.t("admin.blocked.none"))
-    for row in result.rows:
-        click.echo(
-            cli.t(
-                "admin.cli.blocked_line",
-                name=row.name,
-                point=row.point or "-",
-                since=row.since.strftime(TIME),
-            )
-        )
-    if result.total > len(result.rows):
-        click.echo(cli.t("admin.cli.more", count=result.total - len(result.rows)))
-
-
-def _settle(name: str, help_: str, done_key: str, retry: bool) -> click.Command:
-    @click.command(name, help=help_)
-    @click.argument("ids", metavar="ID...", nargs=-1, type=int)
-    @click.option("--all", "every", is_flag=True, help="every undelivered message")
-    @acting_as
-    @pass_cli
-    def command(cli: Cli, ids: tuple[int, ...], every: bool, as_tg: int | None) -> None:
-        if bool(ids) == every:
-            raise click.UsageError(cli.t("admin.cli.ids_or_all"))
-
-        async def go(a: Administration, by: Operator) -> int:
-            chosen = await a.delivery.dead_ids(by) if every else list(ids)
-            for outbox_id in chosen:
-                if retry:
-                    await a.delivery.retry(by, outbox_id)
-                else:
-                    await a.delivery.dismiss(by, outbox_id)
-            return len(chosen)
-
-        click.echo(cli.t(done_key, count=run_as(cli, as_tg, go)))
-
-    return command
-
-
-outbox.add_command(
-    _settle(
-        "retry",
-        "Send undelivered messages again (ids from `cpbot outbox dead`).",
-        "admin.cli.retried",
-        retry=True,
-    )
-)
-outbox.add_command(
-    _settle(
-        "dismiss",
-        "Give undelivered messages up for good (ids from `cpbot outbox dead`).",
-        "admin.cli.dismissed",
-        retry=False,
-    )
-)
 
 
 def register_points(points: click.Group) -> None:

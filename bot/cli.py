@@ -30,8 +30,10 @@ COMMANDS: dict[str, Lazy] = {
     "demo": Lazy("bot.run_cli:demo", "Start the emulator, the bot and a chat page to try it."),
     "points": Lazy("bot.points_cli:points", "Contact points: import, list, add, edit, posters."),
     "staff": Lazy("bot.admin_cli:staff", "Staff: list, invite, assign, suspend, remove."),
-    "categories": Lazy("bot.admin_cli:categories", "Case categories: list, add, rename, tier."),
-    "outbox": Lazy("bot.admin_cli:outbox", "Undelivered messages and people who blocked the bot."),
+    "categories": Lazy(
+        "bot.categories_cli:categories", "Case categories: list, add, rename, tier."
+    ),
+    "outbox": Lazy("bot.outbox_cli:outbox", "Undelivered messages and people who blocked the bot."),
     "invite": Lazy("bot.office_cli:invite", "Print a single-use invitation link for staff."),
     "audit": Lazy("bot.office_cli:audit", "The audit log of privileged actions (export)."),
     "keygen": Lazy("bot.office_cli:keygen", "Print a new key for CPBOT_TIPOFF_KEY."),

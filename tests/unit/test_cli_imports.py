@@ -109,5 +109,14 @@ def test_no_import_circles_in_the_command_line_and_runners() -> None:
     assert "bot.cli" not in _imports(bot / "notices_cli.py")
     assert "bot.webhook" not in _imports(bot / "runners.py")
     assert "bot.runners" not in _imports(bot / "webhook.py")
-    for module in ("admin_cli", "points_cli", "office_cli", "run_cli", "notices_cli"):
+    for module in (
+        "admin_cli",
+        "categories_cli",
+        "outbox_cli",
+        "cli_acting",
+        "points_cli",
+        "office_cli",
+        "run_cli",
+        "notices_cli",
+    ):
         assert "bot.cli" not in _imports(bot / f"{module}.py"), module
