@@ -3,7 +3,7 @@
 Every use case runs in one short transaction and writes, in that same transaction, an outbox row
 for each message to anyone other than the person acting. Repeating a use case with the same
 source message is harmless: the unique source keys on cases and events make it a no-op.
-Status changes (accept, resolve, close, …) live in ``services/lifecycle.py``.
+Status changes (accept, resolve, close, …) live in ``services/lifecycle/``.
 """
 
 from __future__ import annotations

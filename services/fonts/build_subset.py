@@ -1,4 +1,4 @@
-"""Build the CJK font bundled for the poster renderer (services/posters.py).
+"""Build the CJK font bundled for the poster renderer (services/posters/).
 
 Run by hand, not at runtime; it needs Debian's ``fonts-noto-cjk`` and ``fonttools``::
 

@@ -160,8 +160,8 @@ def test_chinese_renders_as_real_glyphs():
 
 
 def test_bundled_font_alone_renders_chinese(monkeypatch):
-    monkeypatch.setattr(posters, "NOTO_CJK_FONTS", ())
-    monkeypatch.setattr(posters, "OTHER_CJK_FONTS", ())
+    monkeypatch.setattr(posters.fonts, "NOTO_CJK_FONTS", ())
+    monkeypatch.setattr(posters.fonts, "OTHER_CJK_FONTS", ())
     monkeypatch.delenv(FONT_ENV, raising=False)
     bundled = FontFace(str(BUNDLED_FONT))
     assert font_candidates() == (bundled,)
