@@ -23,6 +23,7 @@ from bot.admin_cli import register as register_admin
 from bot.factory import service_config
 from bot.logs import setup_logging
 from bot.notices_cli import notices_group
+from bot.report_cli import report_command
 from bot.settings import SettingsError, load_settings
 from locales import normalize_locale
 from models.db import Database
@@ -349,6 +350,7 @@ def demo(folder: Path, port: int, host: str) -> None:
 
 
 main.add_command(notices_group(pass_cli))
+main.add_command(report_command(pass_cli))
 
 
 def entry(argv: list[str] | None = None) -> Any:

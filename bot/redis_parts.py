@@ -193,7 +193,7 @@ class OutboxSignal:
                             wake()
                 finally:
                     with contextlib.suppress(Exception):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
             except Exception:
                 log.warning("outbox signal: Redis unreachable; the poll interval covers")
                 await asyncio.sleep(1)

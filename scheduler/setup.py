@@ -15,7 +15,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from scheduler import notices, visits
+from scheduler import notices, reports, visits
 from services.app import Services
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
     scheduler.add_job(
         purge_expired_data, "cron", hour=3, minute=17, args=[services], id="privacy:retention"
     )
-    for feature in (notices, visits):
+    for feature in (notices, visits, reports):
         feature.add_jobs(scheduler, services)
     for job in scheduler.get_jobs():
         job.modify(func=stops_quietly(job.func))

@@ -18,6 +18,7 @@ from services.people import People
 from services.points import Points
 from services.privacy import Privacy
 from services.reminders import HasReminders, Reminders
+from services.reports.service import Reports
 from services.staff import StaffService
 from services.texts import Texts
 from services.tipoffs import TipOffs
@@ -97,8 +98,12 @@ class Services:
     def admin(self) -> Administration:
         return Administration(self.ctx)
 
+    @cached_property
+    def reports(self) -> Reports:
+        return Reports(self.ctx, self.figures, self.visits)
+
     def features_with_reminders(self) -> list[HasReminders]:
-        return [self.case_clock, self.tipoffs, self.visits, self.notices]
+        return [self.case_clock, self.tipoffs, self.visits, self.notices, self.reports]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         return OutboxStore(self.ctx, worker_id)

@@ -29,6 +29,7 @@ _STAFF = (
     ("cases", "cmd.open_cases"),
     ("case", "cmd.case"),
     ("stats", "cmd.stats"),
+    ("report", "cmd.staff_report"),
     ("notice", "cmd.notice"),
     ("notices", "cmd.notices"),
 )
