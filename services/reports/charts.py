@@ -179,7 +179,6 @@ class ChartMaker:
             ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
             ax.set_xticks(positions, [k[2:] for k in keys], rotation=45)
             ax.grid(axis="y", alpha=0.3)
-            ax.legend(loc="lower left", fontsize=11, ncols=2)
 
         def rating_axis(fig: Figure) -> dict[str, list[float]]:
             ax = fig.axes[0]
@@ -196,6 +195,10 @@ class ChartMaker:
             twin.set_ylim(0, 5.25)
             twin.set_ylabel(rating_label, fontsize=12)
             twin.spines[["top"]].set_visible(False)
+            handles, names = ax.get_legend_handles_labels()
+            ax.legend(
+                [*handles, line], [*names, rating_label], loc="lower left", fontsize=10, ncols=2
+            )
             return {rating_label: np.asarray(line.get_ydata(), dtype=float).tolist()}
 
         title = self.t("report.chart.trend")
