@@ -1,5 +1,8 @@
-"""/report for staff: choose the month (an administrator may name a point or region first:
-``/report XH01``), then the album of charts and the workbook, as the answer in this chat.
+"""/report and /digest for staff.
+
+/report: choose the month (an administrator may name a point or region first: ``/report
+XH01``), then the album of charts and the workbook, as the answer in this chat. /digest: the
+last seven days' recurring problems; the Monday message's button: the week just ended.
 
 Residents' /report is their tip-off command (handlers/tipoffs.py). Routers are gated by role,
 so the same command word means each audience's own thing: staff never reach the tip-off
@@ -32,6 +35,7 @@ from bot.replies import shown
 from handlers.flow import cancel_button
 from models.enums import Role
 from services.app import Services
+from services.digest.service import render_digest
 from services.outbox import Button
 from services.people import Actor
 from services.reports.scope import ReportScope
@@ -121,3 +125,25 @@ async def send_report(message: Message, t: Translator, made: MonthlyReport) -> N
         BufferedInputFile(made.workbook, filename=f"{made.file_stem}.xlsx"),
         caption=t("report.workbook_caption", month=month, scope=scope),
     )
+
+
+@router.message(Command("digest"))
+async def digest(
+    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
+) -> None:
+    """The last seven days' recurring problems in the reader's own scope."""
+    await state.clear()
+    made = await services.digests.for_reader(actor.uid)
+    await message.answer(render_digest(services.texts, t.locale, made))
+
+
+@router.callback_query(Act.filter(F.do == "dg_get"))
+async def digest_of_week(
+    query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
+) -> None:
+    """The Monday message's button: the week that ended that Monday."""
+    await query.answer()
+    scope = await services.reports.scope_of(actor.uid, None)
+    end = services.digests.monday_of(callback_data.ref, scope.zone)
+    made = await services.digests.build(scope, end)
+    await shown(query).answer(render_digest(services.texts, t.locale, made))

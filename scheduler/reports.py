@@ -1,7 +1,8 @@
 """Scheduler jobs of the reports feature.
 
 One planning tick: it plans, with unique keys, each administrator's monthly report (due on the
-1st at 09:00 in their region's time zone), so every replica may run it and a restart plans
+1st at 09:00 in their region's time zone) and every administrator's and cadre's weekly digest
+(Mondays at 09:00), so every replica may run it and a restart plans
 nothing twice. Sending is the reminders tick's job (scheduler/setup.py), which runs
 ``Reports.reminder_handlers()`` under a lease: each report is sent once.
 """
@@ -22,7 +23,8 @@ PLAN_EVERY_MINUTES = 15
 
 async def plan_reports(services: Services) -> None:
     offered = await services.reports.plan_monthly()
-    log.debug("monthly reports: %d keys offered", offered)
+    offered += await services.digests.plan_weekly()
+    log.debug("monthly reports and weekly digests: %d keys offered", offered)
 
 
 def add_jobs(scheduler: AsyncIOScheduler, services: Services) -> None:

@@ -10,6 +10,7 @@ from services.case_clock import CaseClock
 from services.cases import Cases
 from services.context import Context
 from services.conversations import Conversations
+from services.digest.service import Digests
 from services.figures import Figures
 from services.lifecycle import Lifecycle
 from services.notices import Notices
@@ -102,8 +103,19 @@ class Services:
     def reports(self) -> Reports:
         return Reports(self.ctx, self.figures, self.visits)
 
+    @cached_property
+    def digests(self) -> Digests:
+        return Digests(self.ctx)
+
     def features_with_reminders(self) -> list[HasReminders]:
-        return [self.case_clock, self.tipoffs, self.visits, self.notices, self.reports]
+        return [
+            self.case_clock,
+            self.tipoffs,
+            self.visits,
+            self.notices,
+            self.reports,
+            self.digests,
+        ]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         return OutboxStore(self.ctx, worker_id)

@@ -30,6 +30,7 @@ _STAFF = (
     ("case", "cmd.case"),
     ("stats", "cmd.stats"),
     ("report", "cmd.staff_report"),
+    ("digest", "cmd.digest"),
     ("notice", "cmd.notice"),
     ("notices", "cmd.notices"),
 )
