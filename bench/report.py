@@ -153,7 +153,7 @@ asyncio.run(main())
 def render(url: str, out: Path) -> dict[str, Any]:
     code = RENDER.format(root=str(ROOT), url=url, month=MONTH, region=REGION, out=str(out))
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=600
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=3600
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

@@ -264,8 +264,9 @@ class ReportFigures:
 
 async def _stream(session: AsyncSession, stmt: Any) -> AsyncIterator[tuple[Any, ...]]:
     result = await session.stream(stmt.execution_options(yield_per=2000))
-    async for row in result:
-        yield tuple(row)
+    async for batch in result.partitions():  # one await per batch, not per row
+        for row in batch:
+            yield tuple(row)
 
 
 def _ranked(lines: list[Ranked]) -> list[Ranked]:
