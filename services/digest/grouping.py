@@ -24,7 +24,6 @@ from sklearn.preprocessing import normalize
 jieba.setLogLevel(logging.WARNING)
 
 THRESHOLD = 0.8  # cosine distance, average linkage: chosen on the labelled set
-MAX_CASES = 2000  # the most a digest groups at once (the most recent are kept)
 
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z]{2,}")

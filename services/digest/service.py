@@ -28,7 +28,6 @@ from sqlmodel import col
 from models.enums import Role
 from models.tables import Assignment, Case, Category, ContactPoint, Staff, User
 from services.context import Context
-from services.digest.grouping import MAX_CASES, group
 from services.digest.masking import excerpt
 from services.figures import NOT_COUNTED
 from services.outbox import Button, enqueue, text_message
@@ -38,6 +37,7 @@ from services.scope import zone_of_region, zone_of_scope
 from services.texts import Texts, esc
 
 KIND_WEEKLY = "weekly_digest"
+MAX_CASES = 2000  # the most a digest groups at once (the most recent are kept)
 SEND_AT = time(9, 0)
 WEEKS_BEFORE = 4
 MIN_GROUP = 2  # one case is not yet a recurring problem
@@ -137,6 +137,9 @@ async def _staff_names(session: AsyncSession) -> list[str]:
 
 def build_groups(rows: list[_Row], start: datetime, staff_names: list[str]) -> list[ProblemGroup]:
     """Group five weeks of cases; describe the groups that came up this week (from ``start``)."""
+    # scikit-learn, SciPy and jieba take ~100 MB and seconds to import: only when grouping.
+    from services.digest.grouping import group
+
     labels = group([r.summary for r in rows])
     members: dict[int, list[_Row]] = defaultdict(list)
     for label, row in zip(labels, rows, strict=True):
