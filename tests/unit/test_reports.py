@@ -27,6 +27,12 @@ HOLIDAY = date(2026, 3, 16)
 
 
 @pytest.fixture
+def services(services_on_both: Services) -> Services:
+    """Every test here on SQLite and, when CPBOT_TEST_POSTGRES_URL is set, on PostgreSQL."""
+    return services_on_both
+
+
+@pytest.fixture
 def config(config: ServiceConfig) -> ServiceConfig:
     return replace(config, deadlines=replace(config.deadlines, holidays=frozenset({HOLIDAY})))
 
@@ -213,13 +219,13 @@ async def test_cli_writes_charts_and_workbook(
     services: Services,
     clock: FakeClock,
     tmp_path: Path,
-    db_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await build_county(services, clock)
     from bot.cli import main
 
-    monkeypatch.setenv("CPBOT_DATABASE_URL", f"sqlite+aiosqlite:///{db_path}")
+    url = services.ctx.db.engine.url.render_as_string(hide_password=False)
+    monkeypatch.setenv("CPBOT_DATABASE_URL", url)
     monkeypatch.setenv("CPBOT_BOT_USERNAME", "cp_test_bot")
     monkeypatch.setenv("LANG", "en")
     out = tmp_path / "out"

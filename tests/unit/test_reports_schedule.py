@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlmodel import col
 
@@ -20,6 +20,17 @@ from services.context import Context
 from tests.factories import load_points, staff
 
 
+@pytest.fixture
+def services(services_on_both: Services) -> Services:
+    """On SQLite and, when CPBOT_TEST_POSTGRES_URL is set, on PostgreSQL."""
+    return services_on_both
+
+
+def _url(services: Services) -> str:
+    """The same database, for a second scheduler or a restarted one."""
+    return services.ctx.db.engine.url.render_as_string(hide_password=False)
+
+
 async def _report_rows(services: Services) -> list[Outbox]:
     async with services.ctx.db.read() as session:
         stmt = select(Outbox).where(col(Outbox.dedupe_key).startswith("report:"))
@@ -27,7 +38,7 @@ async def _report_rows(services: Services) -> list[Outbox]:
 
 
 async def test_each_administrator_gets_last_months_report_once(
-    services: Services, clock: FakeClock, db_path: Path, config: ServiceConfig
+    services: Services, clock: FakeClock, config: ServiceConfig
 ) -> None:
     await load_points(services)
     await staff(services, "Li Wei", point="XH01")  # cadres get no monthly report
@@ -39,7 +50,7 @@ async def test_each_administrator_gets_last_months_report_once(
 
     # 09:00 on 1 April in Shanghai: two schedulers plan and tick at the same moment.
     clock.set(datetime(2026, 4, 1, 1, 0, 30, tzinfo=UTC))
-    other_db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
+    other_db = Database.from_url(_url(services))
     other = Services(Context.create(other_db, config, clock))
     try:
         await asyncio.gather(services.reports.plan_monthly(), other.reports.plan_monthly())
@@ -56,7 +67,7 @@ async def test_each_administrator_gets_last_months_report_once(
 
     # A restart: a new process plans and ticks again, later that morning.
     clock.set(datetime(2026, 4, 1, 2, 0, tzinfo=UTC))
-    restarted_db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
+    restarted_db = Database.from_url(_url(services))
     restarted = Services(Context.create(restarted_db, config, clock))
     try:
         await restarted.reports.plan_monthly()
@@ -67,13 +78,13 @@ async def test_each_administrator_gets_last_months_report_once(
 
 
 async def test_the_setting_turns_the_monthly_report_off(
-    services: Services, clock: FakeClock, db_path: Path, config: ServiceConfig
+    services: Services, clock: FakeClock, config: ServiceConfig
 ) -> None:
     await load_points(services)
     await staff(services, "Wang Fang", "admin", None, region="Jinghu")
     clock.set(datetime(2026, 3, 31, 12, 0, tzinfo=UTC))
     await services.reports.plan_monthly()  # planned while it was on
-    off_db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
+    off_db = Database.from_url(_url(services))
     off = Services(Context.create(off_db, replace(config, monthly_reports=False), clock))
     try:
         assert await off.reports.plan_monthly() == 0
