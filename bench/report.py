@@ -172,6 +172,37 @@ from services.clock import FakeClock
 from services.context import Context
 from datetime import datetime, UTC
 
+stages = {{}}
+
+def took(w, c):
+    return [round(time.perf_counter() - w, 2), round(time.process_time() - c, 2)]
+
+def timed(owner, name, label):
+    # CPU and wall time of each stage (figures, workbook, charts); they run one after another.
+    real = getattr(owner, name)
+    if asyncio.iscoroutinefunction(real):
+        async def wrapper(*a, **k):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return await real(*a, **k)
+            finally:
+                stages[label] = took(w, c)
+    else:
+        def wrapper(*a, **k):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return real(*a, **k)
+            finally:
+                stages[label] = took(w, c)
+    setattr(owner, name, wrapper)
+
+from services.reports.service import Reports
+from services.reports.workbook import WorkbookMaker
+from services.reports.charts import ChartMaker
+timed(Reports, "collect", "figures")
+timed(WorkbookMaker, "build", "workbook")
+timed(ChartMaker, "all", "charts")
+
 async def main():
     db = Database.from_url({url!r})
     services = Services(Context.create(db, clock=FakeClock(datetime(2026, 12, 2, tzinfo=UTC))))
@@ -181,7 +212,7 @@ async def main():
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     await db.dispose()
     print(json.dumps(dict(seconds=seconds, cpu_seconds=cpu, filed=made.figures.total.filed,
-        workbook_bytes=len(made.workbook), charts=len(made.charts),
+        workbook_bytes=len(made.workbook), charts=len(made.charts), stages=stages,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
 asyncio.run(main())
@@ -233,7 +264,8 @@ def main() -> None:
         print(
             f"{r['database']:9} {r['cases']:>9,} cases  month {r['filed']:>7,}  "
             f"{r['seconds']:6.2f} s (cpu {r['cpu_seconds']:.2f} s)  "
-            f"peak {r['peak_rss_mb']:6.0f} MB  (seeded in {r['seed_seconds']} s)"
+            f"peak {r['peak_rss_mb']:6.0f} MB  (seeded in {r['seed_seconds']} s)  "
+            f"stages [wall, cpu] {r['stages']}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     me = resource.getrusage(resource.RUSAGE_SELF)
