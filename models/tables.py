@@ -120,6 +120,8 @@ class Case(SQLModel, table=True):
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         Index("ix_cases_point_status", "contact_point_id", "status"),
         Index("ix_cases_point_created", "contact_point_id", "created_at"),
+        # A month over a whole region or the office (the monthly report's figures).
+        Index("ix_cases_created", "created_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     public_no: str = Field(unique=True, max_length=20)
