@@ -37,6 +37,7 @@ COMMANDS: dict[str, Lazy] = {
     "keygen": Lazy("bot.office_cli:keygen", "Print a new key for CPBOT_TIPOFF_KEY."),
     "notices": Lazy("bot.notices_cli:notices", "Policy notices: send from a file, list, cancel."),
     "consult": Lazy("bot.consult_cli:consult", "Consultations: send from a file, results, close."),
+    "report": Lazy("bot.report_cli:report", "Monthly report: charts and a workbook for a month."),
     "visits": Lazy(
         "bot.visits_cli:visits", "Visit rules: show or set visits a month, days a year."
     ),

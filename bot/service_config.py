@@ -21,4 +21,6 @@ def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
         tipoff_key=settings.tipoff_key.get_secret_value() if settings.tipoff_key else None,
         tipoff_ack_workdays=settings.tipoff_ack_workdays,
         retention_days=settings.retention_days,
+        monthly_reports=settings.monthly_reports,
+        weekly_digest=settings.weekly_digest,
     )

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     )
     tipoff_ack_workdays: int = Field(15, ge=1, le=90)
     retention_days: int = Field(1095, ge=30, le=36500)
+    monthly_reports: bool = True
+    weekly_digest: bool = True
     poster_font: str | None = Field(None, description="a CJK font file for posters")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"

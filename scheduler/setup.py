@@ -17,7 +17,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.logs import DATABASE, Outage, is_unreachable
-from scheduler import consultations, notices, visits
+from scheduler import consultations, notices, reports, visits
 from services.app import Services
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def build_scheduler(services: Services, outage: Outage | None = None) -> AsyncIO
     scheduler.add_job(
         purge_expired_data, "cron", hour=3, minute=17, args=[services], id="privacy:retention"
     )
-    for feature in (notices, visits, consultations):
+    for feature in (notices, visits, consultations, reports):
         feature.add_jobs(scheduler, services)
     # The notices tick fires every second but asks the database only while something is going
     # on (an outbox commit in this process in the last seconds); when all is quiet, every few

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from services.cases import Cases
     from services.consultations import Consultations
     from services.conversations import Conversations
+    from services.digest.service import Digests
     from services.figures import Figures
     from services.lifecycle import Lifecycle
     from services.notices import Notices
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from services.points import Points
     from services.privacy import Privacy
     from services.reminders import HasReminders, Reminders
+    from services.reports.service import Reports
     from services.staff import StaffService
     from services.tipoffs import TipOffs
     from services.visits import Visits
@@ -140,8 +142,28 @@ class Services:
 
         return Administration(self.ctx)
 
+    @cached_property
+    def reports(self) -> Reports:
+        from services.reports.service import Reports
+
+        return Reports(self.ctx, self.figures, self.visits)
+
+    @cached_property
+    def digests(self) -> Digests:
+        from services.digest.service import Digests
+
+        return Digests(self.ctx)
+
     def features_with_reminders(self) -> list[HasReminders]:
-        return [self.case_clock, self.tipoffs, self.visits, self.notices, self.consultations]
+        return [
+            self.case_clock,
+            self.tipoffs,
+            self.visits,
+            self.notices,
+            self.consultations,
+            self.reports,
+            self.digests,
+        ]
 
     def outbox(self, worker_id: str | None = None) -> OutboxStore:
         from services.outbox import OutboxStore

@@ -30,6 +30,8 @@ _STAFF = (
     ("cases", "cmd.open_cases"),
     ("case", "cmd.case"),
     ("stats", "cmd.stats"),
+    ("report", "cmd.staff_report"),
+    ("digest", "cmd.digest"),
     ("notice", "cmd.notice"),
     ("notices", "cmd.notices"),
     ("consult", "cmd.consult"),

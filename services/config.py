@@ -95,3 +95,6 @@ class ServiceConfig:
     tipoff_ack_workdays: int = 15
     # Closed cases older than this lose their personal data.
     retention_days: int = 1095
+    # The monthly report to administrators and the weekly digest (services/reports, digest).
+    monthly_reports: bool = True
+    weekly_digest: bool = True
