@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,28 @@ async def start_admin(world: World, cast: Cast) -> Person:
 
 def tr(cast: Cast, key: str, **params: Any) -> str:
     return t(cast.loc, key, **params)
+
+
+# A consultation as a cadre pastes it after /consult (the format: docs/consultations.md);
+# ``BAD_FORM`` has a third question of a kind that does not exist.
+FORM = """
+title = {{ en = "Street lamps", zh_Hans = "路灯征求意见" }}
+intro = "Tell us where light is missing."
+closes = "{closes}"
+
+[[questions]]
+kind = "single"
+text = {{ en = "What first?", zh_Hans = "先做什么？" }}
+options = {{ en = ["Lamps", "Benches"], zh_Hans = ["路灯", "长椅"] }}
+
+[[questions]]
+kind = "text"
+required = false
+text = {{ en = "Anything else?", zh_Hans = "其他意见？" }}
+"""
+BAD_FORM = FORM + '\n[[questions]]\nkind = "essay"\ntext = "Why?"\n'
+
+
+def consult_form(now: datetime, bad: bool = False) -> str:
+    closes = (now + timedelta(days=20)).strftime("%Y-%m-%d 18:00")
+    return (BAD_FORM if bad else FORM).format(closes=closes)

@@ -25,7 +25,7 @@ from services.audit import audit
 from services.consultations import results, wording
 from services.consultations.base import CLOSED, OPEN, REMIND_KIND, SCHEDULED, ConsultBase
 from services.consultations.runs import INVITE, OUTCOME, REMIND
-from services.errors import Invalid
+from services.errors import Invalid, NotFound
 from services.fanout import audience as aud
 from services.reminders import Due, Handler, plan
 
@@ -160,22 +160,28 @@ class Lifecycle(ConsultBase):
             return await self._answered(session, consultation_id)
 
     async def of_author(self, user_id: int, limit: int = 10) -> list[tuple[int, str, str]]:
-        """The author's recent consultations: id, title (their language), status."""
+        """The recent consultations this person may see and close: their own, and for an
+        administrator also those whose points all lie in their region (id, title in their
+        language, status)."""
         async with self.ctx.db.read() as session:
             rights = await self._rights(session, user_id)
-            rows = (
-                (
-                    await session.execute(
-                        select(Consultation)
-                        .where(col(Consultation.author_user_id) == user_id)
-                        .order_by(col(Consultation.id).desc())
-                        .limit(limit)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return [(pk(c), wording.title_of(c, rights.locale), c.status) for c in rows]
+            query = select(Consultation).order_by(col(Consultation.id).desc())
+            if not rights.is_admin:
+                query = query.where(col(Consultation.author_user_id) == user_id)
+            # An administrator's are checked one by one (the same rule as the results'), over a
+            # bounded window of the newest.
+            rows = (await session.execute(query.limit(limit * 20))).scalars().all()
+            shown: list[Consultation] = []
+            for consultation in rows:
+                if len(shown) == limit:
+                    break
+                if consultation.author_user_id != user_id:
+                    try:
+                        await self._may_manage(session, user_id, consultation)
+                    except NotFound:
+                        continue
+                shown.append(consultation)
+        return [(pk(c), wording.title_of(c, rights.locale), c.status) for c in shown]
 
     async def _answered(self, session: AsyncSession, consultation_id: int) -> int:
         return int(

@@ -11,7 +11,17 @@ import pytest
 
 from services.clock import FakeClock
 from tests.guide_quotes import DOCS, sections
-from tests.guide_walk import CASTS, Walk, callback, labels, person, points_csv, start_admin, tr
+from tests.guide_walk import (
+    CASTS,
+    Walk,
+    callback,
+    consult_form,
+    labels,
+    person,
+    points_csv,
+    start_admin,
+    tr,
+)
 from tests.harness import World, file_case, register_resident
 from tests.integration.test_admin_points import wire
 
@@ -27,10 +37,14 @@ HEADINGS = {
         "staff": "👥 Staff",
         "categories": "🏷 Categories",
         "delivery": "📮 Delivery problems",
+        "rules": "📏 Visit rules",
         "fallback": "Cases no cadre can take",
+        "digest": "Weekly digest of recurring problems: /digest",
         "stats": "Figures: /stats",
+        "report": "Monthly report: /report",
         "visits": "Visits and pairing",
         "notices": "Policy notices",
+        "consult": "Consultations and surveys",
         "tipoffs": "Discipline inspectors and tip-offs",
         "data": "Residents' data and retention",
         "audit": "The audit log: /audit",
@@ -44,10 +58,14 @@ HEADINGS = {
         "staff": "👥 工作人员",
         "categories": "🏷 诉求类别",
         "delivery": "📮 投递失败",
+        "rules": "📏 走访规则",
         "fallback": "无人承接的诉求",
+        "digest": "每周群众反映集中问题：/digest",
         "stats": "数据统计：/stats",
+        "report": "月报：/report",
         "visits": "走访和结对帮扶",
         "notices": "政策通知",
+        "consult": "征求意见和调研",
         "tipoffs": "纪检监察干部和举报",
         "data": "群众个人信息和保存期限",
         "audit": "操作审计日志：/audit",
@@ -60,6 +78,7 @@ NOT_WALKED = {
     "en": {
         "On the server: cpbot",
         "Contact points",
+        "The visit rule",
         "Staff, categories, delivery",
         "Running the bot",
         "Settings",
@@ -67,6 +86,7 @@ NOT_WALKED = {
     "zh": {
         "服务器上的 cpbot 命令",
         "联系点",
+        "走访规则",
         "工作人员、诉求类别、投递失败",
         "运行机器人",
         "系统设置",
@@ -90,6 +110,9 @@ SKIPS: dict[str, dict[str, tuple[str, ...]]] = {
         "fallback": ("将由管理员派单",),
         "stats": ("是否解决",),
         "tipoffs": ("匿名举报人 #1A2B",),
+        # Terms in quotation marks (the three rates; the month's problem), not the bot's words.
+        "report": ("三率",),
+        "digest": ("每月一题",),
     },
 }
 
@@ -224,6 +247,25 @@ async def test_walk_the_administrators_guide(world: World, clock: FakeClock, lan
     await admin.press(re.compile(r"^🚫"))
     world.emulator.people.unblock_bot(emma.id)
 
+    # -- Visit rules: the default, then one point's own; bad numbers are answered --------------
+    walk.section(h["rules"])
+    await admin.send("/admin")
+    await admin.press(tr(cast, "admin.btn.visit_rules"))
+    await admin.press(tr(cast, "admin.vr.btn.visits"))
+    await admin.send("twice")
+    await admin.send("40")
+    await admin.send("1")
+    await admin.press(tr(cast, "admin.vr.btn.unverified"))
+    await admin.press(tr(cast, "admin.vr.btn.unverified"))
+    await admin.send("/admin")
+    await admin.press(tr(cast, "admin.btn.points"))
+    await admin.press("JH02")
+    await admin.press(tr(cast, "admin.btn.visit_rule"))
+    await admin.press(tr(cast, "admin.vr.btn.days"))
+    await admin.press(tr(cast, "btn.back"))
+    await admin.press(tr(cast, "btn.back"))
+    await admin.press(tr(cast, "admin.btn.edit"))
+
     # -- Cases no cadre can take: YJ03 has no cadre --------------------------------------
     walk.section(h["fallback"])
     far = world.person("Far", cast.lang)
@@ -298,6 +340,38 @@ async def test_walk_the_administrators_guide(world: World, clock: FakeClock, lan
     await world.app.services.visits.plan_reminders()
     await world.app.services.reminders.tick()
     await world.settle()
+
+    # -- Monthly report: offered on the 1st; then asked for, for the area and one point -------
+    walk.section(h["report"])
+    await world.app.services.reports.plan_monthly()
+    await world.app.services.reminders.tick()
+    await world.settle()
+    await admin.press(tr(cast, "report.btn.get"))
+    await admin.send("/report XH01")
+    await admin.press(re.compile(r"^\d{4}-\d{2}$"))
+
+    # -- Weekly digest: offered on Monday at 09:00, and asked for ---------------------------
+    walk.section(h["digest"])
+    clock.set(datetime(2026, 5, 4, 1, 0, tzinfo=UTC))  # Monday 09:00 in Asia/Shanghai
+    await world.app.services.digests.plan_weekly()
+    await world.app.services.reminders.tick()
+    await world.settle()
+    await admin.press(tr(cast, "digest.btn.show"))
+    await admin.send("/digest")
+
+    # -- Consultations: Li consults XH01; the administrator sees, exports and closes it ------
+    walk.section(h["consult"])
+    await li.send("/consult")
+    await li.send(consult_form(clock.now()))
+    await li.press(tr(cast, "consult.btn_send"))
+    await world.app.services.consultations.tick()
+    await world.settle()
+    await admin.send("/consults")
+    await admin.press(re.compile(r"^📊 #\d+"))
+    await admin.press(tr(cast, "consult.btn_export"))
+    await admin.press(tr(cast, "consult.btn_close"))
+    await admin.send("Nothing to change yet")
+    await admin.send("0")
 
     # -- The audit log ---------------------------------------------------------------------------
     walk.section(h["audit"])
