@@ -42,10 +42,14 @@ async def test_the_cadre_is_told_when_the_resident_blocked_the_bot(services: Ser
     cadre, res, case_id = await a_case(services)
     await services.cases.reply(cadre.user_id, case_id, text(2, cadre.tg_id, "fixed tomorrow"))
     store = services.outbox("w")
-    (row,) = await store.claim(10)
-    assert row.chat_id == res.tg_id
+    # The first reply also redraws the cadre's card (in their own chat): only the resident's
+    # row is blocked; the card's edit is delivered.
+    claimed = await store.claim(10)
+    (row,) = [r for r in claimed if r.chat_id == res.tg_id]
+    others = [r for r in claimed if r.chat_id != res.tg_id]
     await store.complete(
         [Result(row.id, "blocked", error="Forbidden: bot was blocked by the user", claimed=row)]
+        + [Result(r.id, "sent", message_id=900 + r.id, claimed=r) for r in others]
     )
     (told,) = await store.claim(10)
     assert told.chat_id == cadre.tg_id
