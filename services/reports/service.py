@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,13 +29,15 @@ from services.errors import Invalid
 from services.figures import Figures
 from services.outbox import Button, enqueue, text_message
 from services.reminders import Due, Handler, plan_rows, reminder_row
-from services.reports.charts import Chart, ChartMaker
 from services.reports.figures import MonthlyFigures, ReportFigures, month_period, visit_lines
 from services.reports.scope import ReportScope, office_scope, reader_scope
-from services.reports.workbook import WorkbookMaker
 from services.scope import zone_of_region
 from services.texts import esc
 from services.visits import Visits
+
+if TYPE_CHECKING:
+    # matplotlib and XlsxWriter load only when a report is made, not with every bot process.
+    from services.reports.charts import Chart
 
 KIND_MONTHLY = "monthly_report"
 SEND_AT = time(9, 0)
@@ -129,10 +131,14 @@ class Reports:
         figures = await self.collect(scope, month)
         async with self.ctx.db.read() as session:
             q = ReportFigures(self.figures, session, scope)
+            from services.reports.workbook import WorkbookMaker
+
             workbook = await WorkbookMaker(self.ctx.texts, locale).build(
                 figures, q.cases(figures.period)
             )
         # Drawing is CPU work: off the event loop, so the bot keeps answering meanwhile.
+        from services.reports.charts import ChartMaker
+
         charts = await asyncio.to_thread(ChartMaker(self.ctx.texts, locale).all, figures)
         return MonthlyReport(figures, charts, workbook)
 
