@@ -33,6 +33,8 @@ ACTIONS = frozenset(
         "category:restore",
         "category:retire",
         "category:tier",
+        "consult:close",
+        "consult:create",
         "invite:create",
         "invite:redeem",
         "notice:cancel",
