@@ -23,7 +23,7 @@ from redis.exceptions import LockError, LockNotOwnedError
 
 log = logging.getLogger(__name__)
 
-LOCK_TTL = 5.0  # seconds a dead holder's lock outlives it, at most
+LOCK_TTL = 15.0  # seconds a dead holder's lock outlives it, at most
 
 
 async def _renew(lock: Lock, every: float) -> None:
