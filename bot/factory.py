@@ -25,6 +25,7 @@ from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
 from bot.middlewares import ActorMiddleware
 from bot.people_signal import PeopleSignal
+from bot.presses import PressBook, PressMiddleware, StoredPresses
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates, RenewedEventIsolation
 from bot.retry import RetryTransient
 from bot.sender import OutboxSender, sending_concurrency
@@ -81,10 +82,13 @@ def build_dispatcher(
     isolation: BaseEventIsolation,
     seen: SeenUpdates,
     flood: FloodControl | None = None,
+    presses: PressBook | None = None,
 ) -> Dispatcher:
     dp = Dispatcher(storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
     dp.update.outer_middleware(RetryTransient())
+    # A press handled before a restart, or by another replica, is skipped (issue 18).
+    dp.update.outer_middleware(PressMiddleware(presses or StoredPresses(services.presses)))
     dp.update.outer_middleware(ActorMiddleware(services))
     dp.update.outer_middleware(flood or FloodControl())
     dp.update.outer_middleware(StepMiddleware())
@@ -139,8 +143,10 @@ async def build_app(
         limiter = limiter or MemoryLimiter(
             rate=settings.rate_per_second, group_per_minute=settings.group_per_minute
         )
-    bot.session.middleware(RateLimitMiddleware(limiter))
-    dp = build_dispatcher(services, storage, isolation, seen, flood)
+    # Every process answers each press once, and handles it once (bot/presses.py).
+    presses = StoredPresses(services.presses)
+    bot.session.middleware(RateLimitMiddleware(limiter, presses=presses))
+    dp = build_dispatcher(services, storage, isolation, seen, flood, presses)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{id(bot):x}"
     # The sender's claims and records never wait behind intake for a pooled connection (a
     # timed-out record sent the row again when its lease lapsed): on PostgreSQL it has a small

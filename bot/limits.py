@@ -13,7 +13,7 @@ import contextvars
 import logging
 import math
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol, cast
 
@@ -45,6 +45,8 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import Response, TelegramType
+
+from bot.presses import MemoryPresses, PressBook
 
 log = logging.getLogger(__name__)
 
@@ -203,36 +205,35 @@ def message_count(method: TelegramMethod[Any]) -> int:
     return 1
 
 
-_ANSWERED_KEPT = 10_000
-
-
 async def _answer_forgivingly(
     make_request: NextRequestMiddlewareType[TelegramType],
     bot: Bot,
     method: TelegramMethod[TelegramType],
-    answered: OrderedDict[str, None],
+    presses: PressBook,
 ) -> Response[TelegramType]:
     """A button press already answered, or answered too late (a redelivered update, a slow
     moment), must not stop the handler from doing the work the press asked for.
 
-    Each press is answered once: ``answered`` remembers the presses this session answered
-    (bounded), and a second answer (a refusal after "I agree" was acknowledged) is not sent —
-    False tells the caller to say it otherwise."""
+    Each press is answered once: ``presses`` knows the presses answered — by this process, by
+    one before a restart, by another replica (``bot/presses.py``) — and a second answer (a
+    refusal after "I agree" was acknowledged, a redelivered press) is not sent: False tells the
+    caller to say it otherwise."""
     query_id = str(getattr(method, "callback_query_id", ""))
-    if query_id in answered:
+    if not await presses.claim(query_id):
         return cast(Response[TelegramType], False)
-    answered[query_id] = None
-    if len(answered) > _ANSWERED_KEPT:
-        answered.popitem(last=False)
     try:
         return await make_request(bot, method)
     except TelegramBadRequest as exc:
         if "query is too old" not in exc.message and "query ID is invalid" not in exc.message:
+            await presses.release(query_id)
             raise
         log.info("a button press could not be acknowledged any more")
         # False: nothing was shown, so a caller with something to say can say it otherwise.
         # (Sessions hand the method's result through middlewares, not the envelope.)
         return cast(Response[TelegramType], False)
+    except Exception:
+        await presses.release(query_id)  # not sent: a try again may answer it
+        raise
 
 
 async def _edit_forgivingly(
@@ -253,10 +254,12 @@ async def _edit_forgivingly(
 class RateLimitMiddleware(BaseRequestMiddleware):
     """Holds every outgoing message to the limits; pauses everyone on a 429."""
 
-    def __init__(self, limiter: Limiter, retries: int = 3) -> None:
+    def __init__(
+        self, limiter: Limiter, retries: int = 3, presses: PressBook | None = None
+    ) -> None:
         self.limiter = limiter
         self.retries = retries
-        self.answered: OrderedDict[str, None] = OrderedDict()
+        self.presses: PressBook = presses or MemoryPresses()
 
     async def __call__(
         self,
@@ -265,7 +268,7 @@ class RateLimitMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[TelegramType],
     ) -> Response[TelegramType]:
         if isinstance(method, AnswerCallbackQuery):
-            return await _answer_forgivingly(make_request, bot, method, self.answered)
+            return await _answer_forgivingly(make_request, bot, method, self.presses)
         if isinstance(method, EDITS):
             return await _edit_forgivingly(
                 make_request, bot, cast(TelegramMethod[TelegramType], method)

@@ -9,6 +9,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    case_replies,
     common,
     consultations,
     fallback,
@@ -28,6 +29,7 @@ from handlers import (
 
 # In order: the first router whose filters match an update handles it.
 MODULES: tuple[ModuleType, ...] = (
+    case_replies,  # a swipe-reply to a message of a case goes to it, whatever step is open
     membership,
     common,
     privacy,

@@ -11,14 +11,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from bot.callbacks import Act
-from bot.delivery_answer import acknowledgement, relayed
 from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, Verdict
+from handlers.case_replies import follow_up
 from handlers.filing import start_filing
-from handlers.flow import cancel_button, done_button, end_chat, pager, relay, start_step
+from handlers.flow import cancel_button, done_button, end_chat, pager, start_step
 from handlers.history import history_pages
 from handlers.tipoffs import answer_report, report_replied_to
 from models.enums import CaseStatus, Role
@@ -111,52 +111,23 @@ def _case_buttons(
 # ---- adding messages -------------------------------------------------------------------------
 
 
-async def _follow_up(
-    message: Message,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-    case_id: int,
-) -> None:
-    async def send(part: Part) -> str:
-        case, delivery = await relayed(
-            message.bot,
-            case_id,
-            message.chat.id,
-            lambda: services.cases.follow_up(actor.uid, case_id, part),
-            # An album is acknowledged once: its items do not each wait for their relay.
-            expect=lambda view: view.assignee_id is not None and part.media_group_id is None,
-        )
-        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-        return acknowledgement(
-            t, delivery, case.public_no, "chat.relayed", "delivery.queued_to_staff", name=who
-        )
-
-    await relay(message, services, state, send)
-
-
 @router.message(
     StateFilter(None, CaseChat.resident, Verdict.still_wrong), F.reply_to_message, *CONTENT
 )
 async def native_reply(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    """A swipe-reply to anything the bot showed about a case adds to that case — the case
-    the message belongs to, even while adding to another one."""
-    replied = message.reply_to_message
-    assert replied is not None
-    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
-    report = report_replied_to(message) if case_id is None else None
+    """A swipe-reply to a message of no case (those of a case went to it before any router,
+    handlers/case_replies.py): an inspector's message goes to its report; otherwise it belongs
+    to the case being added to, or is a message outside any step."""
+    report = report_replied_to(message)
     if report is not None:
         await answer_report(message, report, actor, t, services, state)
         return
-    if case_id is None:
-        if await state.get_state() is None:
-            await stray_message(message, actor, t, services, state)
-            return
-        case_id = (await state.get_data())["case_id"]
-    await _follow_up(message, actor, t, services, state, case_id)
+    if await state.get_state() is None:
+        await stray_message(message, actor, t, services, state)
+        return
+    await follow_up(message, actor, t, services, state, (await state.get_data())["case_id"])
 
 
 @router.callback_query(Act.filter(F.do == "rc_add"))
@@ -192,7 +163,7 @@ async def done_adding(query: CallbackQuery, actor: Actor, t: Translator, state: 
 async def message_for_case(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    await _follow_up(message, actor, t, services, state, (await state.get_data())["case_id"])
+    await follow_up(message, actor, t, services, state, (await state.get_data())["case_id"])
 
 
 # ---- withdrawing -----------------------------------------------------------------------------

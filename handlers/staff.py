@@ -8,19 +8,18 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
 from bot.callbacks import Act
-from bot.delivery_answer import acknowledgement, relayed
 from bot.filters import HasRole, NotMenuButton
 from bot.keyboards import buttons, inline, main_menu
 from bot.parts import part_of
 from bot.replies import shown
 from bot.states import CaseChat, StaffFlow
-from handlers.flow import cancel_button, done_button, end_chat, relay, start_step
+from handlers.case_replies import reply
+from handlers.flow import cancel_button, done_button, end_chat, start_step
 from models.enums import Role
 from services.app import Services
 from services.cards import case_actions, staff_card
 from services.lifecycle import TransferTarget
 from services.outbox import Button
-from services.parts import Part
 from services.people import Actor
 from services.texts import Translator, esc
 
@@ -58,45 +57,19 @@ async def _refresh_card(
 # ---- replies ---------------------------------------------------------------------------------
 
 
-async def _reply(
-    message: Message,
-    actor: Actor,
-    t: Translator,
-    services: Services,
-    state: FSMContext,
-    case_id: int,
-) -> None:
-    async def send(part: Part) -> str:
-        case, delivery = await relayed(
-            message.bot,
-            case_id,
-            message.chat.id,
-            lambda: services.cases.reply(actor.uid, case_id, part),
-            # An album is acknowledged once: its items do not each wait for their relay.
-            expect=lambda view: view.resident_chat_id is not None and part.media_group_id is None,
-        )
-        if case.resident_chat_id is None:
-            return t("chat.resident_gone", no=case.public_no)
-        return acknowledgement(
-            t, delivery, case.public_no, "chat.sent_to_resident", "delivery.queued_to_resident"
-        )
-
-    await relay(message, services, state, send)
-
-
 @router.message(StateFilter(None, CaseChat.staff), F.reply_to_message, NotMenuButton())
 async def native_reply(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    """Swiping *reply* on a card or a relayed message answers that case's resident — the
-    case the message belongs to, even while replying to another one."""
+    """A swipe-reply that reached this far: one to a message of no case (those of a case went
+    to it before any router, handlers/case_replies.py), or a command sent as a reply."""
     replied = message.reply_to_message
     assert replied is not None
     case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
     if case_id is None:
         await message.answer(t("staff.reply_unknown"))
         return
-    await _reply(message, actor, t, services, state, case_id)
+    await reply(message, actor, t, services, state, case_id)
 
 
 @router.callback_query(Act.filter(F.do == "case_reply"))
@@ -130,7 +103,7 @@ async def done_replying(
 async def reply_message(
     message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
-    await _reply(message, actor, t, services, state, (await state.get_data())["case_id"])
+    await reply(message, actor, t, services, state, (await state.get_data())["case_id"])
 
 
 # ---- status changes --------------------------------------------------------------------------

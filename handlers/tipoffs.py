@@ -8,9 +8,8 @@ import re
 from typing import Any
 
 from aiogram import F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
@@ -19,12 +18,11 @@ from bot.filters import HasRole, MenuButton, NotMenuButton
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
-from bot.states import CaseChat, TipOffFlow, Verdict
+from bot.states import TipOffFlow
 from handlers.filing import keep_part
 from handlers.flow import cancel_button, end_chat, relay
 from models.enums import Role
 from services.app import Services
-from services.cards import staff_name
 from services.errors import Invalid
 from services.outbox import Button
 from services.parts import Part
@@ -40,31 +38,6 @@ CONTENT = (~F.text.startswith("/"), NotMenuButton())
 # How the bot heads an inspector's message to the reporter (catalog "tipoff.relay_from_inspector"
 # in every language): the shield, then the report's number.
 _FROM_INSPECTOR = re.compile(r"^🛡\s*(J\d{4}-\d{4,})")
-
-
-# Steps that are about a case already: a swipe-reply there is theirs (handlers/resident.py).
-_CASE_STEPS = StateFilter(None, CaseChat.resident, Verdict.still_wrong, Verdict.rating_comment)
-
-
-@router.message(~_CASE_STEPS, F.reply_to_message, *CONTENT)
-async def reply_to_case_mid_step(
-    message: Message, actor: Actor, t: Translator, services: Services, state: FSMContext
-) -> None:
-    """A swipe-reply to a message about a case goes to that case, whatever step of a report
-    (or of a draft case) is open — never taken as a receipt code or as part of a report. The
-    step stays where it was."""
-    replied = message.reply_to_message
-    assert replied is not None
-    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
-    if case_id is None:
-        raise SkipHandler  # not about a case: the open step takes it
-
-    async def send(part: Part) -> str:
-        case = await services.cases.follow_up(actor.uid, case_id, part)
-        who = staff_name(services.texts, t.locale, case.assignee_name, case.assignee_title)
-        return t("chat.relayed", no=case.public_no, name=who)
-
-    await relay(message, services, state, send)
 
 
 def report_replied_to(message: Message) -> str | None:

@@ -5,6 +5,7 @@ import models.case_cards
 import models.channels
 import models.consultations
 import models.notices
+import models.presses
 import models.tables
 import models.tipoffs
 import models.visits  # noqa: F401

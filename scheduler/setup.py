@@ -31,6 +31,13 @@ async def forget_idle_conversations(services: Services) -> None:
         log.info("forgot %d idle conversations", removed)
 
 
+async def prune_presses(services: Services) -> None:
+    """Button presses Telegram no longer delivers again need no record (bot/presses.py)."""
+    removed = await services.presses.prune()
+    if removed:
+        log.info("forgot %d old button presses", removed)
+
+
 async def send_due_reminders(services: Services) -> None:
     counts = await services.reminders.tick()
     if counts:
@@ -63,6 +70,7 @@ def build_scheduler(services: Services, outage: Outage | None = None) -> AsyncIO
         args=[services],
         id="conversations:forget_idle",
     )
+    scheduler.add_job(prune_presses, "interval", hours=6, args=[services], id="presses:prune")
     scheduler.add_job(
         send_due_reminders,
         "interval",

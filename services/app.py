@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from services.outbox import OutboxStore
     from services.people import People
     from services.points import Points
+    from services.presses import Presses
     from services.privacy import Privacy
     from services.reminders import HasReminders, Reminders
     from services.reports.service import Reports
@@ -64,6 +65,13 @@ class Services:
         from services.cases import Cases
 
         return Cases(self.ctx)
+
+    @cached_property
+    def presses(self) -> Presses:
+        """The button presses answered and handled, shared by every process."""
+        from services.presses import Presses
+
+        return Presses(self.ctx)
 
     @cached_property
     def conversations(self) -> Conversations:

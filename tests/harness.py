@@ -24,7 +24,7 @@ from aiogram.types import InputFile, Update
 from bot.factory import App, build_app
 from bot.flood import FloodControl
 from bot.limits import MemoryLimiter
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from emulator.config import BotConfig, EmulatorConfig, LimitsConfig
 from emulator.core import Emulator, UploadedFile
 from emulator.people import Attachment
@@ -183,6 +183,8 @@ class World:
         self.offset = 0
         self.updates_handled = 0
         self.flood: FloodControl | None = None
+        self.settings: Settings | None = None
+        self.clock: FakeClock | None = None
 
     @classmethod
     async def create(
@@ -221,7 +223,24 @@ class World:
         )
         world = cls(app, emulator, admin)
         world.flood = flood
+        world.settings = settings
+        world.clock = clock
         return world
+
+    async def restart(self) -> None:
+        """The bot process ends and a new one starts on the same database: new bot, dispatcher
+        and sender objects, nothing kept in memory (the emulator, Telegram, stays)."""
+        assert self.settings is not None
+        await self.app.sender.drain()
+        await self.app.close()
+        self.flood = FloodControl(rate=200, burst=6)
+        self.app = await build_app(
+            self.settings,
+            session=EmulatorSession(self.emulator),
+            clock=self.clock,
+            limiter=MemoryLimiter(rate=10_000, chat_interval=0),
+            flood=self.flood,
+        )
 
     async def close(self) -> None:
         await self.app.bot.session.close()
