@@ -169,5 +169,6 @@ class WeChatChannel:
         }
 
     async def point_qr(self, code: str) -> str:
-        """The ticket of a permanent QR code that brings a follower to point ``code``."""
-        return await self.api.create_qrcode(f"cp_{code}")
+        """What the permanent QR code of point ``code`` encodes: following the account through
+        it (or scanning it again) sets the follower's point."""
+        return str((await self.api.qrcode(f"cp_{code}"))["url"])
