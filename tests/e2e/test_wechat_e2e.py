@@ -148,10 +148,14 @@ async def test_scan_register_file_cadre_replies_resident_receives(both: Both) ->
     # A follow-up from WeChat goes to the same case and reaches the cadre.
     await both.say(follower, "It is getting worse")
     assert cadre.saw("It is getting worse")
-    # The cadre answers with Telegram's reply; it reaches the resident on WeChat.
+    # The cadre answers with Telegram's reply; it reaches the resident on WeChat, also when
+    # WeChat retired the bot's access token meanwhile (fetched again, once).
+    tokens = both.wechat.platform.counters["token"]
+    both.wechat.platform.expire_tokens()
     await cadre.reply(card, "A plumber comes at 3 pm")
     await both.settle()
     assert any("A plumber comes at 3 pm" in text for text in received(follower))
+    assert both.wechat.platform.counters["token"] == tokens + 1
 
 
 async def test_wechat_retries_of_one_message_file_one_case(both: Both) -> None:

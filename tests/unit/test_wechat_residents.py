@@ -256,3 +256,31 @@ async def test_sender_retries_and_refusals(services: Services, county: factories
 
 def test_address_is_wechat() -> None:
     assert address_of(1) < -(2**60)
+
+
+async def test_a_notice_reaches_wechat_residents_and_opens_by_number(
+    services: Services, county: factories.Person
+) -> None:
+    from services.fanout import Audience
+    from services.notices import NoticeDraft
+
+    admin = await factories.staff(services, "Zhou", "admin", None)
+    resident = Resident(services)
+    await _register(resident)
+    draft = NoticeDraft(
+        texts={"en": "Water is off Tuesday", "zh_Hans": "周二停水"},
+        fallback_locale="en",
+        audience=Audience("all"),
+    )
+    created = await services.notices.create(admin.user_id, draft)
+    while await services.notices.queue_chunk(created.notice_id) is not None:
+        pass
+    row = (await resident.rows())[-1]
+    assert row.channel == "wechat" and "停水" in row.payload["text"]
+    ok = FakeApi()
+    await WeChatSender(services, ok).drain()  # type: ignore[arg-type]
+    assert "周二停水" in ok.sent[-1]["text"]["content"]
+    await resident.event("CLICK", "NOTICES")
+    assert len((await resident.rows())[-1].payload["buttons"]) == 1
+    await resident.say("1")
+    assert "周二停水" in await resident.last_text()
