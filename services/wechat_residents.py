@@ -126,7 +126,7 @@ class WeChatResidents:
         t = self.ctx.texts
         await self._say(
             turn,
-            t(locale, "reg.welcome") + "\n\n" + t(locale, "reg.privacy"),
+            t(locale, "wx.welcome") + "\n\n" + t(locale, "wx.privacy"),
             [
                 [Button(t(locale, "reg.accept"), "wx_accept")],
                 [Button(t(locale, "reg.decline"), "wx_decline")],
