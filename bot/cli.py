@@ -40,6 +40,7 @@ COMMANDS: dict[str, Lazy] = {
     "notices": Lazy("bot.notices_cli:notices", "Policy notices: send from a file, list, cancel."),
     "consult": Lazy("bot.consult_cli:consult", "Consultations: send from a file, results, close."),
     "report": Lazy("bot.report_cli:report", "Monthly report: charts and a workbook for a month."),
+    "wechat": Lazy("bot.wechat_cli:wechat", "WeChat channel: set the account's menu."),
     "visits": Lazy(
         "bot.visits_cli:visits", "Visit rules: show or set visits a month, days a year."
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -36,6 +37,9 @@ from models.db import Database
 from services.app import Services
 from services.clock import Clock
 from services.context import Context
+
+if TYPE_CHECKING:
+    from wechat.channel import WeChatChannel
 from services.outbox import OutboxStore
 
 
@@ -52,8 +56,12 @@ class App:
     signal: OutboxSignal | None = None
     people_signal: PeopleSignal | None = None
     sender_db: Database | None = None
+    # The WeChat channel, when its settings are given (``wechat.channel``).
+    wechat: WeChatChannel | None = None
 
     async def close(self) -> None:
+        if self.wechat is not None:
+            await self.wechat.close()
         if self.people_signal is not None:
             await self.people_signal.stop()
         await self.bot.session.close()
@@ -175,4 +183,42 @@ async def build_app(
         signal,
         people_signal=people_signal,
         sender_db=sender_db,
+        wechat=wechat_channel(settings, services, bot, worker_id),
     )
+
+
+def wechat_channel(
+    settings: Settings, services: Services, bot: Bot | None, worker_id: str | None = None
+) -> WeChatChannel | None:
+    """The WeChat channel, or None when its settings are not all given (the channel is off)."""
+    if not settings.wechat_enabled:
+        return None
+    from wechat.channel import WeChatChannel, WeChatConfig
+
+    assert settings.wechat_app_id and settings.wechat_app_secret
+    assert settings.wechat_token and settings.wechat_aes_key
+    config = WeChatConfig(
+        app_id=settings.wechat_app_id,
+        app_secret=settings.wechat_app_secret.get_secret_value(),
+        token=settings.wechat_token.get_secret_value(),
+        encoding_aes_key=settings.wechat_aes_key.get_secret_value(),
+        api_base=settings.wechat_api_base,
+        path=settings.wechat_path,
+        subscription_template=settings.wechat_template_id,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    fetch = None
+    if bot is not None:
+        telegram = bot
+
+        async def fetch(file_id: str) -> tuple[bytes, str]:
+            """A cadre's file from Telegram, for WeChat (its MIME type from its name)."""
+            found = await telegram.get_file(file_id)
+            data = await telegram.download_file(found.file_path or "")
+            path = (found.file_path or "").lower()
+            mime = "video/mp4" if path.endswith(".mp4") else "image/jpeg"
+            if path.endswith((".oga", ".ogg")):
+                mime = "audio/ogg"  # WeChat takes amr or mp3: refused, the text stands
+            return (data.read() if data is not None else b""), mime
+
+    return WeChatChannel(services, config, fetch_file=fetch, worker_id=worker_id)

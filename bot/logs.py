@@ -43,7 +43,9 @@ def setup_logging(settings: Settings) -> None:
     root.setLevel(max(level, logging.INFO))
     for ours in OUR_LOGGERS:
         logging.getLogger(ours).setLevel(level)
-    for chatty in ("aiosqlite", "sqlalchemy", "asyncpg", "aiohttp.access"):
+    # httpx (the WeChat API client) logs every request's URL at INFO, and WeChat puts the
+    # access token, and in the token request the app secret, in the URL: never in our logs.
+    for chatty in ("aiosqlite", "sqlalchemy", "asyncpg", "aiohttp.access", "httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     # aiogram logs each update's handling at INFO, and again every exception our own error
     # handler already logged (or, for an update another replica has in hand, expects).

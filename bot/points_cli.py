@@ -65,18 +65,36 @@ def points_list(cli: Cli) -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="PNG file to write (default: poster-CODE.png)",
 )
+@click.option(
+    "--wechat",
+    is_flag=True,
+    help="the WeChat account's QR code for the point instead of Telegram's (CPBOT_WECHAT_*)",
+)
 @pass_cli
-def points_qr(cli: Cli, code: str, out: Path | None) -> None:
+def points_qr(cli: Cli, code: str, out: Path | None, wechat: bool) -> None:
     """Write a printable registration poster with the point's QR code.
 
-    CODE is a contact point's code, e.g. `cpbot points qr XH01 --out xh01.png`.
+    CODE is a contact point's code, e.g. `cpbot points qr XH01 --out xh01.png`;
+    with --wechat, scanning it follows the WeChat account and sets the point.
     """
+    if wechat and not cli.settings.wechat_enabled:
+        raise click.ClickException(cli.t("cli.wechat_off"))
 
     async def make(s: Services) -> tuple[bytes, str]:
         point = await s.points.by_code(code)
-        return await s.points.poster(point), s.points.registration_link(point.code)
+        if not wechat:
+            return await s.points.poster(point), s.points.registration_link(point.code)
+        from bot.factory import wechat_channel
 
-    png, link = cli.run(make, needs_username=True)
+        channel = wechat_channel(cli.settings, s, None)
+        assert channel is not None
+        try:
+            link = await channel.point_qr(point.code)
+        finally:
+            await channel.close()
+        return await s.points.poster(point, link), link
+
+    png, link = cli.run(make, needs_username=not wechat)
     target = out or Path(f"poster-{code}.png")
     target.write_bytes(png)
     click.echo(cli.t("cli.poster_written", file=str(target), link=link))

@@ -29,7 +29,21 @@ log = logging.getLogger(__name__)
 async def serve_polling(app: App, stop: asyncio.Event) -> None:
     """Poll for updates until ``stop`` is set, then finish what is in hand and close."""
     background = Background(app)
+    callback: web.AppRunner | None = None
     try:
+        if app.wechat is not None:
+            # Polling needs no web server for Telegram; WeChat's callback URL needs one.
+            callback = web.AppRunner(web.Application(), access_log=None)
+            callback.app.add_routes(app.wechat.routes())
+            await callback.setup()
+            site = web.TCPSite(callback, app.settings.webhook_host, app.settings.webhook_port)
+            await site.start()
+            log.info(
+                "WeChat callback on %s:%s%s",
+                app.settings.webhook_host,
+                app.settings.webhook_port,
+                app.settings.wechat_path,
+            )
         await persist(
             lambda: app.bot.delete_webhook(drop_pending_updates=False), "deleteWebhook", stop
         )
@@ -49,6 +63,8 @@ async def serve_polling(app: App, stop: asyncio.Event) -> None:
         await polling.run(stop)  # returns once stopped and the updates in hand are finished
         log.info("stopped: the updates in hand were finished")
     finally:
+        if callback is not None:
+            await callback.cleanup()
         await background.stop()
         await app.close()
 

@@ -41,11 +41,15 @@ class Background:
                 )
             )
         self.scheduler.start()
+        if self.app.wechat is not None:
+            await self.app.wechat.start()  # WeChat's inbox worker and sender
 
     async def stop(self) -> None:
         self._stop.set()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+        if self.app.wechat is not None:
+            await self.app.wechat.stop()
         await self.app.sender.stop()
         for task in self._tasks:
             await task

@@ -70,6 +70,17 @@ class Settings(BaseSettings):
     monthly_reports: bool = True
     weekly_digest: bool = True
     poster_font: str | None = Field(None, description="a CJK font file for posters")
+    wechat_app_id: str | None = Field(None, description="WeChat Official Account's AppID")
+    wechat_app_secret: SecretStr | None = Field(None, description="its AppSecret")
+    wechat_token: SecretStr | None = Field(None, description="the callback's Token (令牌)")
+    wechat_aes_key: SecretStr | None = Field(
+        None, description="EncodingAESKey (消息加解密密钥), 43 characters"
+    )
+    wechat_api_base: str = Field("https://api.weixin.qq.com", description="WeChat API base URL")
+    wechat_path: str = Field("/wechat", description="path of the callback URL (服务器地址)")
+    wechat_template_id: str | None = Field(
+        None, description="subscription notice template: 'a reply waits' outside the window"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -133,7 +144,24 @@ class Settings(BaseSettings):
             raise ValueError("use a postgresql:// or sqlite:// URL")
         return value
 
-    @field_validator("api_base")
+    @field_validator("wechat_aes_key")
+    @classmethod
+    def _aes_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) != 43:
+            raise ValueError("EncodingAESKey is 43 characters")
+        return value
+
+    @property
+    def wechat_enabled(self) -> bool:
+        """The WeChat channel runs only when all four of its settings are given."""
+        return None not in (
+            self.wechat_app_id,
+            self.wechat_app_secret,
+            self.wechat_token,
+            self.wechat_aes_key,
+        )
+
+    @field_validator("api_base", "wechat_api_base")
     @classmethod
     def _base(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):

@@ -85,6 +85,9 @@ def webhook_app(app: App) -> tuple[web.Application, AnswerAfterHandling]:
         redeliverable=True,  # reaches the middlewares: a failing update is answered 503
     )
     handler.register(web_app, path=settings.webhook_path)
+    if app.wechat is not None:
+        # WeChat's callback URL beside Telegram's: it keeps each push and answers at once.
+        web_app.add_routes(app.wechat.routes())
     web_app.add_routes(health_routes(app))
     return web_app, handler
 

@@ -48,3 +48,25 @@ class ChannelInbox(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16)  # pending | done | failed
     attempts: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class ChannelIdentity(SQLModel, table=True):
+    """A person as another channel knows them: (channel, their id there), e.g. a WeChat
+    follower's openid for this account.
+
+    The row's id also gives the person's address inside the core (``services.channels``): a
+    number in a range Telegram never uses, standing where a Telegram chat id stands (the
+    outbox's ``chat_id``, a case's source), so every use case works unchanged for them.
+    ``user_id`` is set once they accept the privacy notice; before that the row only lets the
+    bot answer them (the notice itself).
+    """
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_channel_identities_external"),
+    )
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=128)
+    user_id: int | None = Field(default=None, foreign_key="users.id", unique=True)
+    created_at: datetime = Field(sa_type=UtcDateTime)

@@ -54,3 +54,6 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     DEAD = "dead"
     CANCELLED = "cancelled"
+    # The channel cannot deliver it now (WeChat: outside the resident's reply window); it goes
+    # out when the resident next writes. Never "sent" before it was.
+    WAITING = "waiting"

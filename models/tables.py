@@ -199,6 +199,10 @@ class Outbox(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     dedupe_key: str = Field(unique=True, max_length=120)
     chat_id: int = Field(sa_type=BigInteger)
+    # Which channel delivers the row ("telegram", "wechat"): each has its own sender.
+    channel: str = Field(
+        default="telegram", max_length=16, sa_column_kwargs={"server_default": "telegram"}
+    )
     recipient_user_id: int | None = Field(default=None, foreign_key="users.id")
     payload: dict[str, Any] = Field(sa_type=JsonDoc)
     status: str = "pending"

@@ -173,7 +173,7 @@ class Services:
             self.digests,
         ]
 
-    def outbox(self, worker_id: str | None = None) -> OutboxStore:
+    def outbox(self, worker_id: str | None = None, channel: str = "telegram") -> OutboxStore:
         from services.outbox import OutboxStore
 
-        return OutboxStore(self.ctx, worker_id)
+        return OutboxStore(self.ctx, worker_id, channel=channel)

@@ -29,6 +29,7 @@ class Inbound:
     channel: str
     sender: str
     payload: dict[str, str]
+    attempts: int = 1
 
 
 async def accept(
@@ -80,10 +81,14 @@ async def claim(db: Database, channel: str, now: datetime, limit: int = 50) -> l
                     col(ChannelInbox.channel),
                     col(ChannelInbox.sender),
                     col(ChannelInbox.payload),
+                    col(ChannelInbox.attempts),
                 )
             )
         ).all()
-    return [Inbound(id=cast(int, r[0]), channel=r[1], sender=r[2], payload=r[3]) for r in rows]
+    return [
+        Inbound(id=cast(int, r[0]), channel=r[1], sender=r[2], payload=r[3], attempts=int(r[4]))
+        for r in rows
+    ]
 
 
 async def finish(db: Database, inbound_id: int, *, failed: bool = False) -> None:
@@ -93,4 +98,15 @@ async def finish(db: Database, inbound_id: int, *, failed: bool = False) -> None
             update(ChannelInbox)
             .where(col(ChannelInbox.id) == inbound_id)
             .values(status="failed" if failed else "done", payload={}, locked_until=None)
+        )
+
+
+async def postpone(db: Database, inbound_id: int, until: datetime) -> None:
+    """Handling failed (the database blinked, a bug): try the row again from ``until``; the
+    sender's later rows wait behind it, so their order holds."""
+    async with db.write() as session:
+        await session.execute(
+            update(ChannelInbox)
+            .where(col(ChannelInbox.id) == inbound_id)
+            .values(locked_until=until)
         )

@@ -23,6 +23,7 @@ from models.enums import OutboxStatus
 from models.queries import insert_ignore
 from models.tables import Case, CaseEvent, MessageLink, Outbox, User, table_of
 from models.tipoffs import TipOffLink
+from services.channels import TELEGRAM, channel_of
 from services.context import Context
 
 _T = table_of(Outbox)
@@ -171,6 +172,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], now: d
             "recipient_user_id": None,
             "case_id": None,
             "event_id": None,
+            "channel": channel_of(int(row["chat_id"])),
             **row,
             "status": OutboxStatus.PENDING,
             "attempts": 0,
@@ -213,11 +215,17 @@ class OutboxStore:
     """Claims, completes and inspects outbox rows."""
 
     def __init__(
-        self, ctx: Context, worker_id: str | None = None, lease_seconds: float = 60
+        self,
+        ctx: Context,
+        worker_id: str | None = None,
+        lease_seconds: float = 60,
+        channel: str = TELEGRAM,
     ) -> None:
         self.ctx = ctx
         self.worker_id = worker_id or uuid.uuid4().hex[:12]
         self.lease = timedelta(seconds=lease_seconds)
+        # Each channel's sender claims only its own rows (Telegram's, WeChat's).
+        self.channel = channel
 
     async def claim(self, limit: int) -> list[Claimed]:
         """Lease up to ``limit`` due rows, at most one per chat: the chat's oldest unsent one.
@@ -236,7 +244,12 @@ class OutboxStore:
             and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now),
             and_(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.locked_until) < now),
         )
-        pick = select(col(Outbox.id)).where(due, head).order_by(col(Outbox.id)).limit(limit)
+        pick = (
+            select(col(Outbox.id))
+            .where(due, head, col(Outbox.channel) == self.channel)
+            .order_by(col(Outbox.id))
+            .limit(limit)
+        )
         if not self.ctx.db.is_sqlite:
             pick = pick.with_for_update(skip_locked=True)
         stmt = (
@@ -376,6 +389,7 @@ class OutboxStore:
                 .where(
                     col(Outbox.status) == OutboxStatus.SENDING,
                     col(Outbox.locked_by) != self.worker_id,
+                    col(Outbox.channel) == self.channel,
                 )
                 .values(
                     status=OutboxStatus.PENDING,
@@ -449,7 +463,8 @@ class OutboxStore:
             when = (
                 await session.execute(
                     select(func.min(col(Outbox.next_attempt_at))).where(
-                        col(Outbox.status) == OutboxStatus.PENDING
+                        col(Outbox.status) == OutboxStatus.PENDING,
+                        col(Outbox.channel) == self.channel,
                     )
                 )
             ).scalar_one_or_none()

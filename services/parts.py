@@ -36,6 +36,8 @@ class Part:
     lat: float | None = None
     lon: float | None = None
     media_group_id: str | None = None
+    # A file kept by another channel (WeChat's media id, valid three days there).
+    channel_media: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self).items() if v is not None}
@@ -58,6 +60,7 @@ class Part:
             file_id=media.get("file_id"),
             lat=media.get("lat"),
             lon=media.get("lon"),
+            channel_media=media.get("channel_media"),
         )
 
     def media(self) -> dict[str, Any] | None:
@@ -69,4 +72,6 @@ class Part:
             media["file_id"] = self.file_id
         if self.lat is not None:
             media["lat"], media["lon"] = self.lat, self.lon
+        if self.channel_media:
+            media["channel_media"] = self.channel_media
         return media

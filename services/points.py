@@ -188,8 +188,9 @@ class Points:
     def registration_link(self, code: str) -> str:
         return f"https://t.me/{self.ctx.config.bot_username}?start=cp_{code}"
 
-    async def poster(self, point: PointView) -> bytes:
-        """The printable registration poster, in both languages whatever the reader's."""
+    async def poster(self, point: PointView, link: str | None = None) -> bytes:
+        """The printable registration poster, in both languages whatever the reader's; its QR
+        code is Telegram's deep link, or ``link`` (the WeChat account's code for the point)."""
         texts = self.ctx.texts
         lines = [texts(locale, "poster.scan") for locale in texts.locales]
         lines += [texts(locale, "poster.then") for locale in texts.locales]
@@ -199,7 +200,7 @@ class Points:
             render_poster,
             title=point.name,
             lines=lines,
-            link=self.registration_link(point.code),
+            link=link or self.registration_link(point.code),
             footer=footer,
         )
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.channels import ChannelIdentity
 from models.enums import OutboxStatus
 from models.tables import (
     Case,
@@ -82,6 +83,14 @@ class Privacy:
                     "privacy_accepted_at": _iso(user.privacy_accepted_at),
                     "registered_at": _iso(user.created_at),
                 },
+                "other_channels": [
+                    {"channel": row.channel, "id": row.external_id}
+                    for row in (
+                        await session.execute(
+                            select(ChannelIdentity).where(col(ChannelIdentity.user_id) == user_id)
+                        )
+                    ).scalars()
+                ],
                 "contact_point": await self._point(session, user_id),
                 "staff_role": await self._role(session, user_id),
                 "cases": await self._cases(session, user_id),
@@ -109,7 +118,16 @@ class Privacy:
             await session.execute(delete(Residency).where(col(Residency.user_id) == user_id))
             await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == chat))
             await session.execute(
-                delete(Conversation).where(col(Conversation.key).like(f"%:{chat}:{tg}:%"))
+                delete(Conversation).where(
+                    or_(
+                        col(Conversation.key).like(f"%:{chat}:{tg}:%"),
+                        col(Conversation.key) == f"wechat:{chat}",
+                    )
+                )
+            )
+            # Their id on another channel (a WeChat openid) goes with them.
+            await session.execute(
+                delete(ChannelIdentity).where(col(ChannelIdentity.user_id) == user_id)
             )
             await self._scrub_outbox(session, chat)
             await session.execute(

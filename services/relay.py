@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from services.channels import TELEGRAM, channel_of
 from services.outbox import FILE_KINDS, FileKind, Keyboard, copy_of, media_message, text_message
 from services.parts import CAPTION_LIMIT, CAPTIONABLE, TEXT_LIMIT, Part
 from services.texts import esc
@@ -12,6 +13,8 @@ from services.texts import esc
 def relay_payloads(part: Part, label: str, buttons: Keyboard | None = None) -> list[dict[str, Any]]:
     """The messages that carry ``part`` to the other side, headed by ``label`` (HTML)."""
     body = esc(part.text) if part.text else ""
+    if part.chat_id and channel_of(part.chat_id) != TELEGRAM:
+        return [text_message(_from_other_channel(part, label, body), buttons)]
     if part.kind == "text":
         text = f"{label}\n{body}" if body else label
         if len(text) <= TEXT_LIMIT:
@@ -42,3 +45,21 @@ def stored_payloads(part: Part, label: str) -> list[dict[str, Any]]:
     elif part.lat is not None and part.lon is not None:
         payloads[0] = text_message(f"{head}\n📍 {part.lat:.5f}, {part.lon:.5f}"[:TEXT_LIMIT])
     return payloads
+
+
+# What a part from another channel carried, where Telegram cannot copy it from that chat.
+_MARKS = {"photo": "📷", "voice": "🎤", "video": "🎬", "location": "📍", "document": "📎"}
+
+
+def _from_other_channel(part: Part, label: str, body: str) -> str:
+    """A WeChat resident's message for a Telegram chat: its text, and a mark for what else
+    it carried (a location with its coordinates); the file itself stays on WeChat's side."""
+    lines = [label]
+    if part.kind != "text":
+        mark = _MARKS.get(part.kind, "📎")
+        if part.lat is not None and part.lon is not None:
+            mark += f" {part.lat:.5f}, {part.lon:.5f}"
+        lines.append(mark)
+    if body:
+        lines.append(body)
+    return "\n".join(lines)[:TEXT_LIMIT]

@@ -82,7 +82,12 @@ class WeChatApi:
 
     async def create_qrcode(self, scene: str) -> str:
         """A permanent QR code carrying ``scene``; returns its ticket."""
-        body = await self._call(
+        return str((await self.qrcode(scene))["ticket"])
+
+    async def qrcode(self, scene: str) -> dict[str, Any]:
+        """A permanent QR code carrying ``scene``: WeChat's answer, with its ``ticket`` and the
+        ``url`` the code encodes (what a poster prints)."""
+        return await self._call(
             "POST",
             "/cgi-bin/qrcode/create",
             json={
@@ -90,7 +95,6 @@ class WeChatApi:
                 "action_info": {"scene": {"scene_str": scene}},
             },
         )
-        return str(body["ticket"])
 
     async def set_menu(self, menu: dict[str, Any]) -> None:
         await self._call("POST", "/cgi-bin/menu/create", json=menu)

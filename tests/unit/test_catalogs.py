@@ -16,7 +16,7 @@ from services.commands import COMMANDS
 from services.parts import SUPPORTED_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE_DIRS = ("bot", "handlers", "services", "scheduler")
+CODE_DIRS = ("bot", "handlers", "services", "scheduler", "wechat")
 # A string literal that looks like a message key, where the code uses keys.
 CALL = re.compile(r"""(?:\bt|texts|\.plural)\((?:[\w.]+,\s*)?["']([a-z_]+(?:\.[a-z_0-9]+)+)["']""")
 KEY = re.compile(r"""["']((?:[a-z_]+\.)+[a-z_0-9]+)["']""")
