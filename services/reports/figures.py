@@ -20,6 +20,7 @@ from sqlmodel import col
 from models.notices import Notice, NoticePoint, NoticeRead
 from models.tables import Case, Category, ContactPoint, Staff, User
 from services.figures import Figures, Period, Rates, _columns, _rates
+from services.reports.consultations import ConsultFigures, participation
 from services.reports.scope import ReportScope
 from services.visits import Compliance
 
@@ -111,6 +112,7 @@ class MonthlyFigures:
     cadres: list[Ranked] = field(default_factory=list)
     visits: list[VisitLine] = field(default_factory=list)
     notices: list[NoticeLine] = field(default_factory=list)
+    consultations: ConsultFigures = field(default_factory=ConsultFigures)
 
 
 def month_period(month: str, zone: str) -> Period:
@@ -195,6 +197,10 @@ class ReportFigures:
         )
         rows = (await self.session.execute(stmt)).all()
         return _ranked([Ranked(r[0], r[1], "", _rates(r[2:])) for r in rows])
+
+    async def consultations(self, period: Period) -> ConsultFigures:
+        """Participation in the consultations opened in the month, at the scope's points."""
+        return await participation(self.session, period, self.scope.points_filter())
 
     async def notices(self, period: Period) -> list[NoticeLine]:
         reads = (

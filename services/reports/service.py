@@ -136,6 +136,7 @@ class Reports:
                 points=await q.points(period),
                 cadres=await q.cadres(period),
                 notices=await q.notices(period),
+                consultations=await q.consultations(period),
             )
         compliance = await self.visits.compliance(
             scope.region if scope.point_ids is None else None,

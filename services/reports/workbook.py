@@ -123,6 +123,7 @@ VERDICT_KEYS = {
     "resolved": "report.verdict.resolved",
     "not_resolved": "report.verdict.not_resolved",
 }
+CONSULT_STATUS_KEYS = {"open": "report.consult.open", "closed": "report.consult.closed"}
 RATE_FORMATS = (None, PERCENT, PERCENT, PERCENT, PERCENT, DECIMAL, None, None)
 
 
@@ -174,6 +175,8 @@ class WorkbookMaker:
         self._counts(wb, f)
         self._visits(wb, f)
         self._notices(wb, f)
+        self._consultations(wb, f)
+        self._participation(wb, f)
         wb.wb.close()
         return buf.getvalue()
 
@@ -186,6 +189,11 @@ class WorkbookMaker:
         sheet.add([self.t("report.col.scope"), scope])
         for header, value in zip(self._rate_headers(), self._rate_values(f.total), strict=True):
             sheet.add([header, value])
+        consulted = f.consultations
+        sheet.add([self.t("report.col.consultations"), len(consulted.consultations)])
+        sheet.add([self.t("report.col.invited"), consulted.total.invited])
+        sheet.add([self.t("report.col.answered"), consulted.total.answered])
+        sheet.add([self.t("report.col.participation"), consulted.total.rate])
         sheet.close()
 
     async def _cases(
@@ -346,4 +354,78 @@ class WorkbookMaker:
         for n in f.notices:
             text = n.text if len(n.text) <= 80 else n.text[:79] + "…"
             sheet.add([excel_date(n.at, zone), n.author, text, n.audience, n.reached, n.read])
+        sheet.close()
+
+    def _consultations(self, wb: Book, f: MonthlyFigures) -> None:
+        """The consultations opened in the month, counted at the scope's points only."""
+        zone = ZoneInfo(f.scope.zone)
+        headers = [
+            self.t("report.col.consultation"),
+            self.t("report.col.opened"),
+            self.t("report.col.closes"),
+            self.t("report.col.status"),
+            self.t("report.col.anonymous"),
+            self.t("report.col.points"),
+            self.t("report.col.invited"),
+            self.t("report.col.answered"),
+            self.t("report.col.participation"),
+        ]
+        sheet = Sheet(
+            wb,
+            self.t("report.sheet.consultations"),
+            headers,
+            [40, 17, 17, 10, 8, 10, 10, 10, 10],
+            [None, DATE, DATE, None, None, None, None, None, PERCENT],
+        )
+        yes, no = self.t("report.yes"), self.t("report.no")
+        for c in f.consultations.consultations:
+            status = (
+                self.t(CONSULT_STATUS_KEYS[c.status])
+                if c.status in CONSULT_STATUS_KEYS
+                else c.status
+            )
+            sheet.add(
+                [
+                    c.title(self.locale),
+                    excel_date(c.opens_at, zone),
+                    excel_date(c.closes_at, zone),
+                    status,
+                    yes if c.anonymous else no,
+                    c.points,
+                    c.figures.invited,
+                    c.figures.answered,
+                    c.figures.rate,
+                ]
+            )
+        sheet.close()
+
+    def _participation(self, wb: Book, f: MonthlyFigures) -> None:
+        """Each of the scope's points the month's consultations asked: how many, and how
+        many of its residents were invited and answered, over all of them."""
+        headers = [
+            self.t("report.col.name"),
+            self.t("report.col.code"),
+            self.t("report.col.consultations"),
+            self.t("report.col.invited"),
+            self.t("report.col.answered"),
+            self.t("report.col.participation"),
+        ]
+        sheet = Sheet(
+            wb,
+            self.t("report.sheet.participation"),
+            headers,
+            [22, 10, 10, 10, 10, 10],
+            [None, None, None, None, None, PERCENT],
+        )
+        for p in f.consultations.points:
+            sheet.add(
+                [
+                    p.name,
+                    p.code,
+                    p.consultations,
+                    p.figures.invited,
+                    p.figures.answered,
+                    p.figures.rate,
+                ]
+            )
         sheet.close()

@@ -118,7 +118,7 @@ async def test_the_workbook_reads_back_cell_by_cell(services: Services, clock: F
     book = load_workbook(io.BytesIO(made.workbook))
     assert book.sheetnames == [
         "Summary", "Cases", "Contact points", "Cadres", "12 months",
-        "Kinds and categories", "Visits", "Notices",
+        "Kinds and categories", "Visits", "Notices", "Consultations", "Participation by point",
     ]  # fmt: skip
     for ws in book.worksheets:
         assert ws.freeze_panes == "A2"
