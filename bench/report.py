@@ -7,9 +7,11 @@ seven charts, the workbook) on SQLite and PostgreSQL; wall time and peak memory.
 
 The cases are written straight into the tables (bulk inserts), spread evenly over 2026 across
 50 contact points of one region and 50 cadres, with answered, resolved, rated and open ones in
-fixed proportions. The report is then made for November 2026 by ``cpbot report``'s own code in
-a fresh process, which reports its wall time (imports excluded) and its peak RSS (imports
-included). PostgreSQL runs when CPBOT_BENCH_POSTGRES_URL or CPBOT_TEST_POSTGRES_URL is set.
+fixed proportions. The report is then made for November 2026 twice, each in a fresh process
+that reports its wall and CPU time (imports excluded) and its peak RSS (imports included):
+as the chat makes it (``/report``: the cases sheet capped at ``report_case_rows``, 10,000 by
+default) and as ``cpbot report`` writes it (every case of the month). PostgreSQL runs when
+CPBOT_BENCH_POSTGRES_URL or CPBOT_TEST_POSTGRES_URL is set.
 
 Prints a table and writes bench/results/report.json.
 """
@@ -207,11 +209,14 @@ async def main():
     db = Database.from_url({url!r})
     services = Services(Context.create(db, clock=FakeClock(datetime(2026, 12, 2, tzinfo=UTC))))
     started, cpu = time.perf_counter(), time.process_time()
-    made = await services.reports.for_office({month!r}, "zh_Hans", region={region!r})
+    made = await services.reports.for_office(
+        {month!r}, "zh_Hans", region={region!r}, case_rows={case_rows!r}
+    )
     write_report(made, __import__("pathlib").Path({out!r}))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     await db.dispose()
     print(json.dumps(dict(seconds=seconds, cpu_seconds=cpu, filed=made.figures.total.filed,
+        case_rows=made.cases_listed, cases_total=made.cases_total,
         workbook_bytes=len(made.workbook), charts=len(made.charts), stages=stages,
         peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 
@@ -219,8 +224,10 @@ asyncio.run(main())
 """
 
 
-def render(url: str, out: Path) -> dict[str, Any]:
-    code = RENDER.format(root=str(ROOT), url=url, month=MONTH, region=REGION, out=str(out))
+def render(url: str, out: Path, case_rows: int | None) -> dict[str, Any]:
+    code = RENDER.format(
+        root=str(ROOT), url=url, month=MONTH, region=REGION, out=str(out), case_rows=case_rows
+    )
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=3600
     )
@@ -228,12 +235,18 @@ def render(url: str, out: Path) -> dict[str, Any]:
     return result
 
 
-def run(kind: str, url: str, cases: int, work: Path) -> dict[str, Any]:
+def run(kind: str, url: str, cases: int, work: Path, case_rows: int) -> list[dict[str, Any]]:
     started = time.perf_counter()
     asyncio.run(seed(url, cases))
     seeded = time.perf_counter() - started
-    result = render(url, work / f"out-{kind}")
-    return {"database": kind, "cases": cases, "seed_seconds": round(seeded, 1), **result}
+    out = []
+    for made_as, rows in (("chat", case_rows), ("cli", None)):
+        result = render(url, work / f"out-{kind}-{made_as}", rows)
+        out.append(
+            {"database": kind, "made_as": made_as, "cases": cases,
+             "seed_seconds": round(seeded, 1), **result}
+        )  # fmt: skip
+    return out
 
 
 def main() -> None:
@@ -242,7 +255,16 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--only", choices=("sqlite", "postgres"))
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--case-rows",
+        type=int,
+        default=None,
+        help="the chat report's cap on the cases sheet (default: the bot's setting)",
+    )
     args = parser.parse_args()
+    from services.config import ServiceConfig
+
+    case_rows = ServiceConfig().report_case_rows if args.case_rows is None else args.case_rows
     cases = 3000 if args.smoke else args.cases
     from bench.harness import create_postgres, drop_postgres, postgres_base
 
@@ -250,19 +272,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         if args.only in (None, "sqlite"):
-            results.append(
-                run("sqlite", f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}", cases, work)
-            )
+            sqlite = f"sqlite+aiosqlite:///{work / 'bench.sqlite3'}"
+            results += run("sqlite", sqlite, cases, work, case_rows)
         base = postgres_base()
         if base and args.only in (None, "postgres"):
             url = asyncio.run(create_postgres(base))
             try:
-                results.append(run("postgres", url, cases, work))
+                results += run("postgres", url, cases, work, case_rows)
             finally:
                 asyncio.run(drop_postgres(url))
     for r in results:
         print(
-            f"{r['database']:9} {r['cases']:>9,} cases  month {r['filed']:>7,}  "
+            f"{r['database']:9} {r['made_as']:4} {r['cases']:>9,} cases  month {r['filed']:>7,}  "
+            f"sheet {r['case_rows']:>6,}/{r['cases_total']:,}  "
             f"{r['seconds']:6.2f} s (cpu {r['cpu_seconds']:.2f} s)  "
             f"peak {r['peak_rss_mb']:6.0f} MB  (seeded in {r['seed_seconds']} s)  "
             f"stages [wall, cpu] {r['stages']}"

@@ -35,7 +35,7 @@ async def explain(url: str) -> None:
     async with db.write() as s:  # fresh statistics, so the plans are those of a real year
         await s.execute(text("ANALYZE"))
     async with db.read() as s:
-        scope = await office_scope(s, region=REGION, point=None)
+        scope = await office_scope(s, region=REGION)
         period = month_period(MONTH, scope.zone)
         q = ReportFigures(services.figures, s, scope)
         from services.figures import _columns

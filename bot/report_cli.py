@@ -34,7 +34,12 @@ def report_command(pass_cli: Decorator) -> click.Command:
     @click.command("report")
     @click.option("--month", required=True, help="the month, like 2026-11")
     @click.option("--region", help="one region (and the regions below it)")
-    @click.option("--point", help="one contact point, by its code")
+    @click.option(
+        "--point",
+        "points",
+        multiple=True,
+        help="a contact point, by its code (repeat for several)",
+    )
     @click.option(
         "--out",
         "out",
@@ -43,14 +48,17 @@ def report_command(pass_cli: Decorator) -> click.Command:
         help="folder to write the PNG charts and the XLSX workbook into",
     )
     @pass_cli
-    def report(cli: CliLike, month: str, region: str | None, point: str | None, out: Path) -> None:
-        """The monthly report: charts and a workbook, in the CLI's language."""
-        if region and point:
+    def report(
+        cli: CliLike, month: str, region: str | None, points: tuple[str, ...], out: Path
+    ) -> None:
+        """The monthly report: charts and a workbook with every case of the month, in the
+        CLI's language."""
+        if region and points:
             raise click.UsageError("--region and --point exclude each other")
 
         async def make(services: Services) -> Any:
             return await services.reports.for_office(
-                month, cli.t.locale, region=region, point=point
+                month, cli.t.locale, region=region, points=points
             )
 
         made: MonthlyReport = cli.run(make)

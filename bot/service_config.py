@@ -23,4 +23,5 @@ def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
         retention_days=settings.retention_days,
         monthly_reports=settings.monthly_reports,
         weekly_digest=settings.weekly_digest,
+        report_case_rows=settings.report_case_rows,
     )

@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(1095, ge=30, le=36500)
     monthly_reports: bool = True
     weekly_digest: bool = True
+    report_case_rows: int = Field(10_000, ge=0, le=1_000_000)
     poster_font: str | None = Field(None, description="a CJK font file for posters")
     wechat_app_id: str | None = Field(None, description="WeChat Official Account's AppID")
     wechat_app_secret: SecretStr | None = Field(None, description="its AppSecret")

@@ -121,9 +121,12 @@ async def send_report(message: Message, t: Translator, made: MonthlyReport) -> N
         for i, chart in enumerate(made.charts)
     ]
     await message.answer_media_group(album)
+    caption = t("report.workbook_caption", month=month, scope=scope)
+    if made.cases_capped:
+        shown, total = made.cases_listed, made.cases_total
+        caption += "\n" + t("report.caption_capped", shown=shown, total=total)
     await message.answer_document(
-        BufferedInputFile(made.workbook, filename=f"{made.file_stem}.xlsx"),
-        caption=t("report.workbook_caption", month=month, scope=scope),
+        BufferedInputFile(made.workbook, filename=f"{made.file_stem}.xlsx"), caption=caption
     )
 
 

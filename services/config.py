@@ -98,3 +98,6 @@ class ServiceConfig:
     # The monthly report to administrators and the weekly digest (services/reports, digest).
     monthly_reports: bool = True
     weekly_digest: bool = True
+    # A report made in the chat lists at most this many cases in its cases sheet (its time
+    # grows with the rows); ``cpbot report`` lists them all.
+    report_case_rows: int = 10_000

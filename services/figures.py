@@ -16,7 +16,7 @@ Definitions (also in docs/guide-administrators.md):
 from __future__ import annotations
 
 from calendar import monthrange
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,12 +25,13 @@ from sqlalchemy import and_, case, func, not_, or_, select
 from sqlmodel import col
 
 from models.enums import Role
-from models.tables import Case, ContactPoint, Staff, User, pk
+from models.tables import Assignment, Case, ContactPoint, Staff, User, pk
 from services.case_access import active_staff
 from services.case_rules import OPEN, CloseReason
 from services.context import Context
 from services.errors import NotFound
 from services.points import find_by_code
+from services.reports.consultations import ConsultFigures, participation
 from services.scope import in_region, zone_of_region, zone_of_scope
 from services.staff import covers_region
 from services.texts import Texts, esc
@@ -131,6 +132,9 @@ class Report:
     points: list[Line]
     cadres: list[Line]
     scope: str  # "own" for a cadre's own cases, else the region ("" for everywhere)
+    # Participation in the consultations opened in the period, at the points the reader sees
+    # (a cadre: the points they serve).
+    consultations: ConsultFigures = field(default_factory=ConsultFigures)
 
 
 def _sum(condition: Any) -> Any:
@@ -216,7 +220,11 @@ class Figures:
                 zone = await zone_of_scope(session, staff)
                 period = Period.choose(which, now, zone)
                 total = await self.rates(period, assignee_id=staff.id)
-                return Report(period, total, [], [], "own")
+                serves = select(col(Assignment.contact_point_id)).where(
+                    col(Assignment.staff_id) == staff.id, col(Assignment.until).is_(None)
+                )
+                consulted = await participation(session, period, [col(ContactPoint.id).in_(serves)])
+                return Report(period, total, [], [], "own", consulted)
             point = await find_by_code(session, scope) if scope else None
             region = staff.region
             if point is not None:
@@ -236,14 +244,21 @@ class Figures:
                         raise NotFound("stats.no_such_scope", scope=scope)
                 zone = await zone_of_region(session, region)
         period = Period.choose(which, now, zone)
+        where = (
+            [col(ContactPoint.id) == pk(point)]
+            if point is not None
+            else ([in_region(region)] if region else [])
+        )
+        async with self.ctx.db.read() as session:
+            consulted = await participation(session, period, where)
         if point is not None:
             total = await self.rates(period, point_id=pk(point))
             cadres = await self._grouped(period, None, by="cadre", limit=limit, point_id=pk(point))
-            return Report(period, total, [], cadres, f"{point.name} ({point.code})")
+            return Report(period, total, [], cadres, f"{point.name} ({point.code})", consulted)
         total = await self.rates(period, region=region)
         points = await self._grouped(period, region, by="point", limit=limit)
         cadres = await self._grouped(period, region, by="cadre", limit=limit)
-        return Report(period, total, points, cadres, region or "")
+        return Report(period, total, points, cadres, region or "", consulted)
 
     async def _grouped(
         self,
@@ -299,6 +314,56 @@ def render_rates(texts: Texts, locale: str, rates: Rates) -> str:
     )
 
 
+CONSULTATIONS_SHOWN = 5
+CONSULT_POINTS_SHOWN = 10
+
+
+def render_participation(texts: Texts, locale: str, figures: ConsultFigures) -> list[str]:
+    """/stats' lines on consultations: the period's count and participation, the first few
+    consultations, and the points when there are several. Nothing when none was opened."""
+    if not figures.consultations:
+        return []
+    total = figures.total
+    lines = [
+        texts.plural(
+            locale,
+            "stats.consult.title",
+            len(figures.consultations),
+            answered=total.answered,
+            invited=total.invited,
+            rate=percent(total.rate),
+        )
+    ]
+    for c in figures.consultations[:CONSULTATIONS_SHOWN]:
+        lines.append(
+            texts(
+                locale,
+                "stats.consult.line",
+                title=esc(c.title(locale)[:60]),
+                answered=c.figures.answered,
+                invited=c.figures.invited,
+                rate=percent(c.figures.rate),
+            )
+        )
+    hidden = len(figures.consultations) - CONSULTATIONS_SHOWN
+    if hidden > 0:
+        lines.append(texts(locale, "stats.consult.more", n=hidden))
+    if len(figures.points) > 1:
+        lines.append(texts(locale, "stats.consult.by_point"))
+        for p in figures.points[:CONSULT_POINTS_SHOWN]:
+            lines.append(
+                texts(
+                    locale,
+                    "stats.consult.line",
+                    title=esc(p.name),
+                    answered=p.figures.answered,
+                    invited=p.figures.invited,
+                    rate=percent(p.figures.rate),
+                )
+            )
+    return lines
+
+
 def render_report(texts: Texts, locale: str, report: Report) -> str:
     scope = (
         texts(locale, "stats.scope_own")
@@ -325,4 +390,7 @@ def render_report(texts: Texts, locale: str, report: Report) -> str:
                         satisfaction=percent(line.rates.satisfaction_rate),
                     )
                 )
+    consulted = render_participation(texts, locale, report.consultations)
+    if consulted:
+        lines += ["", *consulted]
     return "\n".join(lines)

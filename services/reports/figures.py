@@ -20,6 +20,7 @@ from sqlmodel import col
 from models.notices import Notice, NoticePoint, NoticeRead
 from models.tables import Case, Category, ContactPoint, Staff, User
 from services.figures import Figures, Period, Rates, _columns, _rates
+from services.reports.consultations import ConsultFigures, participation
 from services.reports.scope import ReportScope
 from services.visits import Compliance
 
@@ -111,6 +112,7 @@ class MonthlyFigures:
     cadres: list[Ranked] = field(default_factory=list)
     visits: list[VisitLine] = field(default_factory=list)
     notices: list[NoticeLine] = field(default_factory=list)
+    consultations: ConsultFigures = field(default_factory=ConsultFigures)
 
 
 def month_period(month: str, zone: str) -> Period:
@@ -196,6 +198,10 @@ class ReportFigures:
         rows = (await self.session.execute(stmt)).all()
         return _ranked([Ranked(r[0], r[1], "", _rates(r[2:])) for r in rows])
 
+    async def consultations(self, period: Period) -> ConsultFigures:
+        """Participation in the consultations opened in the month, at the scope's points."""
+        return await participation(self.session, period, self.scope.points_filter())
+
     async def notices(self, period: Period) -> list[NoticeLine]:
         reads = (
             select(col(NoticeRead.notice_id), func.count().label("n"))
@@ -233,9 +239,18 @@ class ReportFigures:
             )
         return out
 
-    def cases(self, period: Period) -> AsyncIterator[tuple[Any, ...]]:
-        """Every case filed in the period (withdrawn and duplicates too: the sheet says so),
-        streamed in batches in number order."""
+    def _filed_in(self, period: Period) -> list[Any]:
+        return [col(Case.created_at) >= period.start, col(Case.created_at) < period.end]
+
+    async def case_count(self, period: Period) -> int:
+        """How many cases the cases sheet would list (withdrawn and duplicates too)."""
+        stmt = _in_scope(select(func.count()).select_from(Case), self.scope)
+        return int((await self.session.execute(stmt.where(*self._filed_in(period)))).scalar_one())
+
+    def cases(self, period: Period, limit: int | None = None) -> AsyncIterator[tuple[Any, ...]]:
+        """The cases filed in the period (withdrawn and duplicates too: the sheet says so), the
+        first ``limit`` of them (None: all) in number order, streamed in batches: plain rows
+        (SQLAlchemy Core), never ORM objects."""
         assignee = select(col(User.name)).join(Staff, col(Staff.user_id) == col(User.id))
         stmt = _in_scope(
             select(
@@ -258,8 +273,9 @@ class ReportFigures:
             .select_from(Case)
             .outerjoin(Category, col(Category.id) == col(Case.category_id)),
             self.scope,
-        ).where(col(Case.created_at) >= period.start, col(Case.created_at) < period.end)
-        return _stream(self.session, stmt.order_by(col(Case.id)))
+        ).where(*self._filed_in(period))
+        stmt = stmt.order_by(col(Case.id))
+        return _stream(self.session, stmt if limit is None else stmt.limit(limit))
 
 
 async def _stream(session: AsyncSession, stmt: Any) -> AsyncIterator[tuple[Any, ...]]:

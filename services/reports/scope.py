@@ -3,6 +3,8 @@ or point inside it), or — from the CLI — any region or point."""
 
 from __future__ import annotations
 
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,13 @@ class ReportScope:
     region: str | None = None
     point_ids: tuple[int, ...] | None = None
     for_cadre: bool = False
+    codes: tuple[str, ...] = ()  # the listed points' codes (for the command line's words)
+
+    def cli_args(self) -> str:
+        """The ``cpbot report`` options that make this scope's report (the office's tool)."""
+        if self.codes:
+            return "".join(f" --point {shlex.quote(code)}" for code in self.codes)
+        return f" --region {shlex.quote(self.region)}" if self.region else ""
 
     def points_filter(self) -> list[Any]:
         """Conditions on ``ContactPoint`` that keep a query inside the scope."""
@@ -47,7 +56,7 @@ async def _point_scope(session: AsyncSession, code: str) -> tuple[ContactPoint, 
     if point is None:
         raise NotFound("report.no_such_scope", scope=code)
     label = f"{point.name} ({point.code})"
-    return point, ReportScope(label, point.tz, point.region, (pk(point),))
+    return point, ReportScope(label, point.tz, point.region, (pk(point),), codes=(point.code,))
 
 
 async def _region_scope(session: AsyncSession, spec: str) -> ReportScope:
@@ -74,8 +83,16 @@ async def reader_scope(session: AsyncSession, user_id: int, spec: str | None) ->
                 )
             )
         ).scalars()
+        point_ids = tuple(sorted(set(ids)))
+        codes = (
+            await session.execute(
+                select(col(ContactPoint.code))
+                .where(col(ContactPoint.id).in_(point_ids or (-1,)))
+                .order_by(col(ContactPoint.code))
+            )
+        ).scalars()
         zone = await zone_of_scope(session, staff)
-        return ReportScope("", zone, None, tuple(sorted(set(ids))), for_cadre=True)
+        return ReportScope("", zone, None, point_ids, for_cadre=True, codes=tuple(codes))
     spec = (spec or "").strip()
     if not spec:
         return ReportScope(
@@ -93,11 +110,16 @@ async def reader_scope(session: AsyncSession, user_id: int, spec: str | None) ->
 
 
 async def office_scope(
-    session: AsyncSession, *, region: str | None = None, point: str | None = None
+    session: AsyncSession, *, region: str | None = None, points: Sequence[str] = ()
 ) -> ReportScope:
-    """The CLI speaks for the office: any point or region, or everywhere."""
-    if point:
-        return (await _point_scope(session, point))[1]
+    """The CLI speaks for the office: any points or region, or everywhere."""
+    if len(points) == 1:
+        return (await _point_scope(session, points[0]))[1]
+    if points:
+        found = [(await _point_scope(session, code))[0] for code in dict.fromkeys(points)]
+        codes = tuple(p.code for p in found)
+        ids = tuple(sorted({pk(p) for p in found}))
+        return ReportScope(", ".join(codes), found[0].tz, None, ids, codes=codes)
     if region:
         return await _region_scope(session, region)
     return ReportScope("", await zone_of_region(session, None), None)

@@ -13,6 +13,7 @@ a report nobody opens costs nothing.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,12 @@ class MonthlyReport:
     figures: MonthlyFigures
     charts: list[Chart]
     workbook: bytes
+    cases_listed: int = 0  # rows of the cases sheet
+    cases_total: int = 0  # cases filed in the month (withdrawn and duplicates too)
+
+    @property
+    def cases_capped(self) -> bool:
+        return self.cases_listed < self.cases_total
 
     @property
     def file_stem(self) -> str:
@@ -89,17 +96,27 @@ class Reports:
         self, user_id: int, month: str, spec: str | None, locale: str
     ) -> MonthlyReport:
         """A staff member's report: a cadre their points, an administrator their area (or a
-        point or region in it)."""
+        point or region in it). Made in the chat, so its cases sheet lists at most
+        ``report_case_rows`` cases (the CLI writes them all)."""
         async with self.ctx.db.read() as session:
             scope = await reader_scope(session, user_id, spec)
-        return await self.build(scope, parse_month(month), locale)
+        rows = self.ctx.config.report_case_rows
+        return await self.build(scope, parse_month(month), locale, case_rows=rows)
 
     async def for_office(
-        self, month: str, locale: str, *, region: str | None = None, point: str | None = None
+        self,
+        month: str,
+        locale: str,
+        *,
+        region: str | None = None,
+        points: Sequence[str] = (),
+        case_rows: int | None = None,
     ) -> MonthlyReport:
+        """The office's report (``cpbot report``): every case of the month unless
+        ``case_rows`` caps the cases sheet."""
         async with self.ctx.db.read() as session:
-            scope = await office_scope(session, region=region, point=point)
-        return await self.build(scope, parse_month(month), locale)
+            scope = await office_scope(session, region=region, points=points)
+        return await self.build(scope, parse_month(month), locale, case_rows=case_rows)
 
     async def scope_of(self, user_id: int, spec: str | None) -> ReportScope:
         async with self.ctx.db.read() as session:
@@ -119,6 +136,7 @@ class Reports:
                 points=await q.points(period),
                 cadres=await q.cadres(period),
                 notices=await q.notices(period),
+                consultations=await q.consultations(period),
             )
         compliance = await self.visits.compliance(
             scope.region if scope.point_ids is None else None,
@@ -127,20 +145,26 @@ class Reports:
         )
         return MonthlyFigures(**{**figures.__dict__, "visits": visit_lines(compliance, scope)})
 
-    async def build(self, scope: ReportScope, month: str, locale: str) -> MonthlyReport:
+    async def build(
+        self, scope: ReportScope, month: str, locale: str, *, case_rows: int | None = None
+    ) -> MonthlyReport:
+        """Figures, charts and the workbook. ``case_rows``: list at most that many cases
+        (None: all), the sheet's last line then says how many there are and how to get all."""
         figures = await self.collect(scope, month)
         async with self.ctx.db.read() as session:
             q = ReportFigures(self.figures, session, scope)
+            total = await q.case_count(figures.period)
+            listed = total if case_rows is None else min(total, case_rows)
             from services.reports.workbook import WorkbookMaker
 
             workbook = await WorkbookMaker(self.ctx.texts, locale).build(
-                figures, q.cases(figures.period)
+                figures, q.cases(figures.period, listed), total
             )
         # Drawing is CPU work: off the event loop, so the bot keeps answering meanwhile.
         from services.reports.charts import ChartMaker
 
         charts = await asyncio.to_thread(ChartMaker(self.ctx.texts, locale).all, figures)
-        return MonthlyReport(figures, charts, workbook)
+        return MonthlyReport(figures, charts, workbook, listed, total)
 
     # ---- the scheduled monthly report ------------------------------------------------------
 

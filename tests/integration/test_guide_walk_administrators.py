@@ -373,6 +373,10 @@ async def test_walk_the_administrators_guide(world: World, clock: FakeClock, lan
     await admin.send("Nothing to change yet")
     await admin.send("0")
 
+    # -- Figures again: the month's consultation and its participation -------------------------
+    walk.section(h["stats"])
+    await admin.send("/stats")
+
     # -- The audit log ---------------------------------------------------------------------------
     walk.section(h["audit"])
     await admin.send("/audit")

@@ -330,6 +330,10 @@ async def test_walk_the_cadres_guide(world: World, clock: FakeClock, language: s
     await li.send("Two lamps by the school in March")
     await li.send("1")
 
+    # -- /stats again: the consultation's participation at Li's point ------------------------
+    walk.section(h["stats"])
+    await li.send("/stats")
+
     # -- The weekly digest and the monthly report ---------------------------------------------
     walk.section(h["digest"])
     await li.send("/digest")

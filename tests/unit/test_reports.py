@@ -6,13 +6,17 @@ from __future__ import annotations
 import asyncio
 import io
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from sqlalchemy import update
+from sqlmodel import col
 
+from models.tables import User
 from services.app import Services
 from services.cases import Draft
 from services.clock import FakeClock
@@ -114,7 +118,7 @@ async def test_the_workbook_reads_back_cell_by_cell(services: Services, clock: F
     book = load_workbook(io.BytesIO(made.workbook))
     assert book.sheetnames == [
         "Summary", "Cases", "Contact points", "Cadres", "12 months",
-        "Kinds and categories", "Visits", "Notices",
+        "Kinds and categories", "Visits", "Notices", "Consultations", "Participation by point",
     ]  # fmt: skip
     for ws in book.worksheets:
         assert ws.freeze_panes == "A2"
@@ -141,8 +145,77 @@ async def test_the_workbook_reads_back_cell_by_cell(services: Services, clock: F
     assert points[0][:4] == (1, "Xinhua Street", "XH01", 4)
     assert points[1][:4] == (2, "Jinghu Lake", "JH02", 1)
     assert points[0][4] == pytest.approx(0.5) and book["Contact points"]["E2"].number_format == "0%"
+    # Each column keeps its own format: counts plain, rates as percentages, the average 0.0.
+    ranked = book["Contact points"]
+    assert [ranked[f"{c}2"].number_format for c in "DEFGHIJK"] == [
+        "General", "0%", "0%", "0%", "0%", "0.0", "General", "General",
+    ]  # fmt: skip
     trend = list(book["12 months"].iter_rows(min_row=2, values_only=True))
     assert [r[0] for r in trend][-1] == "2026-03" and trend[-1][1] == 5
+    assert book["12 months"]["B13"].number_format == "General"
+    assert book["12 months"]["C13"].number_format == "0%"
+    assert not made.cases_capped and (made.cases_listed, made.cases_total) == (7, 7)
+
+
+async def test_a_report_in_the_chat_lists_at_most_the_configured_cases(
+    services: Services, clock: FakeClock
+) -> None:
+    county = await build_county(services, clock)
+    services.ctx.config = replace(services.ctx.config, report_case_rows=3)
+    made = await services.reports.for_reader(county.admin.user_id, "2026-03", None, "en")
+    assert made.cases_capped and (made.cases_listed, made.cases_total) == (3, 7)
+    assert made.figures.total.filed == 5  # the figures still count every case
+    cases = load_workbook(io.BytesIO(made.workbook))["Cases"]
+    assert cases.auto_filter.ref == "A1:N4"  # the header and three cases, the note outside
+    rows = list(cases.iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows[:3]] == ["2026-0001", "2026-0002", "2026-0003"]
+    assert rows[3] == (None,) * 14  # a blank row, then the note
+    note = str(rows[4][0])
+    assert "first 3 of the month's 7 cases" in note
+    assert "cpbot report --month 2026-03 --region Jinghu --out DIR" in note
+    assert all(v is None for v in rows[4][1:])
+    # A cadre's note names their points; the office's CLI lists every case, no note.
+    chen = await services.reports.for_reader(county.chen.user_id, "2026-03", None, "zh_Hans")
+    assert not chen.cases_capped  # JH02 has one case
+    services.ctx.config = replace(services.ctx.config, report_case_rows=0)
+    chen = await services.reports.for_reader(county.chen.user_id, "2026-03", None, "zh_Hans")
+    chen_rows = list(
+        load_workbook(io.BytesIO(chen.workbook))["诉求明细"].iter_rows(min_row=2, values_only=True)
+    )
+    assert "cpbot report --month 2026-03 --point JH02 --out DIR" in str(chen_rows[-1][0])
+    assert "本月 1 件诉求中的前 0 件" in str(chen_rows[-1][0])
+    full = await services.reports.for_office("2026-03", "en", region="Jinghu")
+    assert not full.cases_capped and full.cases_listed == 7
+
+
+async def test_a_name_that_looks_like_a_formula_stays_text(
+    services: Services, clock: FakeClock
+) -> None:
+    county = await build_county(services, clock)
+    async with services.ctx.db.write() as session:
+        await session.execute(
+            update(User).where(col(User.id) == county.li.user_id).values(name="=1+2")
+        )
+    made = await services.reports.for_reader(county.admin.user_id, "2026-03", None, "en")
+    book = load_workbook(io.BytesIO(made.workbook))
+    assignees = [c for (c,) in book["Cases"].iter_rows(min_row=2, min_col=14, max_col=14)]
+    assert any(c.value == "=1+2" for c in assignees)
+    assert all(c.data_type != "f" for ws in book.worksheets for row in ws.iter_rows() for c in row)
+
+
+def test_dates_are_excel_days_in_the_local_time() -> None:
+    from openpyxl.utils.datetime import to_excel
+
+    from services.reports.workbook import excel_date
+
+    berlin = ZoneInfo("Europe/Berlin")  # summer time: UTC+2 in July, UTC+1 in January
+    assert excel_date(datetime(2026, 7, 1, 12, 0, tzinfo=UTC), berlin) == pytest.approx(
+        to_excel(datetime(2026, 7, 1, 14, 0))
+    )
+    assert excel_date(datetime(2026, 1, 1, 12, 0, tzinfo=UTC), berlin) == pytest.approx(
+        to_excel(datetime(2026, 1, 1, 13, 0))
+    )
+    assert excel_date(None, berlin) is None
 
 
 async def test_charts_draw_the_figures(services: Services, clock: FakeClock) -> None:
@@ -241,3 +314,13 @@ async def test_cli_writes_charts_and_workbook(
     summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert summary["Cases"] == 4  # A B C F (the CLI's clock is today: same figures)
     assert "Written:" in result.output
+    # Several points at once (what a cadre's capped sheet tells the office to run).
+    result = await asyncio.to_thread(
+        CliRunner().invoke,
+        main,
+        ["report", "--month", "2026-03", "--point", "XH01", "--point", "jh02", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out / "report-2026-03-XH01,_JH02.xlsx")
+    summary = {r[0]: r[1] for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["Cases"] == 5 and summary["Scope"] == "XH01, JH02"
