@@ -6,7 +6,8 @@ from __future__ import annotations
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
+from aiogram.types.media_union import MediaUnion
 
 from bot.callbacks import Act
 from bot.consult_states import ConsultClose, ConsultCompose
@@ -16,6 +17,7 @@ from bot.replies import shown
 from handlers.flow import cancel_button
 from models.enums import Role
 from services.app import Services
+from services.consultations.lifecycle import ResultsView
 from services.errors import Invalid
 from services.outbox import Button
 from services.people import Actor
@@ -26,6 +28,7 @@ router.message.filter(F.chat.type == "private", HasRole(Role.CADRE, Role.ADMIN))
 router.callback_query.filter(HasRole(Role.CADRE, Role.ADMIN))
 
 FILE_LIMIT = 100_000
+ALBUM = 10  # photos in one album, Telegram's limit
 STATUS = {
     "scheduled": "consult.status_scheduled",
     "open": "consult.status_open",
@@ -114,14 +117,35 @@ async def mine(message: Message, actor: Actor, t: Translator, services: Services
 async def results(
     query: CallbackQuery, callback_data: Act, actor: Actor, t: Translator, services: Services
 ) -> None:
+    """The charts (an album, or one photo) and then the results' text with its buttons."""
     cid = callback_data.ref
-    text = await services.consultations.results(actor.uid, cid, actor.locale)
+    await query.answer(t("consult.results_working"))
+    view = await services.consultations.results_view(actor.uid, cid, actor.locale, charts=True)
+    message = shown(query)
+    await _send_charts(message, t, cid, view)
     rows = [
         [Button(t("consult.btn_export"), "cs_export", cid)],
         [Button(t("consult.btn_close"), "cs_close", cid)],
     ]
-    await query.answer()
-    await shown(query).answer(text, reply_markup=buttons(*rows))
+    await message.answer(view.text, reply_markup=buttons(*rows))
+
+
+async def _send_charts(message: Message, t: Translator, cid: int, view: ResultsView) -> None:
+    if not view.charts:
+        return
+    caption = t("consult.charts_caption", id=cid, title=esc(view.title))
+    files = [
+        BufferedInputFile(c.png, filename=f"consultation-{cid}-{c.name}.png") for c in view.charts
+    ]
+    if len(files) == 1:
+        await message.answer_photo(files[0], caption=caption)
+        return
+    for start in range(0, len(files), ALBUM):  # an album holds at most ten
+        album: list[MediaUnion] = [
+            InputMediaPhoto(media=f, caption=caption if start == i == 0 else None)
+            for i, f in enumerate(files[start : start + ALBUM], start)
+        ]
+        await message.answer_media_group(album)
 
 
 @router.callback_query(Act.filter(F.do == "cs_export"))

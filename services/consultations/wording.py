@@ -195,11 +195,28 @@ def results_text(
             if stats["answered"]:
                 lines.append(texts(locale, "consult.results_numbers", **stats["numbers"]))
         else:
-            for word, count in stats["themes"]:
-                lines.append(f"• {esc(word)} ({count})")
+            lines.extend(_themes(texts, stats, locale))
         lines.append(texts(locale, "consult.results_answered", count=stats["answered"]))
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _themes(texts: Texts, stats: dict[str, Any], locale: str) -> list[str]:
+    """Each theme: its size and shared words, then its masked excerpts; then how many answers
+    share no theme."""
+    lines = []
+    for number, theme in enumerate(stats.get("themes") or [], 1):
+        words = " · ".join(esc(w) for w in theme["words"]) or "…"
+        size = int(theme["size"])
+        lines.append(
+            texts.plural(locale, "consult.results_theme", size, number=number, words=words)
+        )
+        lines.extend(f"   «{esc(e)}»" for e in theme["excerpts"])
+    if stats.get("alone"):
+        lines.append(texts.plural(locale, "consult.results_alone", int(stats["alone"])))
+    if stats.get("grouped", 0) < stats["answered"]:
+        lines.append(texts(locale, "consult.results_grouped_first", count=stats["grouped"]))
+    return lines
 
 
 def run_progress(
