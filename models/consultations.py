@@ -57,6 +57,8 @@ class Consultation(SQLModel, table=True):
     questions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonDoc)
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
     anonymous: bool = False
+    # The draft as a document sent with the invitation ({"file_id", "name"}), if any.
+    document: dict[str, Any] | None = Field(default=None, sa_type=JsonDoc, nullable=True)
     status: str = Field(max_length=20)  # scheduled, open, closed, cancelled
     opens_at: datetime = _ts()
     closes_at: datetime = _ts()

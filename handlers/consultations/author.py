@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -17,8 +19,10 @@ from bot.replies import shown
 from handlers.flow import cancel_button
 from models.enums import Role
 from services.app import Services
+from services.consultations import Form, drafting
 from services.consultations.lifecycle import ResultsView
 from services.errors import Invalid
+from services.fanout.audience import Audience
 from services.outbox import Button
 from services.people import Actor
 from services.texts import Translator, esc
@@ -39,7 +43,8 @@ STATUS = {
 @router.message(Command("consult"))
 async def new_consultation(message: Message, t: Translator, state: FSMContext) -> None:
     await state.set_state(ConsultCompose.file)
-    await message.answer(t("consult.ask_file"), reply_markup=buttons([cancel_button(t)]))
+    new = Button(t("consult.btn_new"), "cw_new")  # step by step: handlers/consultations/wizard.py
+    await message.answer(t("consult.ask_file"), reply_markup=buttons([new], [cancel_button(t)]))
 
 
 async def _source(message: Message, bot: Bot) -> str:
@@ -85,8 +90,7 @@ async def send(
     query: CallbackQuery, actor: Actor, t: Translator, services: Services, state: FSMContext
 ) -> None:
     data = await state.get_data()
-    source = str(data["source"])
-    form = await services.consultations.read_form(actor.uid, source)
+    form = await _form(actor, services, data)
     message = shown(query)
     origin = f"cs{message.chat.id}:{message.message_id}"  # Send pressed twice: one consultation
     cid = await services.consultations.create(actor.uid, form, origin=origin)
@@ -95,6 +99,19 @@ async def send(
     opens = form.opens_at or services.ctx.clock.now()
     when = services.texts.when(actor.locale, opens, str(data["tz"]))
     await message.edit_text(t("consult.created", id=cid, opens=when))
+
+
+async def _form(actor: Actor, services: Services, data: dict[str, Any]) -> Form:
+    """The consultation being sent, checked again: a file's text, or the step-by-step draft."""
+    if "w" in data:
+        draft = data["w"]
+        return await services.consultations.read_draft(
+            actor.uid,
+            drafting.form_data(draft),
+            Audience.from_json(draft["audience"]),
+            draft.get("document"),
+        )
+    return await services.consultations.read_form(actor.uid, str(data["source"]))
 
 
 @router.message(Command("consults"))

@@ -11,7 +11,7 @@ from services.cards import staff_name
 from services.consultations.form import SCALE, Question
 from services.fanout.ledger import Progress
 from services.fanout.wording import bar, progress_figures
-from services.outbox import Button, Keyboard, text_message
+from services.outbox import Button, Keyboard, media_message, text_message
 from services.texts import Texts, esc
 
 KIND_KEYS = {
@@ -60,8 +60,13 @@ def _tz(consultation: Consultation) -> str:
 
 
 def invitation(texts: Texts, consultation: Consultation, locale: str) -> dict[str, Any]:
+    """The card with ✍️ Answer; with the draft as a document, the card is its caption."""
     answer = Button(texts(locale, "consult.btn_answer"), "cs_open", pk(consultation))
-    return text_message(card(texts, consultation, locale, _tz(consultation)), [[answer]])
+    text = card(texts, consultation, locale, _tz(consultation))
+    if consultation.document:
+        file_id = str(consultation.document["file_id"])
+        return media_message("document", file_id, caption=text, buttons=[[answer]])
+    return text_message(text, [[answer]])
 
 
 def reminder(texts: Texts, consultation: Consultation, locale: str) -> dict[str, Any]:
