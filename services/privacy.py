@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.consultations import ConsultPollVote
 from models.enums import OutboxStatus
 from models.tables import (
     Case,
@@ -107,6 +108,15 @@ class Privacy:
             sealed_chat = _erased_id(pk(user))
             await self._scrub_messages(session, user)
             await session.execute(delete(Residency).where(col(Residency.user_id) == user_id))
+            # Their votes in consultations' group polls (named polls name the voter).
+            await session.execute(
+                delete(ConsultPollVote).where(
+                    or_(
+                        col(ConsultPollVote.voter_tg_id) == tg,
+                        col(ConsultPollVote.user_id) == user_id,
+                    )
+                )
+            )
             await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == chat))
             await session.execute(
                 delete(Conversation).where(col(Conversation.key).like(f"%:{chat}:{tg}:%"))

@@ -9,7 +9,7 @@ import sys
 
 from aiogram import Router
 
-_PARTS = ("answer", "author", "wizard")
+_PARTS = ("answer", "author", "wizard", "polls")
 
 
 def _load() -> Router:

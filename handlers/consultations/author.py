@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, InputMediaPhoto, Message
@@ -19,7 +22,7 @@ from bot.replies import shown
 from handlers.flow import cancel_button
 from models.enums import Role
 from services.app import Services
-from services.consultations import Form, drafting
+from services.consultations import Form, Preview, drafting
 from services.consultations.lifecycle import ResultsView
 from services.errors import Invalid
 from services.fanout.audience import Audience
@@ -71,18 +74,54 @@ async def file_given(
     source = await _source(message, bot)
     form = await services.consultations.read_form(actor.uid, source)
     preview = await services.consultations.preview(actor.uid, form, actor.locale)
-    await state.update_data(source=source, tz=preview.tz)
+    await state.update_data(source=source, tz=preview.tz, polls=form.group_polls)
     await state.set_state(ConsultCompose.preview)
     await message.answer(preview.text)
+    text, rows = summary(t, preview, back=False)
+    await message.answer(text, reply_markup=buttons(*rows))
+
+
+def summary(t: Translator, preview: Preview, *, back: bool) -> tuple[str, list[list[Button]]]:
+    """What Send will do — points, residents, named or anonymous (with what it means), the
+    group polls — and its buttons; the same for a file and the step-by-step composer."""
     privacy = "consult.preview_anonymous" if preview.anonymous else "consult.preview_named"
-    summary = t(
+    text = t(
         "consult.preview_summary",
         points=preview.points,
         residents=preview.residents,
         privacy=t(privacy),
     )
-    send = Button(t("consult.btn_send"), "cs_send")
-    await message.answer(summary, reply_markup=buttons([send, cancel_button(t)]))
+    rows = [[Button(t("consult.btn_send"), "cs_send")]]
+    if preview.groups and preview.single:
+        on = preview.polls > 0
+        key = "consult.preview_polls" if on else "consult.preview_polls_off"
+        text += "\n\n" + t(key, polls=preview.polls, groups=preview.groups)
+        flip = "consult.btn_polls_off" if on else "consult.btn_polls_on"
+        rows.append([Button(t(flip), "cs_polls", 0 if on else 1)])
+    rows.append(
+        [Button(t("btn.back"), "cw_back"), cancel_button(t)] if back else [cancel_button(t)]
+    )
+    return text, rows
+
+
+@router.callback_query(ConsultCompose.preview, Act.filter(F.do == "cs_polls"))
+async def polls_flipped(
+    query: CallbackQuery,
+    callback_data: Act,
+    actor: Actor,
+    t: Translator,
+    services: Services,
+    state: FSMContext,
+) -> None:
+    """Single-choice questions also as polls in the linked groups, or not."""
+    await state.update_data(polls=bool(callback_data.ref))
+    data = await state.get_data()
+    form = await _form(actor, services, data)
+    preview = await services.consultations.preview(actor.uid, form, actor.locale)
+    text, rows = summary(t, preview, back="w" in data)
+    await query.answer()
+    with contextlib.suppress(TelegramBadRequest):
+        await shown(query).edit_text(text, reply_markup=buttons(*rows))
 
 
 @router.callback_query(ConsultCompose.preview, Act.filter(F.do == "cs_send"))
@@ -105,13 +144,17 @@ async def _form(actor: Actor, services: Services, data: dict[str, Any]) -> Form:
     """The consultation being sent, checked again: a file's text, or the step-by-step draft."""
     if "w" in data:
         draft = data["w"]
-        return await services.consultations.read_draft(
+        form = await services.consultations.read_draft(
             actor.uid,
             drafting.form_data(draft),
             Audience.from_json(draft["audience"]),
             draft.get("document"),
         )
-    return await services.consultations.read_form(actor.uid, str(data["source"]))
+    else:
+        form = await services.consultations.read_form(actor.uid, str(data["source"]))
+    if data.get("polls") is not None:  # the summary's button decides
+        form = dataclasses.replace(form, group_polls=bool(data["polls"]))
+    return form
 
 
 @router.message(Command("consults"))

@@ -24,6 +24,7 @@ from bot.filters import HasRole
 from bot.keyboards import buttons
 from bot.replies import shown
 from handlers.common import LANGUAGE_NAMES
+from handlers.consultations.author import summary
 from handlers.flow import cancel_button, close_question, pager
 from locales import LOCALES
 from models.enums import Role
@@ -817,15 +818,8 @@ async def preview(
         await message.answer_document(draft["document"]["file_id"], caption=made.text)
     else:
         await message.answer(made.text)
-    privacy = "consult.preview_anonymous" if made.anonymous else "consult.preview_named"
-    summary = t(
-        "consult.preview_summary", points=made.points, residents=made.residents, privacy=t(privacy)
-    )
-    rows = [
-        [Button(t("consult.btn_send"), "cs_send")],
-        [_back(t), cancel_button(t)],
-    ]
-    await message.answer(summary, reply_markup=buttons(*rows))
+    text, rows = summary(t, made, back=True)
+    await message.answer(text, reply_markup=buttons(*rows))
 
 
 # ---- bad input -------------------------------------------------------------------------

@@ -29,6 +29,9 @@ class Preview:
     points: int
     anonymous: bool
     tz: str  # the first point's time zone: times are shown in it
+    groups: int = 0  # linked groups among the points (where polls would go)
+    polls: int = 0  # single-choice questions that will be posted as polls there
+    single: int = 0  # single-choice questions (that could be)
 
 
 class Composing(ConsultBase):
@@ -88,7 +91,19 @@ class Composing(ConsultBase):
             residents, blocked = await count_residents(session, [pk(p) for p in chosen])
             draft = self._row(form, rights, chosen[0].tz, None)
         text = wording.card(self.texts, draft, locale, chosen[0].tz)
-        return Preview(text, residents - blocked, len(chosen), form.anonymous, chosen[0].tz)
+        groups = len({p.group_chat_id for p in chosen if p.group_chat_id is not None})
+        single = sum(1 for q in form.questions if q.kind == "single")
+        polls = single if form.group_polls and groups else 0
+        return Preview(
+            text,
+            residents - blocked,
+            len(chosen),
+            form.anonymous,
+            chosen[0].tz,
+            groups,
+            polls,
+            single,
+        )
 
     def _row(self, form: Form, rights: Rights, tz: str, origin: str | None) -> Consultation:
         now = self.ctx.clock.now()
@@ -105,6 +120,7 @@ class Composing(ConsultBase):
             audience={**form.audience.to_json(), "tz": tz},
             anonymous=form.anonymous,
             document=form.document,
+            group_polls=form.group_polls,
             status=SCHEDULED,
             opens_at=form.opens_at or now,
             closes_at=form.closes_at or now + MAX_AHEAD,

@@ -72,6 +72,7 @@ class Form:
     # The draft as a document, sent with the invitation (composed in the bot only):
     # {"file_id": …, "name": …}.
     document: dict[str, Any] | None = None
+    group_polls: bool = False  # single-choice questions also as polls in linked groups
 
 
 def _variants(value: Any, default_locale: str, what: str) -> dict[str, Any]:
@@ -169,6 +170,7 @@ def form_from_data(
         opens,
         closes,
         document,
+        bool(data.get("polls", False)),
     )
 
 

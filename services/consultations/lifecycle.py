@@ -26,7 +26,8 @@ from models.queries import insert_ignore
 from models.tables import Staff, User, pk, table_of
 from services.audit import audit
 from services.consultations import results, wording
-from services.consultations.base import CLOSED, OPEN, REMIND_KIND, SCHEDULED, ConsultBase
+from services.consultations.base import CLOSED, OPEN, REMIND_KIND, SCHEDULED
+from services.consultations.polls import Polls
 from services.consultations.runs import INVITE, OUTCOME, REMIND
 from services.errors import Invalid, NotFound
 from services.fanout import audience as aud
@@ -52,7 +53,7 @@ class ResultsView:
 REMIND_BEFORE = timedelta(days=1)
 
 
-class Lifecycle(ConsultBase):
+class Lifecycle(Polls):
     def reminder_handlers(self) -> dict[str, Handler]:
         return {REMIND_KIND: self._remind}
 
@@ -127,6 +128,7 @@ class Lifecycle(ConsultBase):
                 consultation.closed_at = now
                 return
             await self._start_run(session, consultation, INVITE, now)
+            await self._post_polls(session, consultation, chosen, now)
             remind_at = consultation.closes_at - REMIND_BEFORE
             if remind_at > now:
                 await plan(
@@ -243,8 +245,12 @@ class Lifecycle(ConsultBase):
             consultation, answers = await self._load(session, user_id, consultation_id)
             invited = await self._invited(session, consultation_id)
             names = await self._names_to_mask(session, consultation)
+            polled = await self._poll_figures(session, consultation)
         questions = wording.questions_of(consultation)
         stats = await asyncio.to_thread(results.figures, questions, answers, invited, names)
+        for number, figures in polled.items():
+            if 0 <= number < len(stats["questions"]):
+                stats["questions"][number]["polls"] = figures
         text = wording.results_text(self.texts, consultation, stats, locale)
         drawn: list[Chart] = []
         if charts:

@@ -196,6 +196,8 @@ def results_text(
                 lines.append(f"{bar(share, 8)} {round(share * 100)}% · {esc(label)} ({count})")
             if question.kind == "scale" and stats.get("average") is not None:
                 lines.append(texts(locale, "consult.results_average", average=stats["average"]))
+            if stats.get("polls"):
+                lines.append(_polls_line(texts, stats["polls"], labels, locale))
         elif question.kind == "number":
             if stats["answered"]:
                 lines.append(texts(locale, "consult.results_numbers", **stats["numbers"]))
@@ -204,6 +206,16 @@ def results_text(
         lines.append(texts(locale, "consult.results_answered", count=stats["answered"]))
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _polls_line(texts: Texts, polls: dict[str, Any], labels: list[str], locale: str) -> str:
+    """The group polls' votes beside the private answers: named, the votes of people who did
+    not answer here (each once); anonymous, the polls' totals (never added to the answers)."""
+    counts = " · ".join(
+        f"{esc(label)} {count}" for label, count in zip(labels, polls["counts"], strict=False)
+    )
+    key = "consult.results_polls_anonymous" if polls["anonymous"] else "consult.results_polls_named"
+    return texts(locale, key, groups=polls["polls"], voters=polls["voters"], counts=counts)
 
 
 def _themes(texts: Texts, stats: dict[str, Any], locale: str) -> list[str]:
