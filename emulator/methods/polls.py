@@ -45,8 +45,6 @@ def send_poll(world: World, bot: BotState, p: Params) -> dict[str, Any]:
         kind = p.string("type", "regular")
         if kind not in ("regular", "quiz"):
             raise bad_request("POLL_TYPE_INVALID")
-        if conversation.chat.type == "channel" and not anonymous:
-            raise bad_request("POLL_PUBLIC_VOTERS_FORBIDDEN")
         poll = {
             "id": str(5_000_000_000_000_000_000 + world.sequence()),
             "question": question,
