@@ -24,6 +24,7 @@ from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
     InlineKeyboardMarkup,
+    InputPollOption,
     LinkPreviewOptions,
     Message,
     ReplyKeyboardMarkup,
@@ -43,9 +44,14 @@ SHUTDOWN_PATIENCE = 10.0  # seconds a stopping sender keeps trying to record wha
 
 
 async def deliver(
-    bot: Bot, chat_id: int, payload: dict[str, Any], texts: Texts | None = None
+    bot: Bot,
+    chat_id: int,
+    payload: dict[str, Any],
+    texts: Texts | None = None,
+    facts: dict[str, Any] | None = None,
 ) -> int | None:
-    """Send one payload; returns the new message's id (None for non-message payloads)."""
+    """Send one payload; returns the new message's id (None for non-message payloads).
+    ``facts`` receives what else Telegram said about the sent message (a poll's id)."""
     kind = payload["type"]
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     markup = inline(keyboard_of(payload))
@@ -110,6 +116,19 @@ async def deliver(
             link_preview_options=LinkPreviewOptions(is_disabled=True),
         )
         return int(payload["message_id"])
+    if kind == "poll":
+        # A native poll in a group (a consultation's single-choice question); its id is what
+        # the votes (poll_answer) and totals (poll) name, so it is recorded with the row.
+        poll = await bot.send_poll(
+            chat_id,
+            question=payload["question"],
+            options=[InputPollOption(text=str(o)) for o in payload["options"]],
+            is_anonymous=bool(payload.get("is_anonymous", True)),
+            allows_multiple_answers=False,
+        )
+        if facts is not None and poll.poll is not None:
+            facts["poll_id"] = poll.poll.id
+        return poll.message_id
     if kind == "commands":
         commands = [BotCommand(command=c, description=d) for c, d in payload["commands"]]
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
@@ -274,8 +293,10 @@ class OutboxSender:
         """Send one claimed row and say what happened; never raises for Telegram's answers."""
         token = in_outbox_send.set(True)
         try:
-            message_id = await deliver(self.bot, row.chat_id, row.payload, self.store.ctx.texts)
-            result = Result(row.id, "sent", message_id=message_id)
+            facts: dict[str, Any] = {}
+            texts = self.store.ctx.texts
+            message_id = await deliver(self.bot, row.chat_id, row.payload, texts, facts)
+            result = Result(row.id, "sent", message_id=message_id, poll_id=facts.get("poll_id"))
             self.sent += 1
         except TelegramRetryAfter as exc:
             result = Result(row.id, "rate_limited", retry_after=exc.retry_after, error=exc.message)

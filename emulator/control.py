@@ -40,6 +40,7 @@ def add_control_routes(app: web.Application, emulator: Emulator) -> None:
     add("POST", "/control/groups", routes.create_group)
     add("POST", "/control/messages", routes.send)
     add("POST", "/control/press", routes.press)
+    add("POST", "/control/vote", routes.vote)
     add("GET", "/control/chats/{chat_id}/history", routes.history)
     add("GET", "/control/chats/{chat_id}/keyboard", routes.keyboard)
     add("GET", "/control/files/{file_id}", routes.file)
@@ -217,6 +218,20 @@ class _Routes:
             bot=body.get("bot"),
         )
         return _ok(query, 201)
+
+    async def vote(self, request: web.Request) -> web.StreamResponse:
+        body = await self._body(request)
+        options = body.get("option_ids") or []
+        if not isinstance(options, list) or not all(isinstance(i, int) for i in options):
+            raise ControlError(400, "option_ids must be a list of integers")
+        poll = self.emulator.user_vote(
+            _int(body.get("user_id"), "user_id"),
+            _int(body.get("chat_id"), "chat_id"),
+            _int(body.get("message_id"), "message_id"),
+            options,
+            bot=body.get("bot"),
+        )
+        return _ok(poll, 201)
 
     async def block(self, request: web.Request) -> web.StreamResponse:
         body = await self._body(request)

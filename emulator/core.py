@@ -238,6 +238,20 @@ class Emulator:
     ) -> dict[str, Any]:
         return self.people.press(user_id, chat_id, message_id, callback_data, bot=bot)
 
+    def user_vote(
+        self,
+        user_id: int,
+        chat_id: int,
+        message_id: int,
+        option_ids: Sequence[int],
+        *,
+        bot: str | int | None = None,
+    ) -> dict[str, Any]:
+        """A person votes in a bot's poll (no options: retracts); the poll as it now reads."""
+        from emulator.methods.polls import vote
+
+        return vote(self.world, self.world.bot(bot), user_id, chat_id, message_id, list(option_ids))
+
     def user_block_bot(self, user_id: int, bot: str | int | None = None) -> None:
         self.people.block_bot(user_id, bot)
 

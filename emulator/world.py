@@ -77,6 +77,8 @@ class World:
         self.users: dict[int, UserRecord] = {}
         self.chats: dict[int, ChatRecord] = {}
         self.bots: dict[str, BotState] = {}
+        # Votes in native polls: poll id -> voter's user id -> the options they chose.
+        self.poll_votes: dict[str, dict[int, list[int]]] = {}
         self._sequence = 0
         self.on_webhook_change: Callable[[BotState], None] | None = None
         self.reset()
@@ -87,6 +89,7 @@ class World:
         self.files.clear()
         self.users.clear()
         self.chats.clear()
+        self.poll_votes.clear()
         self.bots = {bot.token: BotState(bot, self) for bot in self.config.bots}
         for bot in self.bots.values():
             self.users[bot.id] = bot.user

@@ -57,6 +57,10 @@ class Consultation(SQLModel, table=True):
     questions: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonDoc)
     audience: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
     anonymous: bool = False
+    # The draft as a document sent with the invitation ({"file_id", "name"}), if any.
+    document: dict[str, Any] | None = Field(default=None, sa_type=JsonDoc, nullable=True)
+    # Single-choice questions also posted as native polls in the points' linked groups.
+    group_polls: bool = False
     status: str = Field(max_length=20)  # scheduled, open, closed, cancelled
     opens_at: datetime = _ts()
     closes_at: datetime = _ts()
@@ -125,3 +129,38 @@ class ConsultNamed(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id")
     submitted_at: datetime = _ts()
     changed_at: datetime | None = _ts(nullable=True)
+
+
+class ConsultPoll(SQLModel, table=True):
+    """A native poll asking one single-choice question in a linked group: recorded when the
+    outbox has sent it (Telegram gives the poll's id then), with its latest totals from poll
+    updates. Anonymous consultations post anonymous polls: totals only, never a voter."""
+
+    __tablename__ = "consult_polls"
+    __table_args__ = (Index("ix_consult_polls_question", "consultation_id", "question"),)
+    poll_id: str = Field(primary_key=True, max_length=64)
+    consultation_id: int = Field(foreign_key="consultations.id")
+    question: int
+    chat_id: int = _big()
+    message_id: int = _big()
+    anonymous: bool = True
+    counts: list[int] = Field(default_factory=list, sa_type=JsonDoc)
+    voters: int = 0
+    created_at: datetime = _ts()
+    updated_at: datetime | None = _ts(nullable=True)
+
+
+class ConsultPollVote(SQLModel, table=True):
+    """One person's vote in a named consultation's polls (non-anonymous polls only): one per
+    question whatever group they voted in, the resident when registered — so a resident who
+    also answered in private is counted once (the private answer)."""
+
+    __tablename__ = "consult_poll_votes"
+    consultation_id: int = _key("consultations.id")
+    question: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    voter_tg_id: int = Field(
+        sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    options: list[int] = Field(default_factory=list, sa_type=JsonDoc)
+    voted_at: datetime = _ts()

@@ -127,6 +127,19 @@ def media_message(
     return {"type": kind, "file_id": file_id, "caption": caption, "buttons": _buttons(buttons)}
 
 
+def poll_message(
+    question: str, options: list[str], *, anonymous: bool, **about: Any
+) -> dict[str, Any]:
+    """A native poll (one answer); ``about`` is recorded with the poll's id once sent."""
+    return {
+        "type": "poll",
+        "question": question[:300],
+        "options": [o[:100] for o in options],
+        "is_anonymous": anonymous,
+        **about,
+    }
+
+
 def edit_message(message_id: int, text: str, buttons: Keyboard | None = None) -> dict[str, Any]:
     """Edit a message the bot sent earlier in the row's chat."""
     return {"type": "edit", "message_id": message_id, "text": text, "buttons": _buttons(buttons)}
@@ -207,6 +220,7 @@ class Result:
     message_id: int | None = None
     error: str | None = None
     retry_after: float = 0.0
+    poll_id: str | None = None  # a sent poll's id, from Telegram
     # Filled from the claim so links and blocks can be recorded without another lookup.
     claimed: Claimed | None = field(default=None, repr=False)
 
@@ -327,6 +341,32 @@ class OutboxStore:
                 )
         await insert_ignore(session, table_of(MessageLink), cases, "chat_id", "message_id")
         await insert_ignore(session, table_of(TipOffLink), reports, "chat_id", "message_id")
+        await self._polls(session, sent)
+
+    async def _polls(self, session: AsyncSession, sent: list[Result]) -> None:
+        """A sent consultation poll: which question its id asks (votes name only the id)."""
+        polls = []
+        for res in sent:
+            claimed = res.claimed
+            about = claimed.payload.get("consult_poll") if claimed is not None else None
+            if about and res.poll_id and res.message_id and claimed is not None:
+                polls.append(
+                    {
+                        "poll_id": res.poll_id,
+                        "consultation_id": int(about["consultation_id"]),
+                        "question": int(about["question"]),
+                        "chat_id": claimed.chat_id,
+                        "message_id": res.message_id,
+                        "anonymous": bool(claimed.payload.get("is_anonymous", True)),
+                        "counts": [0] * len(claimed.payload["options"]),
+                        "voters": 0,
+                        "created_at": self.ctx.clock.now(),
+                    }
+                )
+        if polls:
+            from models.consultations import ConsultPoll
+
+            await insert_ignore(session, table_of(ConsultPoll), polls, "poll_id")
 
     async def _record(self, session: AsyncSession, res: Result, now: datetime) -> None:
         mine = and_(col(Outbox.id) == res.id, col(Outbox.locked_by) == self.worker_id)

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.channels import ChannelIdentity
+from models.consultations import ConsultPollVote
 from models.enums import OutboxStatus
 from models.tables import (
     Case,
@@ -116,6 +117,15 @@ class Privacy:
             sealed_chat = _erased_id(pk(user))
             await self._scrub_messages(session, user)
             await session.execute(delete(Residency).where(col(Residency.user_id) == user_id))
+            # Their votes in consultations' group polls (named polls name the voter).
+            await session.execute(
+                delete(ConsultPollVote).where(
+                    or_(
+                        col(ConsultPollVote.voter_tg_id) == tg,
+                        col(ConsultPollVote.user_id) == user_id,
+                    )
+                )
+            )
             await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == chat))
             await session.execute(
                 delete(Conversation).where(

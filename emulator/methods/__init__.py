@@ -1,6 +1,6 @@
 """The implemented Bot API methods; importing the modules registers them in ``method``."""
 
-from emulator.methods import bot, chats, copy, edit, send, updates
+from emulator.methods import bot, chats, copy, edit, polls, send, updates
 from emulator.methods.registry import Described, Entry, MethodTable, method
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "copy",
     "edit",
     "method",
+    "polls",
     "send",
     "updates",
 ]

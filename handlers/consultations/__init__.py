@@ -1,5 +1,6 @@
 """Consultations and surveys: residents answer (answer.py); cadres and administrators compose,
-follow the results and close with the outcome (author.py)."""
+follow the results and close with the outcome (author.py), or compose one step by step with
+buttons (wizard.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 
 from aiogram import Router
 
-_PARTS = ("answer", "author")
+_PARTS = ("answer", "author", "wizard", "polls")
 
 
 def _load() -> Router:

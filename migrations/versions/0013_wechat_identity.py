@@ -1,7 +1,7 @@
 """wechat identity: people known by (channel, id on that channel); outbox rows name their channel
 
 Revision ID: 0013_wechat_identity
-Revises: 0011_answered_presses
+Revises: 0012_consult_polls
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import models.types
 
 revision: str = "0013_wechat_identity"
-down_revision: str | None = "0011_answered_presses"
+down_revision: str | None = "0012_consult_polls"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -23,6 +23,7 @@ MAX_QUESTIONS = 30
 MAX_OPTIONS = 10
 TEXT_ANSWER_LIMIT = 2000
 INTRO_LIMIT = 3500
+DOCUMENT_INTRO_LIMIT = 600  # with a document the invitation is its caption (1,024 at most)
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,10 @@ class Form:
     anonymous: bool = False
     opens_at: datetime | None = None  # None: at once
     closes_at: datetime | None = None
+    # The draft as a document, sent with the invitation (composed in the bot only):
+    # {"file_id": …, "name": …}.
+    document: dict[str, Any] | None = None
+    group_polls: bool = False  # single-choice questions also as polls in linked groups
 
 
 def _variants(value: Any, default_locale: str, what: str) -> dict[str, Any]:
@@ -114,21 +119,41 @@ def parse_form(source: str, default_locale: str, tz: str, now: datetime) -> Form
         data = tomllib.loads(source)
     except tomllib.TOMLDecodeError as error:
         raise Invalid("consult.file_syntax", problem=str(error)[:120]) from None
+    data.pop("intro_html", None)  # a file's introduction is Markdown, never raw HTML
+    return form_from_data(data, default_locale, tz, now)
+
+
+def form_from_data(
+    data: dict[str, Any],
+    default_locale: str,
+    tz: str,
+    now: datetime,
+    *,
+    audience: Audience | None = None,
+    document: dict[str, Any] | None = None,
+) -> Form:
+    """The checks of a consultation, whether it came as a file (its TOML read into ``data``)
+    or from the bot's step-by-step composer, which passes the same shape of ``data`` with an
+    introduction already in HTML (``intro_html``: Telegram's own formatting of the author's
+    message), the audience picked with buttons, and the draft's document, if any."""
     locale = normalize_locale(str(data.get("language", default_locale)), "") or default_locale
     title = {
         k: str(v).strip()[:120] for k, v in _variants(data.get("title"), locale, "title").items()
     }
-    intro_raw = _variants(data.get("intro", ""), locale, "intro")
-    intro = {k: markdown_to_html(str(v)) for k, v in intro_raw.items() if str(v).strip()}
-    if any(plain_length(v) > INTRO_LIMIT for v in intro.values()):
-        raise Invalid("consult.file_intro_long", limit=INTRO_LIMIT)
+    if "intro_html" in data:
+        intro = {k: str(v) for k, v in (data.get("intro_html") or {}).items() if str(v).strip()}
+    else:
+        intro_raw = _variants(data.get("intro", ""), locale, "intro")
+        intro = {k: markdown_to_html(str(v)) for k, v in intro_raw.items() if str(v).strip()}
+    limit = DOCUMENT_INTRO_LIMIT if document is not None else INTRO_LIMIT
+    if any(plain_length(v) > limit for v in intro.values()):
+        raise Invalid("consult.file_intro_long", limit=limit)
     raw_questions = data.get("questions") or []
     if not raw_questions or len(raw_questions) > MAX_QUESTIONS:
         raise Invalid("consult.file_questions", most=MAX_QUESTIONS)
     questions = [parse_question(q, i + 1, locale) for i, q in enumerate(raw_questions)]
     if locale not in title or not all(locale in q.text for q in questions):
         raise Invalid("consult.file_field", field="title / text")
-    audience = _audience(data)
     opens = _when(data, "opens", tz, now) if data.get("opens") else None
     if not data.get("closes"):
         raise Invalid("consult.file_field", field="closes")
@@ -136,7 +161,16 @@ def parse_form(source: str, default_locale: str, tz: str, now: datetime) -> Form
     if opens is not None and closes <= opens:
         raise Invalid("consult.file_closes_first")
     return Form(
-        title, intro, questions, locale, audience, bool(data.get("anonymous", False)), opens, closes
+        title,
+        intro,
+        questions,
+        locale,
+        audience or _audience(data),
+        bool(data.get("anonymous", False)),
+        opens,
+        closes,
+        document,
+        bool(data.get("polls", False)),
     )
 
 

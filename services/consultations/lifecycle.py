@@ -4,8 +4,11 @@ The author follows the results live and exports them."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,21 +23,37 @@ from models.consultations import (
     ConsultSubmission,
 )
 from models.queries import insert_ignore
-from models.tables import User, pk, table_of
+from models.tables import Staff, User, pk, table_of
 from services.audit import audit
 from services.consultations import results, wording
-from services.consultations.base import CLOSED, OPEN, REMIND_KIND, SCHEDULED, ConsultBase
+from services.consultations.base import CLOSED, OPEN, REMIND_KIND, SCHEDULED
+from services.consultations.polls import Polls
 from services.consultations.runs import INVITE, OUTCOME, REMIND
 from services.errors import Invalid, NotFound
 from services.fanout import audience as aud
 from services.reminders import Due, Handler, plan
 
+if TYPE_CHECKING:
+    from services.reports.charts import Chart
+
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ResultsView:
+    """What the author sees: the text (counts, percentages, averages, themes) and a chart per
+    choice or scale question (empty unless asked for)."""
+
+    text: str
+    title: str  # in the reader's language
+    charts: list[Chart] = field(default_factory=list)
+    figures: dict[str, Any] = field(default_factory=dict)
+
 
 REMIND_BEFORE = timedelta(days=1)
 
 
-class Lifecycle(ConsultBase):
+class Lifecycle(Polls):
     def reminder_handlers(self) -> dict[str, Handler]:
         return {REMIND_KIND: self._remind}
 
@@ -109,6 +128,7 @@ class Lifecycle(ConsultBase):
                 consultation.closed_at = now
                 return
             await self._start_run(session, consultation, INVITE, now)
+            await self._post_polls(session, consultation, chosen, now)
             remind_at = consultation.closes_at - REMIND_BEFORE
             if remind_at > now:
                 await plan(
@@ -214,11 +234,52 @@ class Lifecycle(ConsultBase):
 
     async def results(self, user_id: int | None, consultation_id: int, locale: str) -> str:
         """Counts and percentages so far, for the author or an administrator over it."""
+        return (await self.results_view(user_id, consultation_id, locale)).text
+
+    async def results_view(
+        self, user_id: int | None, consultation_id: int, locale: str, *, charts: bool = False
+    ) -> ResultsView:
+        """The results' text and, with ``charts``, a PNG per choice and scale question. The
+        figures (the free-text grouping above all) and the drawing run off the event loop."""
         async with self.ctx.db.read() as session:
             consultation, answers = await self._load(session, user_id, consultation_id)
             invited = await self._invited(session, consultation_id)
-        stats = results.figures(wording.questions_of(consultation), answers, invited)
-        return wording.results_text(self.texts, consultation, stats, locale)
+            names = await self._names_to_mask(session, consultation)
+            polled = await self._poll_figures(session, consultation)
+        questions = wording.questions_of(consultation)
+        stats = await asyncio.to_thread(results.figures, questions, answers, invited, names)
+        for number, figures in polled.items():
+            if 0 <= number < len(stats["questions"]):
+                stats["questions"][number]["polls"] = figures
+        text = wording.results_text(self.texts, consultation, stats, locale)
+        drawn: list[Chart] = []
+        if charts:
+            from services.consultations import charts as chart_maker
+
+            drawn = await asyncio.to_thread(
+                chart_maker.draw,
+                self.texts,
+                questions,
+                stats,
+                locale,
+                consultation.fallback_locale,
+            )
+        title = wording.title_of(consultation, locale)
+        return ResultsView(text, title, drawn, stats)
+
+    async def _names_to_mask(self, session: AsyncSession, consultation: Consultation) -> list[str]:
+        """Names masked in the themes' excerpts: every staff member's and, when named, those of
+        the residents who answered (an anonymous consultation knows nobody's)."""
+        query = select(col(User.name)).join(Staff, col(Staff.user_id) == col(User.id))
+        names = [str(n) for n in (await session.execute(query)).scalars() if n]
+        if not consultation.anonymous:
+            query = (
+                select(col(User.name))
+                .join(ConsultNamed, col(ConsultNamed.user_id) == col(User.id))
+                .where(col(ConsultNamed.consultation_id) == consultation.id)
+            )
+            names += [str(n) for n in (await session.execute(query)).scalars() if n]
+        return names
 
     async def _invited(self, session: AsyncSession, consultation_id: int) -> int:
         run = (

@@ -2,50 +2,76 @@
 answers, free-text themes, and the XLSX export (one row per submission, never a person for an
 anonymous consultation).
 
-The themes are a small word count of their own; the weekly digest in services/reports/ groups
-texts too, and the two should share one grouping once both are merged."""
+Free-text answers are grouped into themes by the weekly digest's grouping
+(``services.digest.grouping``: TF-IDF over words and character n-grams, average-linkage
+clustering), each theme with its size and a few excerpts masked as in the digest
+(``services.digest.masking``). scikit-learn and jieba load only when a consultation has text
+answers to group, never with the bot's other imports."""
 
 from __future__ import annotations
 
 import io
-import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from services.consultations.form import SCALE, Question
+from services.digest.masking import excerpt
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]{3,}|[\u4e00-\u9fff]+")
-_STOP = {
-    "that", "this", "with", "have", "from", "they", "there", "would", "should", "could",
-    "about", "which", "their", "will", "more", "very", "also", "been", "were", "what",
-    "when", "some", "into", "than", "then", "them", "these", "those", "just", "only",
-}  # fmt: skip
-
-
-def _terms(text: str) -> set[str]:
-    """The words of one answer: English words of four letters or more, Chinese pairs of
-    characters (no word segmenter needed for a rough theme)."""
-    terms = set()
-    for match in _WORD.findall(text.lower()):
-        if match[0] >= "\u4e00":
-            terms |= {match[i : i + 2] for i in range(len(match) - 1)} or {match}
-        elif match not in _STOP:
-            terms.add(match)
-    return terms
+MIN_THEME = 2  # as the digest: one answer is not yet a theme
+MAX_THEMES = 8  # as the digest's groups
+EXCERPTS = 3  # as the digest: up to three excerpts a theme
+MAX_GROUPED = 2000  # as the digest's cases: the most answers grouped at once
+THEME_WORDS = 3  # the words a theme is labelled with
 
 
-def themes(texts: Iterable[str], most: int = 5) -> list[tuple[str, int]]:
-    """The words most answers share, with how many answers use each."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update(_terms(text))
-    return [(word, n) for word, n in counts.most_common(most) if n > 1 or len(counts) <= most]
+def themes(texts: Sequence[str], names: Iterable[str] = ()) -> dict[str, Any]:
+    """Free-text answers grouped as the weekly digest groups cases: the largest themes first,
+    each with its size, the words its answers share most and up to three masked excerpts
+    (``names``: people's names to mask besides the patterns); ``alone``: answers in no theme;
+    ``grouped``: how many were grouped (at most ``MAX_GROUPED``)."""
+    texts = [t for t in texts if t.strip()][:MAX_GROUPED]
+    if not texts:
+        return {"themes": [], "alone": 0, "grouped": 0}
+    # scikit-learn, SciPy and jieba take ~100 MB and seconds to import: only when grouping.
+    from services.digest.grouping import group, tokens
+
+    names = list(names)
+    members: dict[int, list[str]] = {}
+    for label, text in zip(group(texts), texts, strict=True):
+        members.setdefault(label, []).append(text)
+    found: list[dict[str, Any]] = []
+    alone = 0
+    for items in members.values():
+        if len(items) < MIN_THEME:
+            alone += len(items)
+            continue
+        shared: Counter[str] = Counter()
+        for text in items:
+            shared.update(set(tokens(text)))
+        words = [w for w, n in shared.most_common(THEME_WORDS) if n > 1]
+        excerpts: list[str] = []
+        for text in sorted(items, key=len):  # the shortest say it most plainly
+            cut = excerpt(text, names)
+            if cut not in excerpts:
+                excerpts.append(cut)
+            if len(excerpts) == EXCERPTS:
+                break
+        found.append({"size": len(items), "words": words, "excerpts": excerpts})
+    found.sort(key=lambda theme: -int(theme["size"]))
+    alone += sum(int(theme["size"]) for theme in found[MAX_THEMES:])
+    return {"themes": found[:MAX_THEMES], "alone": alone, "grouped": len(texts)}
 
 
 def figures(
-    questions: list[Question], submissions: list[dict[str, Any]], invited: int
+    questions: list[Question],
+    submissions: list[dict[str, Any]],
+    invited: int,
+    names: Iterable[str] = (),
 ) -> dict[str, Any]:
+    """Every question's figures. CPU work (the text grouping above all): callers run it off
+    the event loop."""
+    names = list(names)
     per_question = []
     for i, question in enumerate(questions):
         values = [s[str(i)] for s in submissions if s.get(str(i)) is not None]
@@ -69,7 +95,7 @@ def figures(
                     "average": _num(round(sum(numbers) / len(numbers), 2)),
                 }
         else:
-            stats["themes"] = themes(str(v) for v in values)
+            stats.update(themes([str(v) for v in values], names))
         per_question.append(stats)
     return {"answered": len(submissions), "invited": invited, "questions": per_question}
 

@@ -11,7 +11,7 @@ from services.cards import staff_name
 from services.consultations.form import SCALE, Question
 from services.fanout.ledger import Progress
 from services.fanout.wording import bar, progress_figures
-from services.outbox import Button, Keyboard, text_message
+from services.outbox import Button, Keyboard, media_message, text_message
 from services.texts import Texts, esc
 
 KIND_KEYS = {
@@ -60,8 +60,13 @@ def _tz(consultation: Consultation) -> str:
 
 
 def invitation(texts: Texts, consultation: Consultation, locale: str) -> dict[str, Any]:
+    """The card with ✍️ Answer; with the draft as a document, the card is its caption."""
     answer = Button(texts(locale, "consult.btn_answer"), "cs_open", pk(consultation))
-    return text_message(card(texts, consultation, locale, _tz(consultation)), [[answer]])
+    text = card(texts, consultation, locale, _tz(consultation))
+    if consultation.document:
+        file_id = str(consultation.document["file_id"])
+        return media_message("document", file_id, caption=text, buttons=[[answer]])
+    return text_message(text, [[answer]])
 
 
 def reminder(texts: Texts, consultation: Consultation, locale: str) -> dict[str, Any]:
@@ -191,15 +196,44 @@ def results_text(
                 lines.append(f"{bar(share, 8)} {round(share * 100)}% · {esc(label)} ({count})")
             if question.kind == "scale" and stats.get("average") is not None:
                 lines.append(texts(locale, "consult.results_average", average=stats["average"]))
+            if stats.get("polls"):
+                lines.append(_polls_line(texts, stats["polls"], labels, locale))
         elif question.kind == "number":
             if stats["answered"]:
                 lines.append(texts(locale, "consult.results_numbers", **stats["numbers"]))
         else:
-            for word, count in stats["themes"]:
-                lines.append(f"• {esc(word)} ({count})")
+            lines.extend(_themes(texts, stats, locale))
         lines.append(texts(locale, "consult.results_answered", count=stats["answered"]))
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def _polls_line(texts: Texts, polls: dict[str, Any], labels: list[str], locale: str) -> str:
+    """The group polls' votes beside the private answers: named, the votes of people who did
+    not answer here (each once); anonymous, the polls' totals (never added to the answers)."""
+    counts = " · ".join(
+        f"{esc(label)} {count}" for label, count in zip(labels, polls["counts"], strict=False)
+    )
+    key = "consult.results_polls_anonymous" if polls["anonymous"] else "consult.results_polls_named"
+    return texts(locale, key, groups=polls["polls"], voters=polls["voters"], counts=counts)
+
+
+def _themes(texts: Texts, stats: dict[str, Any], locale: str) -> list[str]:
+    """Each theme: its size and shared words, then its masked excerpts; then how many answers
+    share no theme."""
+    lines = []
+    for number, theme in enumerate(stats.get("themes") or [], 1):
+        words = " · ".join(esc(w) for w in theme["words"]) or "…"
+        size = int(theme["size"])
+        lines.append(
+            texts.plural(locale, "consult.results_theme", size, number=number, words=words)
+        )
+        lines.extend(f"   «{esc(e)}»" for e in theme["excerpts"])
+    if stats.get("alone"):
+        lines.append(texts.plural(locale, "consult.results_alone", int(stats["alone"])))
+    if stats.get("grouped", 0) < stats["answered"]:
+        lines.append(texts(locale, "consult.results_grouped_first", count=stats["grouped"]))
+    return lines
 
 
 def run_progress(

@@ -75,7 +75,7 @@ def _drawn(ax: Axes, horizontal: bool) -> tuple[dict[str, list[float]], list[str
     return series, [t.get_text() for t in ticks]
 
 
-def _render(
+def render_chart(
     name: str,
     title: str,
     rows: int,
@@ -106,7 +106,9 @@ def _render(
     return Chart(name, buf.getvalue(), title, series, labels)
 
 
-def _barh(ax: Axes, labels: Sequence[str], values: Sequence[float], label: str, color: str) -> None:
+def draw_barh(
+    ax: Axes, labels: Sequence[str], values: Sequence[float], label: str, color: str
+) -> None:
     positions = list(range(len(labels)))
     bars = ax.barh(positions, values, color=color, label=label)
     ax.set_yticks(positions, list(labels))
@@ -115,7 +117,7 @@ def _barh(ax: Axes, labels: Sequence[str], values: Sequence[float], label: str, 
     ax.margins(x=0.15)
 
 
-def _empty(ax: Axes, text: str) -> None:
+def draw_empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=14)
     ax.set_axis_off()
 
@@ -142,11 +144,11 @@ class ChartMaker:
     def _counts(self, name: str, title: str, labels: list[str], values: list[int]) -> Chart:
         def draw(ax: Axes) -> None:
             if not values:
-                _empty(ax, self.t("report.no_cases"))
+                draw_empty(ax, self.t("report.no_cases"))
                 return
-            _barh(ax, labels, values, self.t("report.label.cases"), COLORS[0])
+            draw_barh(ax, labels, values, self.t("report.label.cases"), COLORS[0])
 
-        return _render(name, title, len(values), draw, horizontal=True)
+        return render_chart(name, title, len(values), draw, horizontal=True)
 
     def categories(self, f: MonthlyFigures) -> Chart:
         rows = f.by_category[:MAX_BARS]
@@ -202,7 +204,7 @@ class ChartMaker:
             return {rating_label: np.asarray(line.get_ydata(), dtype=float).tolist()}
 
         title = self.t("report.chart.trend")
-        return _render("3-trend", title, 0, draw, horizontal=False, extra=rating_axis)
+        return render_chart("3-trend", title, 0, draw, horizontal=False, extra=rating_axis)
 
     def ranking(self, f: MonthlyFigures, which: str) -> Chart:
         ranked: list[Ranked] = (f.points if which == "points" else f.cadres)[:MAX_BARS]
@@ -220,7 +222,7 @@ class ChartMaker:
 
         def draw(ax: Axes) -> None:
             if not ranked:
-                _empty(ax, self.t("report.no_cases"))
+                draw_empty(ax, self.t("report.no_cases"))
                 return
             height = 0.27
             for i, (label, series) in enumerate(zip(names, values, strict=True)):
@@ -234,7 +236,9 @@ class ChartMaker:
 
         key = "report.chart.points" if which == "points" else "report.chart.cadres"
         name = "4-points" if which == "points" else "5-cadres"
-        return _render(name, self.t(key, month=f.period.key), len(ranked), draw, horizontal=True)
+        return render_chart(
+            name, self.t(key, month=f.period.key), len(ranked), draw, horizontal=True
+        )
 
     def overdue(self, f: MonthlyFigures) -> Chart:
         late = sorted((r for r in f.points if r.overdue), key=lambda r: (-r.overdue, r.name))
@@ -243,14 +247,14 @@ class ChartMaker:
 
         def draw(ax: Axes) -> None:
             if not late:
-                _empty(ax, self.t("report.no_overdue"))
+                draw_empty(ax, self.t("report.no_overdue"))
                 return
-            _barh(
+            draw_barh(
                 ax, [r.name for r in late], [r.overdue for r in late],
                 self.t("report.label.overdue"), COLORS[2],
             )  # fmt: skip
 
-        return _render("6-overdue", title, len(late), draw, horizontal=True)
+        return render_chart("6-overdue", title, len(late), draw, horizontal=True)
 
     def visits(self, f: MonthlyFigures) -> Chart:
         rows = sorted(f.visits, key=lambda v: (v.days - v.required, v.cadre))[:MAX_BARS]
@@ -259,7 +263,7 @@ class ChartMaker:
 
         def draw(ax: Axes) -> None:
             if not rows:
-                _empty(ax, self.t("report.no_visits"))
+                draw_empty(ax, self.t("report.no_visits"))
                 return
             positions = list(range(len(rows)))
             colors = [COLORS[1] if v.met else COLORS[2] for v in rows]
@@ -274,4 +278,4 @@ class ChartMaker:
             ax.margins(x=0.15)
             ax.legend(loc="lower right", fontsize=10)
 
-        return _render("7-visits", title, len(rows), draw, horizontal=True)
+        return render_chart("7-visits", title, len(rows), draw, horizontal=True)

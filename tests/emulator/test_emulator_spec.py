@@ -77,6 +77,10 @@ async def test_every_result_shape_matches_the_spec(emu: Emulator) -> None:
     await run("sendLocation", chat_id=uid, latitude=39.9, longitude=116.4)
     await run("sendVenue", chat_id=uid, latitude=39.9, longitude=116.4, title="T", address="A")
     await run("sendContact", chat_id=uid, phone_number="+1", first_name="A")
+    options = '[{"text": "a"}, {"text": "b"}]'
+    poll = await run("sendPoll", chat_id=group["id"], question="Q", options=options)
+    emu.user_vote(uid, group["id"], poll["message_id"], [1])
+    await run("stopPoll", chat_id=group["id"], message_id=poll["message_id"])
     video_id = seen["sendVideo"]["video"]["file_id"]
     media = [
         {"type": "photo", "media": photo["photo"][0]["file_id"], "has_spoiler": True},

@@ -137,6 +137,10 @@ async def test_compose_answer_in_both_languages_and_results(
     await cadre.press("📊 #1")
     results = cadre.last_text()
     assert "Answered: 2" in results and "100% · Lamps (2)" in results
+    # Before the text: an album of the choice and scale questions' charts.
+    photos = [m for m in cadre.bot_messages() if m.get("photo")]
+    assert len(photos) == 3 and len({m.get("media_group_id") for m in photos}) == 1
+    assert photos[0]["caption"].startswith("📊 #1 Street lamps")
     await cadre.press(t("en", "consult.btn_export"))
     assert cadre.last().get("document") is not None
     other = county["other"]
