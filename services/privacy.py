@@ -17,7 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.channels import ChannelIdentity
-from models.consultations import ConsultPollVote
+from models.consultations import (
+    Consultation,
+    ConsultNamed,
+    ConsultPollVote,
+    ConsultRoll,
+    ConsultSubmission,
+)
 from models.enums import OutboxStatus
 from models.tables import (
     Case,
@@ -96,7 +102,11 @@ class Privacy:
                 "staff_role": await self._role(session, user_id),
                 "cases": await self._cases(session, user_id),
                 "named_tipoffs": await self._tipoffs(session, user_id),
-                "not_included": "anonymous tip-offs: by design they are not linked to you",
+                "named_consultation_answers": await self._consultations(session, user_id),
+                "not_included": (
+                    "anonymous tip-offs and answers to anonymous consultations:"
+                    " by design they are not linked to you"
+                ),
             }
         return json.dumps(data, ensure_ascii=False, indent=2).encode()
 
@@ -126,6 +136,10 @@ class Privacy:
                     )
                 )
             )
+            # Named consultation answers lose their author and become like anonymous ones
+            # (still counted); the roll of who answered forgets them too.
+            await session.execute(delete(ConsultNamed).where(col(ConsultNamed.user_id) == user_id))
+            await session.execute(delete(ConsultRoll).where(col(ConsultRoll.user_id) == user_id))
             await session.execute(delete(MessageLink).where(col(MessageLink.chat_id) == chat))
             await session.execute(
                 delete(Conversation).where(
@@ -382,6 +396,20 @@ class Privacy:
                 }
             )
         return out
+
+    @staticmethod
+    async def _consultations(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
+        rows = await session.execute(
+            select(Consultation.title, ConsultNamed.submitted_at, ConsultSubmission.answers)
+            .join(ConsultNamed, col(ConsultNamed.consultation_id) == col(Consultation.id))
+            .join(ConsultSubmission, col(ConsultSubmission.id) == col(ConsultNamed.submission_id))
+            .where(col(ConsultNamed.user_id) == user_id)
+            .order_by(col(ConsultNamed.submitted_at))
+        )
+        return [
+            {"consultation": title, "answered_at": _iso(at), "answers": answers}
+            for title, at, answers in rows
+        ]
 
     @staticmethod
     async def _tipoffs(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:

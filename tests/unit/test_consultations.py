@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -184,6 +185,26 @@ async def test_named_answers_once_changed_until_the_deadline_refused_after(
     await consult.tick()
     with pytest.raises(Invalid):
         await consult.begin_answering(county["zh"].user_id, cid)
+
+
+async def test_forget_unlinks_named_answers_and_mydata_lists_them(
+    services: Services, county: dict[str, Person]
+) -> None:
+    consult, cid = await opened(services, county["cadre"])
+    ann = county["en"].user_id
+    await consult.submit(ann, cid, ANSWERS)
+    mine = json.loads(await services.privacy.export(ann))["named_consultation_answers"]
+    assert [(m["consultation"]["en"], m["answers"]["4"]) for m in mine] == [
+        ("The fund for Xinhua Street", "More light near the school")
+    ]
+    await services.privacy.forget(ann)
+    async with services.ctx.db.read() as session:
+        named = text("SELECT count(*) FROM consult_named WHERE user_id = :u")
+        roll = text("SELECT count(*) FROM consult_roll WHERE user_id = :u")
+        assert (await session.execute(named, {"u": ann})).scalar() == 0
+        assert (await session.execute(roll, {"u": ann})).scalar() == 0
+        # The opinion still counts, as an anonymous one would.
+        assert (await session.execute(COUNT_SUBMISSIONS)).scalar() == 1
 
 
 async def test_two_submissions_at_once_store_one(services: Services, county: dict) -> None:
