@@ -27,7 +27,7 @@ COMMANDS: dict[str, Lazy] = {
     "worker": Lazy("bot.run_cli:worker", "Send the outbox and run the scheduler (no intake)."),
     "set-webhook": Lazy("bot.run_cli:set_webhook", "Tell Telegram where to post updates."),
     "migrate": Lazy("bot.run_cli:migrate", "Bring the database up to date."),
-    "demo": Lazy("bot.run_cli:demo", "Start the emulator, the bot and a chat page to try it."),
+    "demo": Lazy("bot.run_cli:demo", "Start the emulators, the bot and a chat page to try it."),
     "points": Lazy("bot.points_cli:points", "Contact points: import, list, add, edit, posters."),
     "staff": Lazy("bot.admin_cli:staff", "Staff: list, invite, assign, suspend, remove."),
     "categories": Lazy(

@@ -1,8 +1,11 @@
-"""``cpbot demo``: the local Telegram emulator, the bot and its scheduler on SQLite.
+"""``cpbot demo``: the local Telegram and WeChat emulators, the bot and its scheduler on SQLite.
 
-Everything runs in one process: a fresh database in the demo folder, the emulator serving the
-Bot API and the chat page, and the bot polling it. The seeded people register through the bot
-itself, as real people would, so their chats show the whole way in.
+Everything runs in one process: a fresh database in the demo folder, the Telegram emulator
+serving the Bot API and the chat page, the WeChat emulator serving an Official Account's API
+and its phone-like chat page, and the bot polling the one and taking the other's pushes on its
+WeChat callback. The seeded Telegram people register through the bot itself, as real people
+would, so their chats show the whole way in; the WeChat residents follow the account by
+scanning a contact point's poster on the page.
 """
 
 from __future__ import annotations
@@ -10,7 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
+import socket
+import string
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +29,8 @@ from bot.settings import load_settings
 from emulator.config import BotConfig, EmulatorConfig
 from emulator.core import Emulator
 from emulator.runner import start_emulator
+from emulator.wechat import Account, RunningWeChat, start_wechat
+from emulator.wechat.page import Poster
 from locales import load_catalog
 from services.sealing import new_key
 
@@ -36,6 +45,10 @@ YJ03,弋江村联系点,芜湖市/弋江区,弋江区弋江村村委会,31.2960,
 WZ04,湾沚镇联系点,芜湖市/湾沚区,湾沚区湾沚镇政府一楼,31.1390,118.5680,Asia/Shanghai
 """
 ZONE = "Asia/Shanghai"  # every demo point's zone: the page shows its times in it
+ACCOUNT_NAME = "联系点 Contact Point"
+# The poster a WeChat resident of each page language scans first: the point of that language's
+# Telegram cadre, so their case reaches the cadre in the pane beside them.
+WECHAT_POSTERS = {"zh_Hans": "XH01", "en": "JH02"}
 Message = dict[str, Any]
 
 
@@ -104,6 +117,40 @@ def _inline(msg: Message) -> list[list[dict[str, Any]]]:
     return list((msg.get("reply_markup") or {}).get("inline_keyboard") or [])
 
 
+def demo_account() -> Account:
+    """An Official Account with credentials of its own for this run (never printed)."""
+    alphanumeric = string.ascii_letters + string.digits
+    return Account(
+        app_id="wx" + secrets.token_hex(8),
+        app_secret=secrets.token_hex(16),
+        token=secrets.token_hex(16),
+        encoding_aes_key="".join(secrets.choice(alphanumeric) for _ in range(43)),
+    )
+
+
+def free_port(host: str) -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+async def open_wechat_account(app: Any, wechat: RunningWeChat, points: dict[str, str]) -> None:
+    """What an account's developer does once: the menu (as ``cpbot wechat menu``), each point's
+    poster (as ``cpbot points qr --wechat``), and two people on the page who may scan one."""
+    channel = app.wechat
+    await channel.api.set_menu(channel.menu())
+    page = wechat.page
+    page.account_name = ACCOUNT_NAME
+    for code, name in points.items():
+        ticket = (await channel.point_qr(code)).rsplit("/", 1)[-1]
+        page.posters.append(Poster(wechat.platform.scene_of(ticket), name, ticket))
+    # Not following yet: they scan the poster on the page, as residents do in the street.
+    zh = page.add_follower("王芳", "zh_CN")
+    en = page.add_follower("Olivia Chen", "en")
+    page.panes.update({"zh_Hans": zh.openid, "en": en.openid})
+    page.posters_for.update({locale: f"cp_{code}" for locale, code in WECHAT_POSTERS.items()})
+
+
 def fresh_database(folder: Path) -> Path:
     """A demo starts fresh: the emulator keeps its chats in memory only."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -135,6 +182,13 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
         }
     )
     running = await start_emulator(emulator, host, port)
+    account = demo_account()
+    wechat = await start_wechat(account, host, 0)
+    callback_port = free_port("127.0.0.1")
+    wechat.platform.account = replace(
+        account, callback_url=f"http://127.0.0.1:{callback_port}/wechat"
+    )
+    emulator.config.page.update({"wechat": {"port": int(wechat.url.rsplit(":", 1)[1])}})
     settings = load_settings(
         token=TOKEN,
         api_base=running.url,
@@ -143,9 +197,19 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
         admin_ids=str(admin["id"]),
         outbox_poll_seconds=2,
         tipoff_key=new_key(),  # the demo's anonymous reports are sealed like the real ones
+        # The WeChat channel against the WeChat emulator; its callback on a port of its own.
+        wechat_app_id=account.app_id,
+        wechat_app_secret=account.app_secret,
+        wechat_token=account.token,
+        wechat_aes_key=account.encoding_aes_key,
+        wechat_api_base=wechat.url,
+        wechat_path="/wechat",
+        webhook_host="127.0.0.1",
+        webhook_port=callback_port,
     )
     app = await prepare(settings)
     await app.services.points.import_csv(POINTS)
+    await open_wechat_account(app, wechat, _point_names(POINTS))
     stop = asyncio.Event()
     stop_on_signals(stop)
     bot_task = asyncio.create_task(serve_polling(app, stop))
@@ -171,12 +235,19 @@ async def run_demo(folder: Path, host: str, port: int) -> None:
             f"For developers, the bot's Bot API: {running.url}/bot{TOKEN}/<method>"
             f" (e.g. getMe); its token: {TOKEN}. Stop with Ctrl-C."
         )
+        click.echo(f"The WeChat resident's phone (also a pane of the chat page): {wechat.url}/")
         await stop.wait()
     finally:
         stop.set()
         await bot_task
         await emulator.aclose()
         await running.stop()
+        await wechat.stop()
+
+
+def _point_names(csv: str) -> dict[str, str]:
+    rows = [line.split(",") for line in csv.strip().splitlines()[1:]]
+    return {row[0]: row[1] for row in rows}
 
 
 def _payload(link: str) -> str:

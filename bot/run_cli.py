@@ -113,7 +113,7 @@ def migrate(cli: Cli) -> None:
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(folder: Path, port: int, host: str) -> None:
-    """Start the local Telegram emulator, the bot and a chat page to try it all."""
+    """Start the local Telegram and WeChat emulators, the bot and a chat page to try it all."""
     from bot.demo import run_demo
 
     logging.basicConfig(level=logging.WARNING)

@@ -1,7 +1,8 @@
 """What the chat page opens with, set by whoever runs the emulator (the demo, a test).
 
 The time zone its clocks show (the bot's deadlines are in the contact point's zone, so the
-page's message times must be too) and, for each page language, who sits side by side.
+page's message times must be too), for each page language who sits side by side, and the
+WeChat emulator's chat page to show beside them (the demo's WeChat resident).
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ class PageSettings:
     time_zone: str | None = None
     # Page locale ("zh_Hans", "en") -> user ids of the panes it opens with.
     panes: dict[str, list[int]] = field(default_factory=dict)
+    # The WeChat emulator's chat page shown as a pane beside these ({"port": N}), if any:
+    # the page builds its address from its own host name, so it works on any address.
+    wechat: dict[str, Any] | None = None
     # Names this run of the emulator: what a browser kept from another run no longer applies.
     run: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
@@ -36,8 +40,19 @@ class PageSettings:
             isinstance(ids, list) and all(isinstance(i, int) for i in ids) for ids in panes.values()
         ):
             raise ControlError(400, "panes maps a locale to a list of user ids")
+        wechat = body.get("wechat", self.wechat)
+        if wechat is not None and not (
+            isinstance(wechat, dict) and isinstance(wechat.get("port"), int)
+        ):
+            raise ControlError(400, 'wechat is null or {"port": N}')
         self.time_zone = None if zone is None else str(zone)
+        self.wechat = None if wechat is None else {"port": wechat["port"]}
         self.panes = {str(locale): list(ids) for locale, ids in panes.items()}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"time_zone": self.time_zone, "panes": self.panes, "run": self.run}
+        return {
+            "time_zone": self.time_zone,
+            "panes": self.panes,
+            "wechat": self.wechat,
+            "run": self.run,
+        }

@@ -17,6 +17,7 @@ import {
 } from "./panes.js";
 import { renderAll, scrollToNewest, upsertMessage } from "./messages.js";
 import { openPanel, renderKeyboard, startReply } from "./composer.js";
+import { addWeChatPane, localizeWeChatPane } from "./wechat-pane.js";
 
 // -- strings and language --------------------------------------------------------------------
 
@@ -42,6 +43,7 @@ async function setLocale(locale) {
   }
   renderTabs();
   renderPageInfo();
+  localizeWeChatPane();
 }
 
 function renderPageInfo() {
@@ -167,6 +169,7 @@ async function main() {
   if (!saved.length) saved = state.users.slice(0, 2).map((u) => u.id);
   while (saved.length < 2) saved.push(null);
   for (const userId of saved) addPane(userId);
+  addWeChatPane(); // the demo's WeChat resident, when the runner named a WeChat emulator
   activate(0);
   // A demo link like /?start=cp_LANE3 fills the first pane's start parameter.
   const payload = new URLSearchParams(location.search).get("start");

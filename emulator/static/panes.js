@@ -5,6 +5,7 @@ import {
 } from "./core.js";
 import { followNewest, renderAll } from "./messages.js";
 import { openPanel, readPhoto, send, sendStart, sendText, takeReply } from "./composer.js";
+import { wechat } from "./wechat-pane.js";
 
 // -- panes -----------------------------------------------------------------------------------
 
@@ -53,6 +54,7 @@ export function closePane(pane) {
 export function activate(index) {
   state.active = index;
   state.panes.forEach((pane, i) => pane.root.classList.toggle("active", i === index));
+  if (wechat.root) wechat.root.classList.toggle("active", index === -1); // -1: the WeChat pane
   renderTabs();
 }
 
@@ -70,6 +72,15 @@ export function renderTabs() {
       });
     }),
   );
+  if (wechat.root) {
+    tabs.append(el("button", {
+      type: "button",
+      class: state.active === -1 ? "active" : "",
+      "data-testid": "wechat-tab",
+      text: t("demo.wx_pane_title"),
+      onclick: () => activate(-1),
+    }));
+  }
 }
 
 export function renderUserSelect(pane) {

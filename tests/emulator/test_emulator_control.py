@@ -248,10 +248,15 @@ async def test_what_the_page_opens_with(emu: Emulator, server: RunningEmulator) 
         async with http.get("/control/page") as r:
             fresh = await r.json()
         assert (fresh["time_zone"], fresh["panes"]) == (None, {})
-        body = {"time_zone": "Asia/Shanghai", "panes": {"en": [1, 2]}}
+        assert fresh["wechat"] is None
+        body = {"time_zone": "Asia/Shanghai", "panes": {"en": [1, 2]}, "wechat": {"port": 8090}}
         async with http.post("/control/page", json=body) as r:
             assert (await r.json()) == {**body, "run": fresh["run"]}
-        for bad in ({"time_zone": "Mars/Olympus"}, {"panes": {"en": "1,2"}}):
+        for bad in (
+            {"time_zone": "Mars/Olympus"},
+            {"panes": {"en": "1,2"}},
+            {"wechat": {"port": "8090"}},
+        ):
             async with http.post("/control/page", json=bad) as r:
                 assert r.status == 400
         async with http.get("/control/bots") as r:
