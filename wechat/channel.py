@@ -19,13 +19,14 @@ from aiohttp import web
 
 from services import channel_inbox
 from services.app import Services
+from services.channel_media import FetchFile
 from services.channel_tokens import SharedToken
 from services.channels import WECHAT
 from services.wechat_residents import WeChatResidents
 from wechat.api import DEFAULT_BASE, Credentials, WeChatApi, fetch_token
 from wechat.callback import Callback
 from wechat.crypto import MessageCrypto
-from wechat.sender import FetchFile, WeChatSender
+from wechat.sender import WeChatSender
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,10 @@ class WeChatChannel:
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.ctx.db.on_outbox_commit(self.sender.wake)
+
+    async def fetch_media(self, media_id: str) -> tuple[bytes, str]:
+        """A resident's photo, voice or video kept by WeChat (for the Telegram sender)."""
+        return await self.api.download_media(media_id)
 
     def routes(self) -> list[web.RouteDef]:
         return self.callback.routes(self.config.path)

@@ -60,9 +60,12 @@ def split_bytes(text: str, limit: int = TEXT_BYTES) -> list[str]:
     return pieces
 
 
-def render(payload: dict[str, Any], label: Callable[[str], str]) -> list[dict[str, Any]]:
+def render(
+    payload: dict[str, Any], label: Callable[[str], str], *, file_crossed: bool = False
+) -> list[dict[str, Any]]:
     """The WeChat messages (``msgtype`` and its object, without ``touser``) for a payload;
-    ``label(kind)`` names a kind of file in the recipient's language ("photo")."""
+    ``label(kind)`` names a kind of file in the recipient's language ("photo"), unless the
+    file itself crossed (``file_crossed``: it follows as WeChat media, the text is its caption)."""
     kind = payload.get("type")
     if kind == "commands":
         return []  # Telegram's per-chat command list: WeChat's menu is the account's own
@@ -74,7 +77,7 @@ def render(payload: dict[str, Any], label: Callable[[str], str]) -> list[dict[st
         # A copy or a file by Telegram's file id: its caption, and what it was.
         caption = plain(str(payload.get("caption") or ""))
         what = f"[{label(str(kind if kind != 'copy' else payload.get('kind') or 'other'))}]"
-        body = f"{caption}\n{what}" if caption else what
+        body = caption if file_crossed or not what else (f"{caption}\n{what}" if caption else what)
     numbered = choices(payload)
     if numbered:
         body = f"{body}\n\n{numbered}"

@@ -16,11 +16,13 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.factory import telegram_files
 from emulator.wechat import Account, Platform, start_wechat
 from emulator.wechat.platform import Follower
 from emulator.wechat.runner import RunningWeChat
 from models.enums import OutboxStatus
 from models.tables import Case, Outbox
+from services.channels import WECHAT
 from services.clock import FakeClock
 from tests.harness import World, join_staff, load_points
 from wechat.channel import WeChatChannel, WeChatConfig
@@ -85,7 +87,10 @@ async def both(db_path: Path, clock: FakeClock) -> AsyncIterator[Both]:
         api_base=wechat.url,
         subscription_template=TEMPLATE,
     )
-    channel = WeChatChannel(world.app.services, config)
+    # Files cross both ways as in cpbot (bot.factory): from Telegram by getFile, from WeChat
+    # by its media API.
+    channel = WeChatChannel(world.app.services, config, fetch_file=telegram_files(world.app.bot))
+    world.app.sender.channel_files[WECHAT] = channel.fetch_media
     app = web.Application()
     app.add_routes(channel.routes())
     runner = web.AppRunner(app, access_log=None)

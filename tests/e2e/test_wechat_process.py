@@ -106,8 +106,10 @@ async def test_wechat_resident_and_telegram_cadre_through_cpbot_webhook(  # type
         await pusher.text(follower, water)
         await _wait(follower, lambda t: "Li Wei" in t[-1])  # the case's record
         await pusher.text(follower, "The pipe in the stairwell is leaking")
-        card = await cadre.wait_text("📷")
-        await cadre.wait_text("The pipe in the stairwell is leaking")
+        # The resident's photo itself, downloaded from WeChat and uploaded to Telegram.
+        photo = await cadre.wait_for(lambda m: bool(m.get("photo")))
+        assert emu.world.files.get(photo["photo"][-1]["file_id"]).data == JPEG
+        card = await cadre.wait_text("The pipe in the stairwell is leaking")
         reply = "A plumber comes at 3 pm"
         emu.user_send(cadre.id, text=reply, reply_to_message_id=card["message_id"])
         await _wait(follower, lambda t: any("A plumber comes at 3 pm" in x for x in t))

@@ -167,13 +167,17 @@ async def test_photo_location_and_data_rights(services: Services, county: factor
         {"MsgType": "location", "Location_X": "31.35", "Location_Y": "118.37", "MsgId": "902"}
     )
     async with services.ctx.db.read() as session:
-        relayed = [
-            r.payload.get("text", "")
+        payloads = [
+            r.payload
             for r in (
                 await session.execute(select(Outbox).where(col(Outbox.chat_id) == county.tg_id))
             ).scalars()
         ]
-    assert any("📷" in t for t in relayed) and any("📍 31.35000, 118.37000" in t for t in relayed)
+    relayed = [p.get("text", "") for p in payloads]
+    # The photo goes as a file kept by WeChat (its media id), its mark if it cannot cross.
+    photo = next(p for p in payloads if p["type"] == "channel_file")
+    assert photo["media"] == "m1" and photo["kind"] == "photo" and "📷" in photo["fallback"]
+    assert any("📍 31.35000, 118.37000" in t for t in relayed)
     await resident.say("/mydata")
     assert "other_channels" in await resident.last_text()
     await resident.say("/forget")
