@@ -37,11 +37,12 @@ from services.outbox import Button, Keyboard, enqueue, keyboard_of, text_message
 from services.parts import Part
 from services.people import Actor
 from services.texts import esc
+from services.wechat_tipoffs import REPORT_WORDS, WeChatTipOffs
 
 KINDS = list(CaseKind)
 POINT_PREFIX = "cp_"  # the poster's QR scene: "cp_" + the point's code, as Telegram's deep link
 # The account's menu (``cpbot wechat menu``): click keys.
-MENU_KEYS = ("NEW_CASE", "MY_CASES", "MY_POINT", "NOTICES")
+MENU_KEYS = ("NEW_CASE", "MY_CASES", "MY_POINT", "NOTICES", "REPORT")
 # Media kinds WeChat pushes -> the kind a case keeps.
 MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
 CANCEL_WORDS = frozenset({"0", "cancel", "取消", "/cancel"})
@@ -74,6 +75,7 @@ class WeChatResidents:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.ctx = services.ctx
+        self.tips = WeChatTipOffs(self)
 
     # ---- the way in ----------------------------------------------------------------------
 
@@ -177,12 +179,19 @@ class WeChatResidents:
                 [[Button(self._t(turn, "wx.forget_yes"), "wx_forget")]],
             )
             return
+        if lowered in REPORT_WORDS:
+            await self.tips.start(turn)
+            return
         number = _number(fields)
         if number is not None:
             chosen = await self._choice(turn, number)
             if chosen is not None:
                 await self._act(turn, actor, *chosen)
                 return
+        if turn.state and turn.state.startswith("tip_"):
+            # A report in hand: what is written belongs to it, never to a case.
+            await self.tips.message(turn, actor, self._part(turn))
+            return
         if turn.state == "point" and text:
             await self._find_point(turn, text)
             return
@@ -214,14 +223,18 @@ class WeChatResidents:
             await self._point_card(turn, actor)
         elif key == "NOTICES":
             await self._notices(turn, actor)
+        elif key == "REPORT":
+            await self.tips.start(turn)
         else:
             await self._menu(turn)
 
     async def _act(self, turn: Turn, actor: Actor, action: str, ref: int) -> None:
         """A numbered choice: the button it stands for, as Telegram's handlers would take it."""
         t, lifecycle = self._t, self.services.lifecycle
-        if action in ("wx_new", "wx_cases", "wx_point", "wx_notices"):
-            keys = {"wx_new": 0, "wx_cases": 1, "wx_point": 2, "wx_notices": 3}
+        if action.startswith("wxt_"):
+            await self.tips.act(turn, actor, action, ref)
+        elif action in ("wx_new", "wx_cases", "wx_point", "wx_notices", "wx_report"):
+            keys = {"wx_new": 0, "wx_cases": 1, "wx_point": 2, "wx_notices": 3, "wx_report": 4}
             await self._menu_key(turn, actor, MENU_KEYS[keys[action]])
         elif action == "wx_language":
             locale = LOCALES[(LOCALES.index(turn.locale) + 1) % len(LOCALES)]
@@ -409,6 +422,7 @@ class WeChatResidents:
             [Button(t(turn, "menu.my_cases"), "wx_cases")],
             [Button(t(turn, "menu.my_point"), "wx_point")],
             [Button(t(turn, "menu.notices"), "wx_notices")],
+            [Button(t(turn, "menu.tipoff"), "wx_report")],
             [Button(t(turn, "wx.other_language"), "wx_language")],
         ]
         await self._say(turn, t(turn, "wx.menu"), rows)
@@ -429,9 +443,22 @@ class WeChatResidents:
         *,
         case_id: int | None = None,
         locale: str | None = None,
+        sealed: bool = False,
     ) -> None:
-        """An answer to the resident, queued for WeChat's customer-service API."""
+        """An answer to the resident, queued for WeChat's customer-service API. ``sealed``
+        (a tip-off's): forgotten once sent, its key naming no push, its choices kept in the
+        conversation (``services.wechat_tipoffs``)."""
         key = f"wx{turn.inbound.id}:{turn.said}"
+        payload = {**text_message(text, buttons), "locale": locale or turn.locale}
+        if sealed:
+            payload["seal"] = True
+            sealer = self.services.tipoffs.sealer
+            if sealer.available:
+                key = "wxs" + sealer.mac("wechat-say", turn.inbound.id, turn.said)[:40]
+            actions = [b for row in buttons or [] for b in row if not b.url]
+            turn.data["choices"] = [[b.action, b.ref] for b in actions]
+            turn.data["choice_labels"] = [b.label for b in actions]
+            await self.services.conversations.set_data(turn.key, turn.data)
         turn.said += 1
         async with self.ctx.db.write() as session:
             await enqueue(
@@ -439,7 +466,7 @@ class WeChatResidents:
                 self.ctx.clock.now(),
                 key=key,
                 chat_id=turn.address,
-                payload={**text_message(text, buttons), "locale": locale or turn.locale},
+                payload=payload,
                 recipient_user_id=turn.identity.user_id,
                 case_id=case_id,
             )
@@ -473,6 +500,11 @@ class WeChatResidents:
         return None if row is None else (row[0], row[1])
 
     async def _choice(self, turn: Turn, number: int) -> tuple[str, int] | None:
+        if turn.state and turn.state.startswith("tip_"):
+            kept = turn.data.get("choices") or []
+            if 1 <= number <= len(kept):
+                return str(kept[number - 1][0]), int(kept[number - 1][1])
+            return None
         last = await self._last_message(turn)
         if last is None:
             return None

@@ -168,6 +168,7 @@ class WeChatChannel:
                     "sub_button": [
                         click("MY_POINT", "wx.menu_my_point"),
                         click("NOTICES", "wx.menu_notices"),
+                        click("REPORT", "wx.menu_report"),
                     ],
                 },
             ]
