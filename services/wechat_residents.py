@@ -183,6 +183,12 @@ class WeChatResidents:
             await self.tips.start(turn)
             return
         number = _number(fields)
+        clicked = _clicked(fields)
+        if clicked is not None:
+            number = clicked[1]
+            if not await self._current_menu(turn, clicked[0]):
+                await self._say(turn, self._t(turn, "button.stale"))
+                return
         if number is not None:
             chosen = await self._choice(turn, number)
             if chosen is not None:
@@ -499,6 +505,28 @@ class WeChatResidents:
             ).first()
         return None if row is None else (row[0], row[1])
 
+    async def _current_menu(self, turn: Turn, row_id: int) -> bool:
+        """Whether a clicked menu is the bot's last message to the resident (choices kept in
+        the conversation, a tip-off's, are the last ones shown)."""
+        if turn.state and turn.state.startswith("tip_"):
+            return True
+        async with self.ctx.db.read() as session:
+            newest = (
+                await session.execute(
+                    select(col(Outbox.id))
+                    .where(
+                        col(Outbox.chat_id) == turn.address,
+                        col(Outbox.status).in_(
+                            (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.PENDING)
+                        ),
+                        col(Outbox.dedupe_key).not_like(f"wx{turn.inbound.id}:%"),
+                    )
+                    .order_by(col(Outbox.id).desc())
+                    .limit(1)
+                )
+            ).scalar()
+        return newest == row_id
+
     async def _choice(self, turn: Turn, number: int) -> tuple[str, int] | None:
         if turn.state and turn.state.startswith("tip_"):
             kept = turn.data.get("choices") or []
@@ -544,6 +572,15 @@ class WeChatResidents:
             label = fields.get("Label") or None
             return Part(address, message_id, kind="location", text=label, lat=lat, lon=lon)
         return None
+
+
+def _clicked(fields: dict[str, str]) -> tuple[int, int] | None:
+    """A click on a clickable menu (msgmenu): WeChat sends its item's text with its id."""
+    found = fields.get("bizmsgmenuid", "")
+    if fields.get("MsgType") != "text" or not found.isdigit():
+        return None
+    value = int(found)
+    return value // 100, value % 100
 
 
 def _number(fields: dict[str, str]) -> int | None:

@@ -38,7 +38,7 @@ from services.channel_media import (
 from services.channels import WECHAT, external_id_of
 from services.outbox import Claimed, Result
 from wechat.api import OUT_OF_WINDOW, WeChatApi, WeChatApiError
-from wechat.render import Unsupported, plain, render
+from wechat.render import Unsupported, as_menu, plain, render
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ TRANSIENT = frozenset({-1, 45009, 45011})
 CROSSING = frozenset({"photo", "voice", "video", "document", "audio", "animation"})
 # WeChat's refusals of an upload: its type (40004, 40005) or its size (40006).
 MEDIA_REFUSED = frozenset({40004, 40005, 40006})
+# WeChat refusing a msgmenu message itself (its type or its form): numbered text instead.
+NO_MENU = frozenset({40008, 47001})
 
 
 class WeChatSender:
@@ -70,6 +72,7 @@ class WeChatSender:
         self.poll_seconds = poll_seconds
         self.template = subscription_template
         self.fetch_file = fetch_file
+        self.menus = True  # choices as clickable menus (msgmenu) until WeChat refuses one
         self._wake = asyncio.Event()
         self._openids: dict[int, str] = {}
         self.sent = 0
@@ -134,12 +137,22 @@ class WeChatSender:
             messages = render(payload, label, file_crossed=media is not None)
         except Unsupported as exc:
             return _done(row, "dead", str(exc))
+        numbered = list(messages)
+        menu = self.menus and as_menu(messages, payload, row.id)
         if media is not None:
             media_type, media_id = media
             messages.append({"msgtype": media_type, media_type: {"media_id": media_id}})
+            numbered.append(messages[-1])
         try:
-            for message in messages:
-                await self.api.send_custom({"touser": openid, **message})
+            for i, message in enumerate(messages):
+                try:
+                    await self.api.send_custom({"touser": openid, **message})
+                except WeChatApiError as refused:
+                    if not (menu and message["msgtype"] == "msgmenu" and refused.code in NO_MENU):
+                        raise
+                    # An account (or a WeChat) without clickable menus: numbered text.
+                    self.menus = False
+                    await self.api.send_custom({"touser": openid, **numbered[i]})
         except WeChatApiError as exc:
             if exc.code in OUT_OF_WINDOW:
                 await self._park(row, openid, locale, exc)

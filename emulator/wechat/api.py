@@ -188,6 +188,10 @@ def _add_control(app: web.Application, platform: Platform, pusher: Pusher) -> No
             data = base64.b64decode(body["data"])
             push = pusher.image if action == "image" else pusher.voice
             result = await push(follower, data, str(body.get("mime_type", "image/jpeg")))
+        elif action == "menu":
+            result = await pusher.menu_choice(
+                follower, str(body.get("id", "")), str(body.get("content", ""))
+            )
         elif action == "video":
             data = base64.b64decode(body["data"])
             result = await pusher.video(follower, data, str(body.get("mime_type", "video/mp4")))

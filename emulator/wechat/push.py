@@ -83,6 +83,11 @@ class Pusher:
         kind = "shortvideo" if short else "video"
         return await self._message(follower, kind, {"MediaId": media_id, "ThumbMediaId": thumb})
 
+    async def menu_choice(self, follower: Follower, item_id: str, content: str) -> PushResult:
+        """A click on an item of a clickable menu message (msgmenu): WeChat sends the item's
+        text as the follower's message, with the item's id (``bizmsgmenuid``)."""
+        return await self._message(follower, "text", {"Content": content, "bizmsgmenuid": item_id})
+
     async def location(
         self, follower: Follower, lat: float, lon: float, label: str = ""
     ) -> PushResult:

@@ -66,10 +66,15 @@ class Both:
 
 
 def received(follower: Follower) -> list[str]:
+    """What the resident read: texts, and clickable menus (msgmenu) as their head and items."""
     return [
         str(m["text"]["content"])
+        if m["msgtype"] == "text"
+        else "\n\n".join(
+            [m["msgmenu"]["head_content"], "\n".join(i["content"] for i in m["msgmenu"]["list"])]
+        )
         for m in follower.received
-        if m.get("via") == "custom" and m.get("msgtype") == "text"
+        if m.get("via") == "custom" and m.get("msgtype") in ("text", "msgmenu")
     ]
 
 
@@ -216,3 +221,25 @@ async def test_reply_outside_the_window_waits_then_arrives(both: Both) -> None:
     texts = received(follower)[before:]
     assert any("Could you send a photo?" in text for text in texts)
     assert "Could you send a photo?" in texts[0]
+
+
+async def test_choices_are_clickable_menus_and_a_click_answers_them(both: Both) -> None:
+    follower, _case, _cadre = await _resident_with_case(both)
+    await both.say(follower, "0")  # leave the case in hand
+    await both.say(follower, "The bench in the park is broken")
+    menu = follower.received[-1]
+    assert menu["msgtype"] == "msgmenu"  # the kinds, as WeChat's clickable menu
+    items = menu["msgmenu"]["list"]
+    assert items[0]["content"].startswith("1. ")
+    # The resident clicks the first kind: WeChat sends its text with the item's id.
+    await both.wechat.pusher.menu_choice(follower, items[0]["id"], items[0]["content"])
+    await both.settle()
+    # The areas: twelve, more than a menu takes (ten), so numbered text.
+    assert "Water supply" in received(follower)[-1]
+    assert follower.received[-1]["msgtype"] == "text"
+    # A click on the older menu is refused as such, and files nothing.
+    await both.wechat.pusher.menu_choice(follower, items[1]["id"], items[1]["content"])
+    await both.settle()
+    assert "no longer valid" in received(follower)[-1]
+    async with both.world.app.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Case))).scalar_one() == 1

@@ -29,10 +29,15 @@ JPEG = base64.b64decode(
 
 
 def _texts(follower: Follower) -> list[str]:
+    """What the resident read: texts, and clickable menus (msgmenu) as their head and items."""
     return [
         str(m["text"]["content"])
+        if m["msgtype"] == "text"
+        else "\n\n".join(
+            [m["msgmenu"]["head_content"], "\n".join(i["content"] for i in m["msgmenu"]["list"])]
+        )
         for m in follower.received
-        if m.get("via") == "custom" and m.get("msgtype") == "text"
+        if m.get("via") == "custom" and m.get("msgtype") in ("text", "msgmenu")
     ]
 
 
