@@ -17,6 +17,7 @@ WeChat has no inline buttons and no native reply, so:
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,10 +72,26 @@ class Turn:
         return f"wechat:{self.address}"
 
 
+ProfileLanguage = Callable[[str], Awaitable[str | None]]
+"""An openid -> the language of the follower's WeChat profile (``zh_CN``, ``en``…), if known."""
+
+
+def locale_of_profile(language: str | None) -> str | None:
+    """The bot's language for WeChat's profile language: Chinese ones -> zh_Hans, English -> en."""
+    if not language:
+        return None
+    if language.lower().startswith("zh"):
+        return "zh_Hans"
+    if language.lower().startswith("en"):
+        return "en"
+    return None
+
+
 class WeChatResidents:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, profile_language: ProfileLanguage | None = None) -> None:
         self.services = services
         self.ctx = services.ctx
+        self.profile_language = profile_language
         self.tips = WeChatTipOffs(self)
 
     # ---- the way in ----------------------------------------------------------------------
@@ -110,6 +127,14 @@ class WeChatResidents:
     async def _guest(self, turn: Turn, scene: str | None) -> None:
         if scene is not None:
             turn.data["scene"] = scene
+        if not turn.locale and self.profile_language is not None:
+            # Not chosen yet: the language of their WeChat profile, if the bot takes it.
+            try:
+                turn.locale = (
+                    locale_of_profile(await self.profile_language(turn.inbound.sender)) or ""
+                )
+            except Exception:  # WeChat unreachable: the default, and they may switch
+                turn.locale = ""
         locale = turn.locale or self.ctx.config.default_locale
         choice = _number(turn.inbound.payload) if turn.state == "privacy" else None
         if choice == 1:

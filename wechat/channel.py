@@ -77,11 +77,16 @@ class WeChatChannel:
             subscription_template=config.subscription_template,
             fetch_file=fetch_file,
         )
-        self.residents = WeChatResidents(services)
+        self.residents = WeChatResidents(services, self.profile_language)
         self._inbox = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.ctx.db.on_outbox_commit(self.sender.wake)
+
+    async def profile_language(self, openid: str) -> str | None:
+        """The language of a follower's WeChat profile (user info), for their first answers."""
+        info = await self.api.user_info(openid)
+        return str(info.get("language") or "") or None
 
     async def fetch_media(self, media_id: str) -> tuple[bytes, str]:
         """A resident's photo, voice or video kept by WeChat (for the Telegram sender)."""

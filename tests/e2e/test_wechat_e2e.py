@@ -127,8 +127,8 @@ async def _resident_with_case(both: Both) -> tuple[Follower, Case, Any]:
     result = await both.wechat.pusher.follow(follower, scene)
     assert result.attempts == ["200"]
     await both.settle()
-    assert "1." in received(follower)[-1]  # the privacy notice with its numbered choices
-    await both.say(follower, "3")  # English (the account's default is Chinese)
+    # The privacy notice with its numbered choices, in the language of their WeChat profile.
+    assert "1." in received(follower)[-1] and "Welcome" in received(follower)[-1]
     await both.say(follower, "1")  # I agree
     assert any("Xinhua Street" in text for text in received(follower))
     await both.say(follower, "The water pipe in our stairwell is leaking")
@@ -243,3 +243,15 @@ async def test_choices_are_clickable_menus_and_a_click_answers_them(both: Both) 
     assert "no longer valid" in received(follower)[-1]
     async with both.world.app.db.read() as session:
         assert (await session.execute(select(func.count()).select_from(Case))).scalar_one() == 1
+
+
+async def test_the_language_of_the_wechat_profile_until_one_is_chosen(both: Both) -> None:
+    await load_points(both.world)
+    chinese = both.wechat.platform.new_follower("zh_CN")
+    english = both.wechat.platform.new_follower("en")
+    for follower in (chinese, english):
+        await both.wechat.pusher.follow(follower, "cp_XH01")
+    await both.settle()
+    assert "欢迎" in received(chinese)[-1] and "Welcome" in received(english)[-1]
+    await both.say(english, "3")  # chosen: the other language, whatever the profile says
+    assert "欢迎" in received(english)[-1]

@@ -243,7 +243,10 @@ async def test_window_closed_parks_never_sent_then_delivers(
     await WeChatSender(services, ok).drain()  # type: ignore[arg-type]
     rows = await resident.rows()
     assert all(r.status == OutboxStatus.SENT for r in rows)
-    contents = [m["text"]["content"] for m in ok.sent]
+    contents = [
+        m["text"]["content"] if m["msgtype"] == "text" else m["msgmenu"]["head_content"]
+        for m in ok.sent
+    ]
     assert contents.index(next(c for c in contents if "We will look" in c)) < len(contents) - 1
 
 
@@ -283,7 +286,7 @@ async def test_a_notice_reaches_wechat_residents_and_opens_by_number(
     assert row.channel == "wechat" and "停水" in row.payload["text"]
     ok = FakeApi()
     await WeChatSender(services, ok).drain()  # type: ignore[arg-type]
-    assert "周二停水" in ok.sent[-1]["text"]["content"]
+    assert "周二停水" in str(ok.sent[-1])
     await resident.event("CLICK", "NOTICES")
     assert len((await resident.rows())[-1].payload["buttons"]) == 1
     await resident.say("1")
