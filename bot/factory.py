@@ -35,6 +35,8 @@ from bot.settings import Settings
 from handlers import get_routers
 from models.db import Database
 from services.app import Services
+from services.channel_media import FetchFile
+from services.channels import WECHAT
 from services.clock import Clock
 from services.context import Context
 
@@ -171,6 +173,10 @@ async def build_app(
         database.on_outbox_commit(sender.wake)
         if signal is not None:
             database.on_outbox_commit(signal.publish)
+    wechat = wechat_channel(settings, services, bot, worker_id)
+    if wechat is not None:
+        # A WeChat resident's photo, voice or video reaches Telegram chats as a file.
+        sender.channel_files[WECHAT] = wechat.fetch_media
     return App(
         settings,
         db,
@@ -183,8 +189,30 @@ async def build_app(
         signal,
         people_signal=people_signal,
         sender_db=sender_db,
-        wechat=wechat_channel(settings, services, bot, worker_id),
+        wechat=wechat,
     )
+
+
+def telegram_files(bot: Bot) -> FetchFile:
+    """How a cadre's file is fetched from Telegram for another channel (bytes and type)."""
+    from aiogram.exceptions import TelegramBadRequest
+
+    from services.channel_media import TELEGRAM_DOWNLOAD, MediaGone, MediaTooLarge, sniff
+
+    async def fetch(file_id: str) -> tuple[bytes, str]:
+        try:
+            found = await bot.get_file(file_id)
+        except TelegramBadRequest as exc:
+            if "too big" in exc.message.lower():
+                raise MediaTooLarge(TELEGRAM_DOWNLOAD + 1, TELEGRAM_DOWNLOAD) from exc
+            raise MediaGone(file_id) from exc
+        if (found.file_size or 0) > TELEGRAM_DOWNLOAD:
+            raise MediaTooLarge(int(found.file_size or 0), TELEGRAM_DOWNLOAD)
+        data = await bot.download_file(found.file_path or "")
+        content = data.read() if data is not None else b""
+        return content, sniff(content)
+
+    return fetch
 
 
 def wechat_channel(
@@ -207,18 +235,5 @@ def wechat_channel(
         subscription_template=settings.wechat_template_id,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    fetch = None
-    if bot is not None:
-        telegram = bot
-
-        async def fetch(file_id: str) -> tuple[bytes, str]:
-            """A cadre's file from Telegram, for WeChat (its MIME type from its name)."""
-            found = await telegram.get_file(file_id)
-            data = await telegram.download_file(found.file_path or "")
-            path = (found.file_path or "").lower()
-            mime = "video/mp4" if path.endswith(".mp4") else "image/jpeg"
-            if path.endswith((".oga", ".ogg")):
-                mime = "audio/ogg"  # WeChat takes amr or mp3: refused, the text stands
-            return (data.read() if data is not None else b""), mime
-
+    fetch = telegram_files(bot) if bot is not None else None
     return WeChatChannel(services, config, fetch_file=fetch, worker_id=worker_id)

@@ -23,6 +23,7 @@ from aiogram.exceptions import (
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
+    BufferedInputFile,
     InlineKeyboardMarkup,
     InputPollOption,
     LinkPreviewOptions,
@@ -35,6 +36,16 @@ from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
 from bot.logs import DATABASE, Outage, is_unreachable
 from models.enums import Role
+from services import channel_outbox
+from services.channel_media import (
+    TELEGRAM_PHOTO,
+    TELEGRAM_UPLOAD,
+    FetchFile,
+    MediaGone,
+    MediaTooLarge,
+    file_name,
+    sniff,
+)
 from services.outbox import FILE_KINDS, Claimed, OutboxStore, Result, keyboard_of
 from services.texts import Texts, Translator
 
@@ -79,6 +90,24 @@ async def deliver(
             reply_markup=markup,
         )
         return copied.message_id
+    if kind == "upload":
+        # A file from another channel (see OutboxSender.cross), uploaded: Telegram keeps it.
+        upload = BufferedInputFile(payload["data"], payload["filename"])
+        caption = payload.get("caption")
+        uploaders: dict[str, Callable[..., Awaitable[Message]]] = {
+            "photo": bot.send_photo,
+            "video": bot.send_video,
+            "voice": bot.send_voice,
+            "document": bot.send_document,
+        }
+        sent = await uploaders[payload["kind"]](
+            chat_id,
+            upload,
+            caption=caption,
+            parse_mode="HTML" if caption else None,
+            reply_markup=markup,
+        )
+        return sent.message_id
     if kind in ("video_note", "sticker"):
         # By Telegram's file id, and these take no caption.
         send_bare = bot.send_video_note if kind == "video_note" else bot.send_sticker
@@ -183,6 +212,9 @@ class OutboxSender:
         self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
         self.outage: Outage = DATABASE
         self.sent = 0
+        # Where files kept by other channels are fetched (channel -> fetch; ``channel_file``
+        # payloads), set when that channel runs in this process.
+        self.channel_files: dict[str, FetchFile] = {}
 
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows (and from other processes' signals)."""
@@ -294,8 +326,10 @@ class OutboxSender:
         token = in_outbox_send.set(True)
         try:
             facts: dict[str, Any] = {}
-            texts = self.store.ctx.texts
-            message_id = await deliver(self.bot, row.chat_id, row.payload, texts, facts)
+            payload = row.payload
+            if payload.get("type") == "channel_file":
+                payload = await self.cross(row)
+            message_id = await deliver(self.bot, row.chat_id, payload, self.store.ctx.texts, facts)
             result = Result(row.id, "sent", message_id=message_id, poll_id=facts.get("poll_id"))
             self.sent += 1
         except TelegramRetryAfter as exc:
@@ -310,6 +344,57 @@ class OutboxSender:
             in_outbox_send.reset(token)
         result.claimed = row
         return result
+
+    async def cross(self, row: Claimed) -> dict[str, Any]:
+        """A file kept by another channel (a WeChat resident's photo, voice or video), fetched
+        from there now (outside any transaction) to be uploaded to Telegram; the text with its
+        mark instead when it is gone or too large, and then its sender is told. Network
+        failures raise: the row is tried again later."""
+        payload = row.payload
+        fallback = {"type": "text", "text": payload["fallback"], "buttons": payload.get("buttons")}
+        fetch = self.channel_files.get(str(payload.get("channel")))
+        if fetch is None or not payload.get("media"):
+            return fallback
+        try:
+            data, mime = await fetch(str(payload["media"]))
+            if len(data) > TELEGRAM_UPLOAD:
+                raise MediaTooLarge(len(data), TELEGRAM_UPLOAD)
+        except MediaGone:
+            return fallback
+        except MediaTooLarge as exc:
+            await self._too_large(row, exc)
+            return fallback
+        mime = sniff(data) if mime in ("", "application/octet-stream") else mime
+        kind = str(payload.get("kind"))
+        plays = {
+            "photo": len(data) <= TELEGRAM_PHOTO and mime.startswith("image/"),
+            "video": mime == "video/mp4",
+            # WeChat's AMR or SILK go as files: Telegram plays voice as OGG or MP3 only.
+            "voice": mime in ("audio/mpeg", "audio/ogg"),
+        }
+        if not plays.get(kind, False):
+            kind = "document"
+        return {
+            "type": "upload",
+            "kind": kind,
+            "data": data,
+            "filename": file_name(str(payload.get("kind")), mime),
+            "caption": payload.get("caption"),
+            "buttons": payload.get("buttons"),
+        }
+
+    async def _too_large(self, row: Claimed, exc: MediaTooLarge) -> None:
+        author = row.payload.get("from_chat_id")
+        if not author:
+            return  # a sealed reporter: nobody to tell, and no chat to name
+        await channel_outbox.tell_chat(
+            self.store.ctx,
+            int(author),
+            f"toolarge{row.id}",
+            "wx.media_too_large_telegram",
+            kind=str(row.payload.get("kind")),
+            limit=exc.limit_mb,
+        )
 
     async def drain(self, batch: int = 100) -> int:
         """Send everything due now and return how many rows were handled (tests, tools)."""

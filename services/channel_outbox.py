@@ -97,6 +97,58 @@ async def _tell_author(
     )
 
 
+async def tell_chat(
+    ctx: Context, chat_id: int, key: str, text_key: str, kind: str = "other", **params: object
+) -> None:
+    """Tell the person of ``chat_id`` (in their language) that a file of ``kind`` they sent
+    could not cross to the other channel; queued once per ``key``."""
+    async with ctx.db.write() as session:
+        user = (
+            await session.execute(
+                select(col(User.id), col(User.locale)).where(col(User.chat_id) == chat_id)
+            )
+        ).first()
+        locale = str(user[1]) if user else ctx.config.default_locale
+        what = ctx.texts(locale, f"content.{kind}")
+        await enqueue(
+            session,
+            ctx.clock.now(),
+            key=key,
+            chat_id=chat_id,
+            payload=text_message(ctx.texts(locale, text_key, kind=what, **params)),
+            recipient_user_id=int(user[0] or 0) if user else None,
+        )
+
+
+async def tell_author(
+    ctx: Context, event_id: int, key: str, text_key: str, kind: str = "other", **params: object
+) -> None:
+    """Tell the author of a relayed message (a cadre's reply, event ``event_id``), in their
+    language, that its file of ``kind`` did not cross to the resident's channel."""
+    async with ctx.db.write() as session:
+        author = (
+            await session.execute(
+                select(col(User.id), col(User.chat_id), col(User.locale), col(Case.public_no))
+                .join(CaseEvent, col(CaseEvent.actor_user_id) == col(User.id))
+                .join(Case, col(Case.id) == col(CaseEvent.case_id))
+                .where(col(CaseEvent.id) == event_id)
+            )
+        ).first()
+        if author is None or author[1] is None:
+            return
+        user_id, chat_id, locale, case_no = author
+        what = ctx.texts(locale, f"content.{kind}")
+        text = ctx.texts(locale, text_key, kind=what, no=case_no, **params)
+        await enqueue(
+            session,
+            ctx.clock.now(),
+            key=key,
+            chat_id=int(chat_id),
+            payload=text_message(text),
+            recipient_user_id=int(user_id or 0),
+        )
+
+
 async def unpark(ctx: Context, chat_id: int) -> int:
     """The person wrote again (a new reply window): their waiting rows go out, in order."""
     async with ctx.db.write() as session:

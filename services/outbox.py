@@ -88,6 +88,9 @@ def _buttons(keyboard: Keyboard | None) -> list[list[dict[str, Any]]]:
     return [[b.to_json() for b in row] for row in keyboard or []]
 
 
+buttons_json = _buttons  # for payloads built elsewhere (services.relay)
+
+
 def text_message(text: str, buttons: Keyboard | None = None) -> dict[str, Any]:
     """A message with HTML text and optional inline buttons."""
     return {"type": "text", "text": text, "buttons": _buttons(buttons)}

@@ -400,7 +400,11 @@ class Privacy:
     @staticmethod
     async def _consultations(session: AsyncSession, user_id: int) -> list[dict[str, Any]]:
         rows = await session.execute(
-            select(Consultation.title, ConsultNamed.submitted_at, ConsultSubmission.answers)
+            select(
+                col(Consultation.title),
+                col(ConsultNamed.submitted_at),
+                col(ConsultSubmission.answers),
+            )
             .join(ConsultNamed, col(ConsultNamed.consultation_id) == col(Consultation.id))
             .join(ConsultSubmission, col(ConsultSubmission.id) == col(ConsultNamed.submission_id))
             .where(col(ConsultNamed.user_id) == user_id)

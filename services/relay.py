@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Any, cast
 
 from services.channels import TELEGRAM, channel_of
-from services.outbox import FILE_KINDS, FileKind, Keyboard, copy_of, media_message, text_message
+from services.outbox import (
+    FILE_KINDS,
+    FileKind,
+    Keyboard,
+    buttons_json,
+    copy_of,
+    media_message,
+    text_message,
+)
 from services.parts import CAPTION_LIMIT, CAPTIONABLE, TEXT_LIMIT, Part
 from services.texts import esc
 
@@ -14,7 +22,7 @@ def relay_payloads(part: Part, label: str, buttons: Keyboard | None = None) -> l
     """The messages that carry ``part`` to the other side, headed by ``label`` (HTML)."""
     body = esc(part.text) if part.text else ""
     if part.chat_id and channel_of(part.chat_id) != TELEGRAM:
-        return [text_message(_from_other_channel(part, label, body), buttons)]
+        return _from_other_channel_payloads(part, label, body, buttons)
     if part.kind == "text":
         text = f"{label}\n{body}" if body else label
         if len(text) <= TEXT_LIMIT:
@@ -45,6 +53,39 @@ def stored_payloads(part: Part, label: str) -> list[dict[str, Any]]:
     elif part.lat is not None and part.lon is not None:
         payloads[0] = text_message(f"{head}\n📍 {part.lat:.5f}, {part.lon:.5f}"[:TEXT_LIMIT])
     return payloads
+
+
+# Files from another channel that cross as files (downloaded there, uploaded to Telegram).
+CROSSING_KINDS = frozenset({"photo", "voice", "video"})
+
+
+def channel_file(
+    part: Part, caption: str | None, fallback: str, buttons: Keyboard | None = None
+) -> dict[str, Any]:
+    """A file kept by another channel (``part.channel_media``), for the Telegram sender to
+    download from there and upload; ``fallback`` (HTML) goes instead when it cannot cross."""
+    return {
+        "type": "channel_file",
+        "channel": channel_of(part.chat_id),
+        "kind": part.kind,
+        "media": part.channel_media,
+        "caption": caption,
+        "fallback": fallback,
+        "from_chat_id": part.chat_id,
+        "buttons": buttons_json(buttons),
+    }
+
+
+def _from_other_channel_payloads(
+    part: Part, label: str, body: str, buttons: Keyboard | None
+) -> list[dict[str, Any]]:
+    text = _from_other_channel(part, label, body)
+    if part.kind not in CROSSING_KINDS or not part.channel_media:
+        return [text_message(text, buttons)]
+    caption = f"{label}\n{body}" if body else label
+    if len(caption) <= CAPTION_LIMIT:
+        return [channel_file(part, caption, text, buttons)]
+    return [text_message(text), channel_file(part, None, _MARKS[part.kind], buttons)]
 
 
 # What a part from another channel carried, where Telegram cannot copy it from that chat.

@@ -17,6 +17,7 @@ WeChat has no inline buttons and no native reply, so:
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,11 +38,12 @@ from services.outbox import Button, Keyboard, enqueue, keyboard_of, text_message
 from services.parts import Part
 from services.people import Actor
 from services.texts import esc
+from services.wechat_tipoffs import REPORT_WORDS, WeChatTipOffs
 
 KINDS = list(CaseKind)
 POINT_PREFIX = "cp_"  # the poster's QR scene: "cp_" + the point's code, as Telegram's deep link
 # The account's menu (``cpbot wechat menu``): click keys.
-MENU_KEYS = ("NEW_CASE", "MY_CASES", "MY_POINT", "NOTICES")
+MENU_KEYS = ("NEW_CASE", "MY_CASES", "MY_POINT", "NOTICES", "REPORT")
 # Media kinds WeChat pushes -> the kind a case keeps.
 MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
 CANCEL_WORDS = frozenset({"0", "cancel", "取消", "/cancel"})
@@ -70,10 +72,27 @@ class Turn:
         return f"wechat:{self.address}"
 
 
+ProfileLanguage = Callable[[str], Awaitable[str | None]]
+"""An openid -> the language of the follower's WeChat profile (``zh_CN``, ``en``…), if known."""
+
+
+def locale_of_profile(language: str | None) -> str | None:
+    """The bot's language for WeChat's profile language: Chinese ones -> zh_Hans, English -> en."""
+    if not language:
+        return None
+    if language.lower().startswith("zh"):
+        return "zh_Hans"
+    if language.lower().startswith("en"):
+        return "en"
+    return None
+
+
 class WeChatResidents:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, profile_language: ProfileLanguage | None = None) -> None:
         self.services = services
         self.ctx = services.ctx
+        self.profile_language = profile_language
+        self.tips = WeChatTipOffs(self)
 
     # ---- the way in ----------------------------------------------------------------------
 
@@ -108,6 +127,14 @@ class WeChatResidents:
     async def _guest(self, turn: Turn, scene: str | None) -> None:
         if scene is not None:
             turn.data["scene"] = scene
+        if not turn.locale and self.profile_language is not None:
+            # Not chosen yet: the language of their WeChat profile, if the bot takes it.
+            try:
+                turn.locale = (
+                    locale_of_profile(await self.profile_language(turn.inbound.sender)) or ""
+                )
+            except Exception:  # WeChat unreachable: the default, and they may switch
+                turn.locale = ""
         locale = turn.locale or self.ctx.config.default_locale
         choice = _number(turn.inbound.payload) if turn.state == "privacy" else None
         if choice == 1:
@@ -177,12 +204,25 @@ class WeChatResidents:
                 [[Button(self._t(turn, "wx.forget_yes"), "wx_forget")]],
             )
             return
+        if lowered in REPORT_WORDS:
+            await self.tips.start(turn)
+            return
         number = _number(fields)
+        clicked = _clicked(fields)
+        if clicked is not None:
+            number = clicked[1]
+            if not await self._current_menu(turn, clicked[0]):
+                await self._say(turn, self._t(turn, "button.stale"))
+                return
         if number is not None:
             chosen = await self._choice(turn, number)
             if chosen is not None:
                 await self._act(turn, actor, *chosen)
                 return
+        if turn.state and turn.state.startswith("tip_"):
+            # A report in hand: what is written belongs to it, never to a case.
+            await self.tips.message(turn, actor, self._part(turn))
+            return
         if turn.state == "point" and text:
             await self._find_point(turn, text)
             return
@@ -214,14 +254,18 @@ class WeChatResidents:
             await self._point_card(turn, actor)
         elif key == "NOTICES":
             await self._notices(turn, actor)
+        elif key == "REPORT":
+            await self.tips.start(turn)
         else:
             await self._menu(turn)
 
     async def _act(self, turn: Turn, actor: Actor, action: str, ref: int) -> None:
         """A numbered choice: the button it stands for, as Telegram's handlers would take it."""
         t, lifecycle = self._t, self.services.lifecycle
-        if action in ("wx_new", "wx_cases", "wx_point", "wx_notices"):
-            keys = {"wx_new": 0, "wx_cases": 1, "wx_point": 2, "wx_notices": 3}
+        if action.startswith("wxt_"):
+            await self.tips.act(turn, actor, action, ref)
+        elif action in ("wx_new", "wx_cases", "wx_point", "wx_notices", "wx_report"):
+            keys = {"wx_new": 0, "wx_cases": 1, "wx_point": 2, "wx_notices": 3, "wx_report": 4}
             await self._menu_key(turn, actor, MENU_KEYS[keys[action]])
         elif action == "wx_language":
             locale = LOCALES[(LOCALES.index(turn.locale) + 1) % len(LOCALES)]
@@ -409,6 +453,7 @@ class WeChatResidents:
             [Button(t(turn, "menu.my_cases"), "wx_cases")],
             [Button(t(turn, "menu.my_point"), "wx_point")],
             [Button(t(turn, "menu.notices"), "wx_notices")],
+            [Button(t(turn, "menu.tipoff"), "wx_report")],
             [Button(t(turn, "wx.other_language"), "wx_language")],
         ]
         await self._say(turn, t(turn, "wx.menu"), rows)
@@ -429,9 +474,22 @@ class WeChatResidents:
         *,
         case_id: int | None = None,
         locale: str | None = None,
+        sealed: bool = False,
     ) -> None:
-        """An answer to the resident, queued for WeChat's customer-service API."""
+        """An answer to the resident, queued for WeChat's customer-service API. ``sealed``
+        (a tip-off's): forgotten once sent, its key naming no push, its choices kept in the
+        conversation (``services.wechat_tipoffs``)."""
         key = f"wx{turn.inbound.id}:{turn.said}"
+        payload = {**text_message(text, buttons), "locale": locale or turn.locale}
+        if sealed:
+            payload["seal"] = True
+            sealer = self.services.tipoffs.sealer
+            if sealer.available:
+                key = "wxs" + sealer.mac("wechat-say", turn.inbound.id, turn.said)[:40]
+            actions = [b for row in buttons or [] for b in row if not b.url]
+            turn.data["choices"] = [[b.action, b.ref] for b in actions]
+            turn.data["choice_labels"] = [b.label for b in actions]
+            await self.services.conversations.set_data(turn.key, turn.data)
         turn.said += 1
         async with self.ctx.db.write() as session:
             await enqueue(
@@ -439,7 +497,7 @@ class WeChatResidents:
                 self.ctx.clock.now(),
                 key=key,
                 chat_id=turn.address,
-                payload={**text_message(text, buttons), "locale": locale or turn.locale},
+                payload=payload,
                 recipient_user_id=turn.identity.user_id,
                 case_id=case_id,
             )
@@ -472,7 +530,34 @@ class WeChatResidents:
             ).first()
         return None if row is None else (row[0], row[1])
 
+    async def _current_menu(self, turn: Turn, row_id: int) -> bool:
+        """Whether a clicked menu is the bot's last message to the resident (choices kept in
+        the conversation, a tip-off's, are the last ones shown)."""
+        if turn.state and turn.state.startswith("tip_"):
+            return True
+        async with self.ctx.db.read() as session:
+            newest = (
+                await session.execute(
+                    select(col(Outbox.id))
+                    .where(
+                        col(Outbox.chat_id) == turn.address,
+                        col(Outbox.status).in_(
+                            (OutboxStatus.SENT, OutboxStatus.SENDING, OutboxStatus.PENDING)
+                        ),
+                        col(Outbox.dedupe_key).not_like(f"wx{turn.inbound.id}:%"),
+                    )
+                    .order_by(col(Outbox.id).desc())
+                    .limit(1)
+                )
+            ).scalar()
+        return newest == row_id
+
     async def _choice(self, turn: Turn, number: int) -> tuple[str, int] | None:
+        if turn.state and turn.state.startswith("tip_"):
+            kept = turn.data.get("choices") or []
+            if 1 <= number <= len(kept):
+                return str(kept[number - 1][0]), int(kept[number - 1][1])
+            return None
         last = await self._last_message(turn)
         if last is None:
             return None
@@ -512,6 +597,15 @@ class WeChatResidents:
             label = fields.get("Label") or None
             return Part(address, message_id, kind="location", text=label, lat=lat, lon=lon)
         return None
+
+
+def _clicked(fields: dict[str, str]) -> tuple[int, int] | None:
+    """A click on a clickable menu (msgmenu): WeChat sends its item's text with its id."""
+    found = fields.get("bizmsgmenuid", "")
+    if fields.get("MsgType") != "text" or not found.isdigit():
+        return None
+    value = int(found)
+    return value // 100, value % 100
 
 
 def _number(fields: dict[str, str]) -> int | None:

@@ -71,8 +71,12 @@ class EmulatorSession(BaseSession):
         chunk_size: int = 65536,
         raise_for_status: bool = True,
     ) -> AsyncGenerator[bytes, None]:
-        raise NotImplementedError
-        yield b""  # pragma: no cover
+        # A file the bot downloads (getFile's path): straight from the emulator's store.
+        path = url.split("/file/bot", 1)[1].split("/", 1)[1]
+        stored = self.emulator.world.files.by_path(path)
+        if stored is None:
+            raise RuntimeError(f"no file at {path}")
+        yield stored.data
 
     async def close(self) -> None:
         return None

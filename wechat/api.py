@@ -13,12 +13,14 @@ from typing import Any
 
 import httpx
 
+from services.channel_media import MediaGone
 from services.channel_tokens import Fetched, SharedToken
 
 DEFAULT_BASE = "https://api.weixin.qq.com"
 TOKEN_REFUSED = frozenset({40001, 40014, 42001})
 # WeChat's codes the outbox treats as final for a message (the resident cannot get it now).
 OUT_OF_WINDOW = frozenset({45015, 45047})
+MEDIA_GONE = 40007  # invalid media_id: expired (three days) or never there
 
 
 class WeChatApiError(RuntimeError):
@@ -74,10 +76,24 @@ class WeChatApi:
         return str(body["media_id"])
 
     async def download_media(self, media_id: str) -> tuple[bytes, str]:
+        """A temporary medium's bytes and type: a follower's photo, voice or video (WeChat
+        answers a video with its ``video_url``, fetched then). :class:`MediaGone` once WeChat
+        no longer keeps it (40007: three days after it was sent)."""
         response = await self._request("GET", "/cgi-bin/media/get", {"media_id": media_id})
-        if _errcode(response):
+        code = _errcode(response)
+        if code == MEDIA_GONE:
+            raise MediaGone(media_id)
+        if code:
             _checked(response)  # raises with WeChat's code
+        response.raise_for_status()
         mime = response.headers.get("content-type", "application/octet-stream").split(";")[0]
+        if mime in ("application/json", "text/plain"):
+            url = response.json().get("video_url") if mime == "application/json" else None
+            if not url:
+                raise WeChatApiError(-1, "media/get answered no file")
+            response = await self._client.get(str(url))
+            response.raise_for_status()
+            mime = "video/mp4"
         return response.content, mime
 
     async def create_qrcode(self, scene: str) -> str:

@@ -19,13 +19,14 @@ from aiohttp import web
 
 from services import channel_inbox
 from services.app import Services
+from services.channel_media import FetchFile
 from services.channel_tokens import SharedToken
 from services.channels import WECHAT
 from services.wechat_residents import WeChatResidents
 from wechat.api import DEFAULT_BASE, Credentials, WeChatApi, fetch_token
 from wechat.callback import Callback
 from wechat.crypto import MessageCrypto
-from wechat.sender import FetchFile, WeChatSender
+from wechat.sender import WeChatSender
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +77,20 @@ class WeChatChannel:
             subscription_template=config.subscription_template,
             fetch_file=fetch_file,
         )
-        self.residents = WeChatResidents(services)
+        self.residents = WeChatResidents(services, self.profile_language)
         self._inbox = asyncio.Event()
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self.ctx.db.on_outbox_commit(self.sender.wake)
+
+    async def profile_language(self, openid: str) -> str | None:
+        """The language of a follower's WeChat profile (user info), for their first answers."""
+        info = await self.api.user_info(openid)
+        return str(info.get("language") or "") or None
+
+    async def fetch_media(self, media_id: str) -> tuple[bytes, str]:
+        """A resident's photo, voice or video kept by WeChat (for the Telegram sender)."""
+        return await self.api.download_media(media_id)
 
     def routes(self) -> list[web.RouteDef]:
         return self.callback.routes(self.config.path)
@@ -163,6 +173,7 @@ class WeChatChannel:
                     "sub_button": [
                         click("MY_POINT", "wx.menu_my_point"),
                         click("NOTICES", "wx.menu_notices"),
+                        click("REPORT", "wx.menu_report"),
                     ],
                 },
             ]

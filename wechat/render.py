@@ -60,9 +60,51 @@ def split_bytes(text: str, limit: int = TEXT_BYTES) -> list[str]:
     return pieces
 
 
-def render(payload: dict[str, Any], label: Callable[[str], str]) -> list[dict[str, Any]]:
+MENU_ITEMS = 10  # at most this many choices go as a clickable menu; more as numbered text
+MENU_ITEM_BYTES = 200
+
+
+def menu_id(row_id: int, n: int) -> str:
+    """A choice's id in a msgmenu: its message (outbox row) and its number, so that a click on
+    an older menu is known as such (``bizmsgmenuid``)."""
+    return str(row_id * 100 + n)
+
+
+def menu_choice(bizmsgmenuid: str) -> tuple[int, int] | None:
+    """(outbox row, choice number) of a clicked menu item."""
+    if not bizmsgmenuid.isdigit():
+        return None
+    value = int(bizmsgmenuid)
+    return value // 100, value % 100
+
+
+def as_menu(messages: list[dict[str, Any]], payload: dict[str, Any], row_id: int) -> bool:
+    """Turn the last text of ``messages`` into WeChat's clickable menu message (msgmenu: the
+    text as its head, each choice an item), when the payload's choices fit one; returns
+    whether it did. The numbered text stays the fallback (``render`` without this)."""
+    actions = [b for row in keyboard_of(payload) for b in row if not b.url]
+    links = [b for row in keyboard_of(payload) for b in row if b.url]
+    if not actions or links or len(actions) > MENU_ITEMS or not messages:
+        return False
+    numbered = choices(payload)
+    last = messages[-1]["text"]["content"]
+    head = last[: -len(numbered)].rstrip() if last.endswith(numbered) else None
+    if not head:
+        return False
+    items = [
+        {"id": menu_id(row_id, n), "content": f"{n}. {b.label}"[:MENU_ITEM_BYTES]}
+        for n, b in enumerate(actions, 1)
+    ]
+    messages[-1] = {"msgtype": "msgmenu", "msgmenu": {"head_content": head, "list": items}}
+    return True
+
+
+def render(
+    payload: dict[str, Any], label: Callable[[str], str], *, file_crossed: bool = False
+) -> list[dict[str, Any]]:
     """The WeChat messages (``msgtype`` and its object, without ``touser``) for a payload;
-    ``label(kind)`` names a kind of file in the recipient's language ("photo")."""
+    ``label(kind)`` names a kind of file in the recipient's language ("photo"), unless the
+    file itself crossed (``file_crossed``: it follows as WeChat media, the text is its caption)."""
     kind = payload.get("type")
     if kind == "commands":
         return []  # Telegram's per-chat command list: WeChat's menu is the account's own
@@ -74,7 +116,7 @@ def render(payload: dict[str, Any], label: Callable[[str], str]) -> list[dict[st
         # A copy or a file by Telegram's file id: its caption, and what it was.
         caption = plain(str(payload.get("caption") or ""))
         what = f"[{label(str(kind if kind != 'copy' else payload.get('kind') or 'other'))}]"
-        body = f"{caption}\n{what}" if caption else what
+        body = caption if file_crossed or not what else (f"{caption}\n{what}" if caption else what)
     numbered = choices(payload)
     if numbered:
         body = f"{body}\n\n{numbered}"

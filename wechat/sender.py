@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -26,10 +25,20 @@ from sqlmodel import col
 from models.tables import CaseEvent
 from services import channel_outbox
 from services.app import Services
+from services.channel_media import (
+    MB,
+    WECHAT_MEDIA,
+    FetchFile,
+    MediaGone,
+    MediaTooLarge,
+    file_name,
+    sniff,
+    wechat_type,
+)
 from services.channels import WECHAT, external_id_of
 from services.outbox import Claimed, Result
 from wechat.api import OUT_OF_WINDOW, WeChatApi, WeChatApiError
-from wechat.render import Unsupported, plain, render
+from wechat.render import Unsupported, as_menu, plain, render
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +46,12 @@ log = logging.getLogger(__name__)
 GONE = frozenset({43004, 40003})
 # Codes worth another try later (system busy, quota for today).
 TRANSIENT = frozenset({-1, 45009, 45011})
-# Media that may cross from Telegram (kind on Telegram -> WeChat's media type).
-MEDIA = {"photo": "image", "voice": "voice", "video": "video"}
-
-FetchFile = Callable[[str], Awaitable[tuple[bytes, str]]]
-"""Telegram's file id -> (bytes, MIME type): how a cadre's photo reaches WeChat."""
+# Telegram's kinds of file that may cross to WeChat, if WeChat takes their type and size.
+CROSSING = frozenset({"photo", "voice", "video", "document", "audio", "animation"})
+# WeChat's refusals of an upload: its type (40004, 40005) or its size (40006).
+MEDIA_REFUSED = frozenset({40004, 40005, 40006})
+# WeChat refusing a msgmenu message itself (its type or its form): numbered text instead.
+NO_MENU = frozenset({40008, 47001})
 
 
 class WeChatSender:
@@ -62,6 +72,7 @@ class WeChatSender:
         self.poll_seconds = poll_seconds
         self.template = subscription_template
         self.fetch_file = fetch_file
+        self.menus = True  # choices as clickable menus (msgmenu) until WeChat refuses one
         self._wake = asyncio.Event()
         self._openids: dict[int, str] = {}
         self.sent = 0
@@ -111,14 +122,37 @@ class WeChatSender:
             return _done(row, "dead", "the resident's WeChat identity is gone")
         locale = await channel_outbox.locale_of(self.ctx, row.recipient_user_id)
         payload = await self._with_media_kind(row)
+        if payload.get("type") == "edit":
+            return _done(row, "dead", "WeChat cannot edit a message it has shown")
         try:
-            messages = render(payload, lambda kind: self.ctx.texts(locale, f"content.{kind}"))
+            # The file first (downloaded from Telegram, uploaded to WeChat): nothing is sent
+            # before it is ready, so a failure here is simply tried again.
+            media = await self._upload_media(row, payload)
+        except WeChatApiError as exc:
+            return _done(row, "retry" if exc.code in TRANSIENT else "dead", str(exc))
+        except Exception as exc:  # Telegram or WeChat unreachable: another try later
+            return _done(row, "retry", f"{type(exc).__name__}: {exc}"[:500])
+        try:
+            label = lambda kind: self.ctx.texts(locale, f"content.{kind}")  # noqa: E731
+            messages = render(payload, label, file_crossed=media is not None)
         except Unsupported as exc:
             return _done(row, "dead", str(exc))
+        numbered = list(messages)
+        menu = self.menus and as_menu(messages, payload, row.id)
+        if media is not None:
+            media_type, media_id = media
+            messages.append({"msgtype": media_type, media_type: {"media_id": media_id}})
+            numbered.append(messages[-1])
         try:
-            for message in messages:
-                await self.api.send_custom({"touser": openid, **message})
-            await self._send_media(openid, payload)
+            for i, message in enumerate(messages):
+                try:
+                    await self.api.send_custom({"touser": openid, **message})
+                except WeChatApiError as refused:
+                    if not (menu and message["msgtype"] == "msgmenu" and refused.code in NO_MENU):
+                        raise
+                    # An account (or a WeChat) without clickable menus: numbered text.
+                    self.menus = False
+                    await self.api.send_custom({"touser": openid, **numbered[i]})
         except WeChatApiError as exc:
             if exc.code in OUT_OF_WINDOW:
                 await self._park(row, openid, locale, exc)
@@ -170,24 +204,49 @@ class WeChatSender:
                 payload["file_id"] = media["file_id"]
         return payload
 
-    async def _send_media(self, openid: str, payload: dict[str, Any]) -> None:
-        """A cadre's photo, voice or video, downloaded from Telegram and uploaded to WeChat as
-        temporary media (WeChat's size limits apply: a refusal leaves the text, which said what
-        it was)."""
-        kind = payload.get("kind") if payload.get("type") == "copy" else payload.get("type")
-        media_type = MEDIA.get(str(kind))
+    async def _upload_media(self, row: Claimed, payload: dict[str, Any]) -> tuple[str, str] | None:
+        """A cadre's photo, voice, video or document, downloaded from Telegram and uploaded to
+        WeChat as temporary media: (WeChat's media type, media id), or None when it does not
+        cross — WeChat does not take its type or size, or Telegram would not hand it over;
+        then the text says what it was and the cadre is told why."""
+        kind = str(payload.get("kind") if payload.get("type") == "copy" else payload.get("type"))
         file_id = payload.get("file_id")
-        if self.fetch_file is None or media_type is None or not file_id:
-            return
+        if self.fetch_file is None or kind not in CROSSING or not file_id:
+            return None
         try:
-            data, mime = await self.fetch_file(str(file_id))
-            media_id = await self.api.upload_media(media_type, f"file.{media_type}", data, mime)
-        except Exception as exc:  # too large, wrong type, Telegram unreachable: text stands
-            log.info("wechat: a %s could not cross from Telegram (%s)", kind, type(exc).__name__)
-            return
-        await self.api.send_custom(
-            {"touser": openid, "msgtype": media_type, media_type: {"media_id": media_id}}
-        )
+            data, _declared = await self.fetch_file(str(file_id))
+        except MediaTooLarge as exc:
+            await self._not_crossed(row, kind, "wx.media_too_large_download", limit=exc.limit_mb)
+            return None
+        except MediaGone:
+            return None
+        mime = sniff(data)
+        media_type = wechat_type(mime)
+        if media_type is None:
+            await self._not_crossed(row, kind, "wx.media_type_refused")
+            return None
+        limit = WECHAT_MEDIA[media_type][0]
+        if len(data) > limit:
+            await self._not_crossed(row, kind, "wx.media_too_large", limit=limit // MB)
+            return None
+        try:
+            media_id = await self.api.upload_media(
+                media_type, file_name(media_type, mime), data, mime
+            )
+        except WeChatApiError as exc:
+            if exc.code not in MEDIA_REFUSED:
+                raise
+            key = "wx.media_too_large" if exc.code == 40006 else "wx.media_type_refused"
+            await self._not_crossed(row, kind, key, limit=limit // MB)
+            return None
+        return media_type, media_id
+
+    async def _not_crossed(self, row: Claimed, kind: str, text_key: str, **params: Any) -> None:
+        log.info("wechat: a %s did not cross from Telegram (%s)", kind, text_key)
+        if row.event_id:
+            await channel_outbox.tell_author(
+                self.ctx, row.event_id, f"media{row.id}", text_key, kind=kind, **params
+            )
 
     async def _openid(self, address: int) -> str | None:
         if address not in self._openids:

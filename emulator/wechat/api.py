@@ -93,11 +93,22 @@ def create_app(platform: Platform, pusher: Pusher) -> web.Application:
         raise WeChatError(41005, "media data missing")
 
     async def media_get(request: web.Request) -> web.StreamResponse:
+        media_id = request.query.get("media_id", "")
         try:
             platform.check_token(request.query.get("access_token"))
-            data, mime = platform.media(request.query.get("media_id", ""))
+            data, mime = platform.media(media_id)
         except WeChatError as error:
             return _answer(error.body())
+        if mime.startswith("video/"):
+            # WeChat answers a video with the address to download it from (plain http).
+            return _answer({"video_url": f"{request.url.origin()}/media/video/{media_id}"})
+        return web.Response(body=data, content_type=mime)
+
+    async def video_download(request: web.Request) -> web.StreamResponse:
+        try:
+            data, mime = platform.media(request.match_info["media_id"])
+        except WeChatError:
+            raise web.HTTPNotFound() from None
         return web.Response(body=data, content_type=mime)
 
     async def qr_create(request: web.Request) -> dict[str, Any]:
@@ -131,6 +142,7 @@ def create_app(platform: Platform, pusher: Pusher) -> web.Application:
     r.add_post("/cgi-bin/message/subscribe/bizsend", _api(subscribe_send))
     r.add_post("/cgi-bin/media/upload", _api(upload))
     r.add_get("/cgi-bin/media/get", media_get)
+    r.add_get("/media/video/{media_id}", video_download)
     r.add_post("/cgi-bin/qrcode/create", _api(qr_create))
     r.add_get("/cgi-bin/showqrcode", qr_show)
     r.add_post("/cgi-bin/menu/create", _api(menu_create))
@@ -176,6 +188,13 @@ def _add_control(app: web.Application, platform: Platform, pusher: Pusher) -> No
             data = base64.b64decode(body["data"])
             push = pusher.image if action == "image" else pusher.voice
             result = await push(follower, data, str(body.get("mime_type", "image/jpeg")))
+        elif action == "menu":
+            result = await pusher.menu_choice(
+                follower, str(body.get("id", "")), str(body.get("content", ""))
+            )
+        elif action == "video":
+            data = base64.b64decode(body["data"])
+            result = await pusher.video(follower, data, str(body.get("mime_type", "video/mp4")))
         elif action == "authorize":
             platform.authorize(follower.openid, str(body.get("template_id", "")), 1)
             return _answer({"ok": True})

@@ -19,6 +19,17 @@ from emulator.wechat.crypto import Envelope, EnvelopeError, sign
 from emulator.wechat.platform import Follower, Platform
 from emulator.wechat.xml import XmlError, read_xml, write_xml
 
+# The thumbnail WeChat makes of a video (a 1x1 JPEG is enough here).
+THUMB = bytes.fromhex(
+    "ffd8ffe000104a46494600010100000100010000ffdb004300080606070605080707070909080a0c140d0c0b0b0c1912"
+    "130f141d1a1f1e1d1a1c1c20242e2720222c231c1c2837292c30313434341f27393d38323c2e333432ffc0000b0800"
+    "01000101011100ffc4001f0000010501010101010100000000000000000102030405060708090a0bffc400b5100002"
+    "010303020403050504040000017d01020300041105122131410613516107227114328191a1082342b1c11552d1f024"
+    "33627282090a161718191a25262728292a3435363738393a434445464748494a535455565758595a636465666768"
+    "696a737475767778797a838485868788898a92939495969798999aa2a3a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3"
+    "c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9eaf1f2f3f4f5f6f7f8f9faffda0008010100003f00fb"
+    "d3ffd9"
+)
 TRIES = 3
 UNAVAILABLE = "该公众号暂时无法提供服务，请稍后再试"  # what WeChat shows the follower
 WAIT = 5.0
@@ -62,6 +73,20 @@ class Pusher:
         return await self._message(
             follower, "voice", {"MediaId": media_id, "Format": mime_type.rsplit("/", 1)[-1]}
         )
+
+    async def video(
+        self, follower: Follower, data: bytes, mime_type: str = "video/mp4", short: bool = False
+    ) -> PushResult:
+        """A video (or a short video, 小视频) with its thumbnail, as WeChat pushes them."""
+        media_id = self.platform.add_media("video", data, mime_type)
+        thumb = self.platform.add_media("thumb", THUMB, "image/jpeg")
+        kind = "shortvideo" if short else "video"
+        return await self._message(follower, kind, {"MediaId": media_id, "ThumbMediaId": thumb})
+
+    async def menu_choice(self, follower: Follower, item_id: str, content: str) -> PushResult:
+        """A click on an item of a clickable menu message (msgmenu): WeChat sends the item's
+        text as the follower's message, with the item's id (``bizmsgmenuid``)."""
+        return await self._message(follower, "text", {"Content": content, "bizmsgmenuid": item_id})
 
     async def location(
         self, follower: Follower, lat: float, lon: float, label: str = ""

@@ -68,8 +68,14 @@ async def reporter_of(
 
 
 def sealed(payload: dict[str, Any], tip: TipOff) -> dict[str, Any]:
-    """Anonymous reports: once sent, the outbox row forgets whose chat it came from or went to."""
-    return {**payload, "seal": True} if not tip.named else payload
+    """Anonymous reports: once sent, the outbox row forgets whose chat it came from or went to.
+    A file kept by another channel (a WeChat reporter's photo) is fetched by its media id: the
+    reporter's address is not even kept until then."""
+    if tip.named:
+        return payload
+    if payload.get("type") == "channel_file":
+        payload = {k: v for k, v in payload.items() if k != "from_chat_id"}
+    return {**payload, "seal": True}
 
 
 def who(texts: Texts, tip: TipOff, locale: str) -> str:

@@ -16,11 +16,13 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
+from bot.factory import telegram_files
 from emulator.wechat import Account, Platform, start_wechat
 from emulator.wechat.platform import Follower
 from emulator.wechat.runner import RunningWeChat
 from models.enums import OutboxStatus
 from models.tables import Case, Outbox
+from services.channels import WECHAT
 from services.clock import FakeClock
 from tests.harness import World, join_staff, load_points
 from wechat.channel import WeChatChannel, WeChatConfig
@@ -64,10 +66,15 @@ class Both:
 
 
 def received(follower: Follower) -> list[str]:
+    """What the resident read: texts, and clickable menus (msgmenu) as their head and items."""
     return [
         str(m["text"]["content"])
+        if m["msgtype"] == "text"
+        else "\n\n".join(
+            [m["msgmenu"]["head_content"], "\n".join(i["content"] for i in m["msgmenu"]["list"])]
+        )
         for m in follower.received
-        if m.get("via") == "custom" and m.get("msgtype") == "text"
+        if m.get("via") == "custom" and m.get("msgtype") in ("text", "msgmenu")
     ]
 
 
@@ -85,7 +92,10 @@ async def both(db_path: Path, clock: FakeClock) -> AsyncIterator[Both]:
         api_base=wechat.url,
         subscription_template=TEMPLATE,
     )
-    channel = WeChatChannel(world.app.services, config)
+    # Files cross both ways as in cpbot (bot.factory): from Telegram by getFile, from WeChat
+    # by its media API.
+    channel = WeChatChannel(world.app.services, config, fetch_file=telegram_files(world.app.bot))
+    world.app.sender.channel_files[WECHAT] = channel.fetch_media
     app = web.Application()
     app.add_routes(channel.routes())
     runner = web.AppRunner(app, access_log=None)
@@ -117,8 +127,8 @@ async def _resident_with_case(both: Both) -> tuple[Follower, Case, Any]:
     result = await both.wechat.pusher.follow(follower, scene)
     assert result.attempts == ["200"]
     await both.settle()
-    assert "1." in received(follower)[-1]  # the privacy notice with its numbered choices
-    await both.say(follower, "3")  # English (the account's default is Chinese)
+    # The privacy notice with its numbered choices, in the language of their WeChat profile.
+    assert "1." in received(follower)[-1] and "Welcome" in received(follower)[-1]
     await both.say(follower, "1")  # I agree
     assert any("Xinhua Street" in text for text in received(follower))
     await both.say(follower, "The water pipe in our stairwell is leaking")
@@ -211,3 +221,37 @@ async def test_reply_outside_the_window_waits_then_arrives(both: Both) -> None:
     texts = received(follower)[before:]
     assert any("Could you send a photo?" in text for text in texts)
     assert "Could you send a photo?" in texts[0]
+
+
+async def test_choices_are_clickable_menus_and_a_click_answers_them(both: Both) -> None:
+    follower, _case, _cadre = await _resident_with_case(both)
+    await both.say(follower, "0")  # leave the case in hand
+    await both.say(follower, "The bench in the park is broken")
+    menu = follower.received[-1]
+    assert menu["msgtype"] == "msgmenu"  # the kinds, as WeChat's clickable menu
+    items = menu["msgmenu"]["list"]
+    assert items[0]["content"].startswith("1. ")
+    # The resident clicks the first kind: WeChat sends its text with the item's id.
+    await both.wechat.pusher.menu_choice(follower, items[0]["id"], items[0]["content"])
+    await both.settle()
+    # The areas: twelve, more than a menu takes (ten), so numbered text.
+    assert "Water supply" in received(follower)[-1]
+    assert follower.received[-1]["msgtype"] == "text"
+    # A click on the older menu is refused as such, and files nothing.
+    await both.wechat.pusher.menu_choice(follower, items[1]["id"], items[1]["content"])
+    await both.settle()
+    assert "no longer valid" in received(follower)[-1]
+    async with both.world.app.db.read() as session:
+        assert (await session.execute(select(func.count()).select_from(Case))).scalar_one() == 1
+
+
+async def test_the_language_of_the_wechat_profile_until_one_is_chosen(both: Both) -> None:
+    await load_points(both.world)
+    chinese = both.wechat.platform.new_follower("zh_CN")
+    english = both.wechat.platform.new_follower("en")
+    for follower in (chinese, english):
+        await both.wechat.pusher.follow(follower, "cp_XH01")
+    await both.settle()
+    assert "欢迎" in received(chinese)[-1] and "Welcome" in received(english)[-1]
+    await both.say(english, "3")  # chosen: the other language, whatever the profile says
+    assert "欢迎" in received(english)[-1]

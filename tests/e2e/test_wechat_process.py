@@ -29,10 +29,15 @@ JPEG = base64.b64decode(
 
 
 def _texts(follower: Follower) -> list[str]:
+    """What the resident read: texts, and clickable menus (msgmenu) as their head and items."""
     return [
         str(m["text"]["content"])
+        if m["msgtype"] == "text"
+        else "\n\n".join(
+            [m["msgmenu"]["head_content"], "\n".join(i["content"] for i in m["msgmenu"]["list"])]
+        )
         for m in follower.received
-        if m.get("via") == "custom" and m.get("msgtype") == "text"
+        if m.get("via") == "custom" and m.get("msgtype") in ("text", "msgmenu")
     ]
 
 
@@ -106,8 +111,10 @@ async def test_wechat_resident_and_telegram_cadre_through_cpbot_webhook(  # type
         await pusher.text(follower, water)
         await _wait(follower, lambda t: "Li Wei" in t[-1])  # the case's record
         await pusher.text(follower, "The pipe in the stairwell is leaking")
-        card = await cadre.wait_text("📷")
-        await cadre.wait_text("The pipe in the stairwell is leaking")
+        # The resident's photo itself, downloaded from WeChat and uploaded to Telegram.
+        photo = await cadre.wait_for(lambda m: bool(m.get("photo")))
+        assert emu.world.files.get(photo["photo"][-1]["file_id"]).data == JPEG
+        card = await cadre.wait_text("The pipe in the stairwell is leaking")
         reply = "A plumber comes at 3 pm"
         emu.user_send(cadre.id, text=reply, reply_to_message_id=card["message_id"])
         await _wait(follower, lambda t: any("A plumber comes at 3 pm" in x for x in t))
