@@ -23,8 +23,8 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from models.tables import Outbox
-from services.consultations import wording
-from services.errors import Invalid
+from services.consultations import Answering, wording
+from services.errors import Invalid, NotFound
 from services.outbox import Button, Keyboard
 from services.people import Actor
 from services.texts import esc
@@ -68,12 +68,30 @@ class WeChatConsultations:
     def answering(turn: Turn) -> bool:
         return turn.state in STATES
 
+    async def leave(self, turn: Turn) -> None:
+        """The resident turned to something else (the account's menu, another command): the
+        screen's numbers no longer mean its choices."""
+        if self.answering(turn):
+            await self.residents._clear(turn)
+
+    async def _begun(self, turn: Turn, actor: Actor) -> Answering:
+        """The consultation being answered, still open to this resident; refused (and the
+        flow left) once it closed, or when an anonymous answer was given meanwhile."""
+        try:
+            return await self.services.consultations.begin_answering(
+                actor.uid, int(turn.data["cid"])
+            )
+        except (Invalid, NotFound):
+            await self.residents._clear(turn)
+            raise
+
     # ---- the list, and opening one ---------------------------------------------------------
 
     async def listing(self, turn: Turn, actor: Actor) -> None:
         """The consultations of the resident's point (as Telegram's /consultations), the open
         ones to answer (or change) by number."""
         consultations = self.services.consultations
+        await self.leave(turn)
         lines = await consultations.for_resident(actor.uid, limit=9)
         if not lines:
             await self.residents._say(turn, self._t(turn, "consult.resident_none"))
@@ -194,8 +212,14 @@ class WeChatConsultations:
             turn.data["i"] = 0
             await self._show(turn, actor)
         elif action == "cs_submit" and turn.state == SUMMARY:
-            outcome = await self.services.consultations.submit(actor.uid, cid, answers)
             anonymous = bool(turn.data.get("anonymous"))
+            try:
+                outcome = await self.services.consultations.submit(actor.uid, cid, answers)
+            except (Invalid, NotFound) as refused:
+                if refused.key.startswith("consult.answer"):
+                    raise  # an answer to give again: the summary stays
+                await self.residents._clear(turn)
+                raise
             await self.residents._clear(turn)
             key = "consult.submitted_new" if outcome == "new" else "consult.submitted_changed"
             await self._say(turn, self._t(turn, key), anonymous=anonymous)
@@ -208,9 +232,8 @@ class WeChatConsultations:
         """The current question's answer, checked (a refusal says why and keeps the question),
         then the next question or the summary."""
         number = int(turn.data["i"])
-        consultations = self.services.consultations
-        begun = await consultations.begin_answering(actor.uid, int(turn.data["cid"]))
-        value = consultations.check(begun.consultation, number, raw)
+        begun = await self._begun(turn, actor)
+        value = self.services.consultations.check(begun.consultation, number, raw)
         turn.data["answers"][str(number)] = value
         turn.data["i"] = number + 1
         await self._show(turn, actor)
@@ -219,13 +242,7 @@ class WeChatConsultations:
         """The current question, or the summary once every question was seen; refused (and
         the flow left) when the consultation closed meanwhile."""
         texts, locale = self.services.texts, turn.locale
-        try:
-            begun = await self.services.consultations.begin_answering(
-                actor.uid, int(turn.data["cid"])
-            )
-        except Invalid:
-            await self.residents._clear(turn)
-            raise
+        begun = await self._begun(turn, actor)
         consultation = begun.consultation
         turn.data["anonymous"] = bool(consultation.anonymous)
         number = int(turn.data["i"])

@@ -186,6 +186,7 @@ class WeChatResidents:
                 await self._say(turn, self._t(turn, "reg.point_link_unknown"))
             return
         if event == "click":
+            await self.consult.leave(turn)
             await self._menu_key(turn, actor, fields.get("EventKey", ""))
             return
         if event:
@@ -199,6 +200,8 @@ class WeChatResidents:
             await self._say(turn, self._t(turn, "flow.cancelled"))
             await self._menu(turn)
             return
+        if lowered in MYDATA_WORDS | FORGET_WORDS | REPORT_WORDS:
+            await self.consult.leave(turn)
         if lowered in MYDATA_WORDS:
             await self._my_data(turn, actor)
             return

@@ -123,14 +123,22 @@ async def test_named_answered_by_numbers_changed_then_refused_after_the_deadline
     assert "updated" in await resident.last_text()
     assert await _answers(services) == [{"0": 0, "1": [0, 1], "2": 2, "3": 12, "4": "More light"}]
 
+    # The account's menu leaves the questions: a number then means the menu's answer's choice.
+    await resident.say("consultations")
+    await resident.say("1")
+    await resident.event("CLICK", "MY_POINT")
+    await resident.say("1")
+    assert "What else?" not in await resident.last_text()
+
     # Begun before the deadline, answered after it: refused, the flow left.
     await resident.say("consultations")
     await resident.say("1")
     services.ctx.clock.advance(days=30)  # type: ignore[attr-defined]
     await resident.say("3")
     assert "closed" in await resident.last_text()
-    await resident.say("1")  # now an ordinary message again (it begins a case)
-    assert "What else?" not in await resident.last_text()
+    await resident.say("1")  # now an ordinary message again: it begins a case
+    actions = [b["action"] for line in (await resident.rows())[-1].payload["buttons"] for b in line]
+    assert set(actions) == {"wx_kind"}
     assert (await _answers(services))[0]["0"] == 0
     assert cid
 
