@@ -38,6 +38,10 @@ BACK_WORDS = frozenset({"back", "/back", "返回", "上一题"})
 SKIP_WORDS = frozenset({"skip", "/skip", "跳过"})
 QUESTION, SUMMARY = "cs_q", "cs_sum"
 STATES = frozenset({QUESTION, SUMMARY})
+# Refusals that end the answering (the others ask for an answer again).
+ENDS = frozenset(
+    {"consult.closed", "consult.not_open", "consult.not_found", "consult.anonymous_final"}
+)
 # Several numbers at once, for a multiple choice: "1,3", "1 3", "1，3", "1、3".
 _NUMBERS = re.compile(r"^\d{1,2}(?:\s*[,，、;；\s]\s*\d{1,2})+$")
 
@@ -216,9 +220,8 @@ class WeChatConsultations:
             try:
                 outcome = await self.services.consultations.submit(actor.uid, cid, answers)
             except (Invalid, NotFound) as refused:
-                if refused.key.startswith("consult.answer"):
-                    raise  # an answer to give again: the summary stays
-                await self.residents._clear(turn)
+                if refused.key in ENDS:  # else an answer to give again: the summary stays
+                    await self.residents._clear(turn)
                 raise
             await self.residents._clear(turn)
             key = "consult.submitted_new" if outcome == "new" else "consult.submitted_changed"
