@@ -34,7 +34,7 @@ from models.consultations import (
 from models.tables import ContactPoint, Residency, User, pk
 from services.consultations import wording
 from services.consultations.base import OPEN, ConsultBase
-from services.outbox import enqueue, poll_message
+from services.outbox import enqueue, poll_message, stop_poll_message
 
 POLLED = ("single",)
 
@@ -75,6 +75,29 @@ class Polls(ConsultBase):
                 )
                 queued += 1
         return queued
+
+    async def _stop_polls(self, session: AsyncSession, consultation_id: int, now: Any) -> int:
+        """Close the consultation's polls in the groups (it closed): a ``stopPoll`` per poll
+        through the outbox, once each (the row's key)."""
+        polls = (
+            await session.execute(
+                select(
+                    col(ConsultPoll.poll_id), col(ConsultPoll.chat_id), col(ConsultPoll.message_id)
+                ).where(
+                    col(ConsultPoll.consultation_id) == consultation_id,
+                    col(ConsultPoll.message_id) > 0,
+                )
+            )
+        ).all()
+        for poll_id, chat_id, message_id in polls:
+            await enqueue(
+                session,
+                now,
+                key=f"consult{consultation_id}:stop:{poll_id}",
+                chat_id=int(chat_id),
+                payload=stop_poll_message(int(message_id)),
+            )
+        return len(polls)
 
     async def poll_vote(self, poll_id: str, voter_tg_id: int, option_ids: list[int]) -> bool:
         """A vote in a non-anonymous poll (empty: retracted). False when it does not count: an
