@@ -292,3 +292,62 @@ async def test_a_poll_sent_after_the_consultation_closed_is_closed_too(
         await consult.tick()
     [poll] = _polls(world, chat)
     assert poll["poll"]["is_closed"]
+
+
+async def _crash_after_posting_the_poll(world: World, cadre: Phone, form: str) -> None:
+    """The sender posts the poll (Telegram accepts it) and dies before recording it: the row's
+    lease runs out, and the next sender posts the poll again."""
+    await cadre.send("/consult")
+    await cadre.send(form)
+    await cadre.press(t("en", "consult.btn_send"))
+    await world.app.services.consultations.tick()  # opens: the poll is queued
+    sender = world.app.sender
+    claimed = await sender.store.claim(100)
+    results = [await sender.deliver_row(row) for row in claimed]
+    assert any(r.poll_id for r in results)
+    await sender.store.complete([r for r in results if not r.poll_id])  # the poll's is lost
+    world.app.services.ctx.clock.advance(minutes=5)  # type: ignore[attr-defined]
+    for _ in range(2):
+        await world.app.services.consultations.tick()
+        await world.settle()
+
+
+async def test_votes_in_a_poll_posted_twice_after_a_crash_all_count(
+    world: World, county: dict[str, Any]
+) -> None:
+    cadre, en, zh, guest, chat = (county[k] for k in ("cadre", "en", "zh", "guest", "chat"))
+    await _crash_after_posting_the_poll(world, cadre, _form(world, anonymous=False, polls=True))
+    first, second = _polls(world, chat)  # the same question, posted twice in the group
+    assert first["poll"]["question"] == second["poll"]["question"]
+    [recorded] = await _rows(world, ConsultPoll)
+    assert recorded.poll_id == second["poll"]["id"]  # the sender learned of the second only
+    await _vote(world, zh, chat, first, 1)  # in the copy nobody recorded
+    await _vote(world, guest, chat, first, 1)
+    await _vote(world, guest, chat, second, 0)  # the same person in both: one vote, the latest
+    await _vote(world, en, chat, second, 0)
+    polls = {p.poll_id: p for p in await _rows(world, ConsultPoll)}
+    assert set(polls) == {first["poll"]["id"], second["poll"]["id"]}
+    adopted = polls[first["poll"]["id"]]
+    assert (adopted.consultation_id, adopted.question, adopted.chat_id) == (1, 0, chat)
+    votes = {v.voter_tg_id: v.options for v in await _rows(world, ConsultPollVote)}
+    assert votes == {zh.id: [1], guest.id: [0], en.id: [0]}
+    results = await world.app.services.consultations.results(None, 1, "en")
+    counts = "Lamps 2 · Benches 1"
+    assert t("en", "consult.results_polls_named", groups=1, voters=3, counts=counts) in results
+
+
+async def test_totals_of_an_anonymous_poll_posted_twice_add_up(
+    world: World, county: dict[str, Any]
+) -> None:
+    cadre, en, guest, chat = (county[k] for k in ("cadre", "en", "guest", "chat"))
+    await _crash_after_posting_the_poll(world, cadre, _form(world, anonymous=True, polls=True))
+    first, second = _polls(world, chat)
+    await _vote(world, en, chat, first, 0)
+    await _vote(world, guest, chat, second, 1)
+    results = await world.app.services.consultations.results(None, 1, "en")
+    counts = "Lamps 1 · Benches 1"
+    assert t("en", "consult.results_polls_anonymous", groups=1, voters=2, counts=counts) in results
+    # A poll that matches no poll row tried twice is not taken for one of ours.
+    assert not await world.app.services.consultations.poll_totals(
+        "999", [1, 0], 1, question="Street lamps · Other?", options=["Lamps", "Benches"]
+    )
