@@ -143,6 +143,12 @@ def poll_message(
     }
 
 
+def stop_poll_message(message_id: int) -> dict[str, Any]:
+    """Close a native poll the bot posted in the row's chat (a consultation's, at its deadline):
+    the group sees it closed and nobody can vote any more."""
+    return {"type": "stop_poll", "message_id": message_id}
+
+
 def edit_message(message_id: int, text: str, buttons: Keyboard | None = None) -> dict[str, Any]:
     """Edit a message the bot sent earlier in the row's chat."""
     return {"type": "edit", "message_id": message_id, "text": text, "buttons": _buttons(buttons)}
@@ -348,7 +354,7 @@ class OutboxStore:
 
     async def _polls(self, session: AsyncSession, sent: list[Result]) -> None:
         """A sent consultation poll: which question its id asks (votes name only the id)."""
-        polls = []
+        polls: list[dict[str, Any]] = []
         for res in sent:
             claimed = res.claimed
             about = claimed.payload.get("consult_poll") if claimed is not None else None
@@ -367,9 +373,33 @@ class OutboxStore:
                     }
                 )
         if polls:
-            from models.consultations import ConsultPoll
+            from models.consultations import Consultation, ConsultPoll
 
             await insert_ignore(session, table_of(ConsultPoll), polls, "poll_id")
+            # A poll that went out after its consultation closed (it was queued before):
+            # closed at once, as the deadline closed the others.
+            closed = set(
+                (
+                    await session.execute(
+                        select(col(Consultation.id)).where(
+                            col(Consultation.id).in_({p["consultation_id"] for p in polls}),
+                            col(Consultation.status) == "closed",
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            now = self.ctx.clock.now()
+            for poll in polls:
+                if poll["consultation_id"] in closed:
+                    await enqueue(
+                        session,
+                        now,
+                        key=f"consult{poll['consultation_id']}:stop:{poll['poll_id']}",
+                        chat_id=int(poll["chat_id"]),
+                        payload=stop_poll_message(int(poll["message_id"])),
+                    )
 
     async def _record(self, session: AsyncSession, res: Result, now: datetime) -> None:
         mine = and_(col(Outbox.id) == res.id, col(Outbox.locked_by) == self.worker_id)
