@@ -107,6 +107,33 @@ def message_event(case_id: int, user_id: int, type_: str, part: Part, now: datet
     )
 
 
+_EVENTS = table_of(CaseEvent)
+_ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
+
+
+async def add_message_event(
+    session: AsyncSession, case_id: int, user_id: int, type_: str, part: Part, now: datetime
+) -> int:
+    """:func:`message_event` written with one Core statement (INSERT … RETURNING id): no ORM
+    object to build and flush on the follow-up's hot path."""
+    result = await session.execute(
+        _ADD_EVENT,
+        {
+            "case_id": case_id,
+            "actor_user_id": user_id,
+            "type": type_,
+            "text": part.text,
+            "media": part.media(),
+            "source_chat_id": part.chat_id,
+            "source_message_id": part.message_id,
+            "internal": False,
+            "hidden": False,
+            "at": now,
+        },
+    )
+    return int(result.scalar_one())
+
+
 async def content_parts(session: AsyncSession, case_id: int) -> list[Part]:
     """The resident's messages of a case, to relay again to a new assignee."""
     rows = (
@@ -317,20 +344,26 @@ class Cases:
                 if view.status == CaseStatus.CLOSED:
                     raise Invalid("case.closed", no=view.public_no)
                 transition("follow_up", view.status)
-                event = message_event(case_id, user_id, EventType.MESSAGE, part, now)
-                session.add(event)
-                await session.flush()
+                event_id = await add_message_event(
+                    session, case_id, user_id, EventType.MESSAGE, part, now
+                )
                 if view.assignee_id is not None:
-                    target = await label_of(session, view.assignee_id)
+                    # The view carries the assignee's chat and language (no other lookup).
+                    chat_id, user, locale = (
+                        view.assignee_chat_id,
+                        view.assignee_user_id,
+                        view.assignee_locale,
+                    )
+                    if chat_id is None or user is None or locale is None:
+                        target = await label_of(session, view.assignee_id)
+                        chat_id, user, locale = target.chat_id, target.user_id, target.locale
                     label = self.texts(
-                        target.locale,
+                        locale,
                         "relay.from_resident",
                         no=view.public_no,
                         name=esc(view.resident_name or ""),
                     )
-                    await self.mail.relay(
-                        session, view, pk(event), part, label, target.chat_id, target.user_id, now
-                    )
+                    await self.mail.relay(session, view, event_id, part, label, chat_id, user, now)
         except IntegrityError:
             pass  # the same message again (a redelivered update): already relayed
         return view
