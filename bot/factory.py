@@ -23,7 +23,7 @@ from bot.errors import register_error_handlers
 from bot.flood import FloodControl
 from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
-from bot.middlewares import ActorMiddleware
+from bot.middlewares import ActorMiddleware, ReleaseReads, UnitDispatcher
 from bot.people_signal import PeopleSignal
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates, RenewedEventIsolation
 from bot.retry import RetryTransient
@@ -82,7 +82,7 @@ def build_dispatcher(
     seen: SeenUpdates,
     flood: FloodControl | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    dp = UnitDispatcher(services.ctx.db, storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
     dp.update.outer_middleware(RetryTransient())
     dp.update.outer_middleware(ActorMiddleware(services))
@@ -139,6 +139,7 @@ async def build_app(
         limiter = limiter or MemoryLimiter(
             rate=settings.rate_per_second, group_per_minute=settings.group_per_minute
         )
+    bot.session.middleware(ReleaseReads())
     bot.session.middleware(RateLimitMiddleware(limiter))
     dp = build_dispatcher(services, storage, isolation, seen, flood)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{id(bot):x}"
