@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -109,6 +109,10 @@ def message_event(case_id: int, user_id: int, type_: str, part: Part, now: datet
 
 _EVENTS = table_of(CaseEvent)
 _ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
+_LINKS = table_of(MessageLink)
+_CASE_OF_MESSAGE = select(_LINKS.c.case_id).where(
+    _LINKS.c.chat_id == bindparam("chat"), _LINKS.c.message_id == bindparam("mid")
+)
 
 
 async def add_message_event(
@@ -261,8 +265,8 @@ class Cases:
 
     async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
         async with self.ctx.db.read() as session:
-            link = await session.get(MessageLink, (chat_id, message_id))
-            return link.case_id if link else None
+            found = await session.execute(_CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id})
+            return found.scalar()
 
     async def link_message(self, chat_id: int, message_id: int, case_id: int) -> None:
         """Remember that a message the bot showed belongs to a case (for native replies)."""

@@ -84,6 +84,8 @@ def _build_claim(skip_locked: bool) -> Any:
     )
 
 
+# When the sender next has something to do (it asks each time it goes idle).
+_NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(_T.c.status == OutboxStatus.PENDING)
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
 
@@ -463,13 +465,7 @@ class OutboxStore:
     async def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (None when nothing waits)."""
         async with self.ctx.db.read() as session:
-            when = (
-                await session.execute(
-                    select(func.min(col(Outbox.next_attempt_at))).where(
-                        col(Outbox.status) == OutboxStatus.PENDING
-                    )
-                )
-            ).scalar_one_or_none()
+            when = (await session.execute(_NEXT_DUE)).scalar_one_or_none()
         if when is None:
             return None
         return max((when - self.ctx.clock.now()).total_seconds(), 0.0)
