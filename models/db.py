@@ -23,6 +23,7 @@ so whatever the handler answers afterwards is already stored.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -31,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -40,6 +41,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from models import sqlite_inline
 
 _WRITE = "cpbot_write"
 OUTBOX_TOUCHED = "cpbot_outbox_touched"
@@ -187,10 +190,44 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _inline_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    # As _sqlite_on_connect, but never waiting inside SQLite (see models/sqlite_inline.py).
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _inline_on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(_WRITE, False):
+        sqlite_inline.begin_immediate(lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _inline_path(url: str) -> str | None:
+    """The file an inline SQLite engine opens, or None to keep aiosqlite's thread (asked for
+    with CPBOT_SQLITE_THREADED=1, or a URL with options)."""
+    if os.environ.get("CPBOT_SQLITE_THREADED") == "1":
+        return None
+    parsed = make_url(url)
+    if parsed.query or parsed.get_driver_name() != "aiosqlite":
+        return None
+    return parsed.database or ":memory:"
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     """``pool_size`` connections, as many again for bursts (the sender, the scheduler, a
-    slow moment), and a wait of at most 10 s for one; on SQLite connections are cheap."""
+    slow moment), and a wait of at most 10 s for one; on SQLite connections are cheap, and
+    their calls run on the event loop's thread (models/sqlite_inline.py)."""
     if url.startswith("sqlite"):
+        path = _inline_path(url)
+        if path is not None:
+            engine = create_async_engine(url, echo=echo, async_creator=sqlite_inline.creator(path))
+            event.listen(engine.sync_engine, "connect", _inline_on_connect)
+            event.listen(engine.sync_engine, "begin", _inline_on_begin)
+            return engine
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)

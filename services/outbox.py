@@ -465,7 +465,7 @@ class OutboxStore:
     async def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (None when nothing waits)."""
         async with self.ctx.db.read() as session:
-            when = (await session.execute(_NEXT_DUE)).scalar_one_or_none()
+            when: datetime | None = (await session.execute(_NEXT_DUE)).scalar_one_or_none()
         if when is None:
             return None
         return max((when - self.ctx.clock.now()).total_seconds(), 0.0)
