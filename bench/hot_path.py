@@ -168,6 +168,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             # Filing, warm: the first filing above also paid for compiling every statement.
             begins[0] = 0
             statements.clear()
+            for side in split.values():
+                side[0], side[1] = 0.0, 0
             filings_ms = []
             for i in range(args.filings):
                 clock.advance(seconds=60)
@@ -175,6 +177,14 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 await file_case(resident, f"Filing {i}: the lift is broken again")
                 filings_ms.append((time.process_time() - cpu) * 1000)
             filing_begins, filing_statements = begins[0], list(statements)
+            per = max(args.filings, 1)
+            filing_split = {
+                side: {
+                    "main_thread_cpu_ms": round(cpu_s * 1000 / per, 2),
+                    "transactions": round(n / per, 1),
+                }
+                for side, (cpu_s, n) in split.items()
+            }
             event.remove(engine, "before_cursor_execute", on_execute)
             event.remove(engine, "begin", on_begin)
             kinds: dict[str, int] = defaultdict(int)
@@ -194,6 +204,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if filings_ms
                 else None,
                 "transactions_per_filing": round(filing_begins / per_filing, 1),
+                "filing_by_side": filing_split,
                 "statements_per_filing": {
                     k: round(v / per_filing, 1) for k, v in sorted(filing_kinds.items())
                 },

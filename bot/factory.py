@@ -17,6 +17,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import LinkPreviewOptions
 from redis.asyncio import Redis
 
+from bot import magic_inline
 from bot.answer_types import keep_answer_types
 from bot.dedupe import DedupeMiddleware, MemorySeenUpdates, SeenUpdates
 from bot.errors import register_error_handlers
@@ -82,6 +83,7 @@ def build_dispatcher(
     seen: SeenUpdates,
     flood: FloodControl | None = None,
 ) -> Dispatcher:
+    magic_inline.install()
     dp = UnitDispatcher(services.ctx.db, storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
     dp.update.outer_middleware(RetryTransient())
