@@ -86,10 +86,20 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cpbot-hot-") as tmp:
         db_path = Path(tmp) / "hot.sqlite3"
         from models.migrate import upgrade_async
+        from tests import pg
 
-        await upgrade_async(f"sqlite+aiosqlite:///{db_path}")
+        pg_name = None
+        if args.postgres:
+            base = pg.base_url()
+            if base is None:
+                raise SystemExit(f"--postgres needs {pg.ENV}")
+            pg_name = await pg.create_template(base)
+            url = pg.async_url(base, pg_name)
+        else:
+            url = f"sqlite+aiosqlite:///{db_path}"
+            await upgrade_async(url)
         clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
-        world = await World.create(db_path, clock)
+        world = await World.create(db_path, clock, database_url=url)
         try:
             await load_points(world)
             cadre = world.person("Li", last_name="Wei")
@@ -117,9 +127,13 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 if args.show_sql:
                     print("SQL BEGIN")
 
-            engine = world.app.db.engine.sync_engine
-            event.listen(engine, "before_cursor_execute", on_execute)
-            event.listen(engine, "begin", on_begin)
+            # The sender has an engine of its own on PostgreSQL.
+            engines = [world.app.db.engine.sync_engine]
+            if world.app.sender_db is not None:
+                engines.append(world.app.sender_db.engine.sync_engine)
+            for engine in engines:
+                event.listen(engine, "before_cursor_execute", on_execute)
+                event.listen(engine, "begin", on_begin)
             # Which side the work is on: the update's handling (intake) or the outbox sender
             # (the harness drains the outbox after every round, so it makes more empty claims
             # than a running sender woken by commits).
@@ -185,8 +199,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 }
                 for side, (cpu_s, n) in split.items()
             }
-            event.remove(engine, "before_cursor_execute", on_execute)
-            event.remove(engine, "begin", on_begin)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", on_execute)
+                event.remove(engine, "begin", on_begin)
             kinds: dict[str, int] = defaultdict(int)
             for verb in follow_up_statements:
                 kinds[verb] += 1
@@ -213,6 +228,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 "statements_per_follow_up": {
                     k: round(v / args.follow_ups, 1) for k, v in sorted(kinds.items())
                 },
+                "database": "postgresql" if args.postgres else "sqlite",
                 "note": "in-process, includes the emulator's own work; profile shares below",
             }
             if profiler:
@@ -225,6 +241,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             return report
         finally:
             await world.close()
+            if pg_name is not None:
+                await pg.drop(str(pg.base_url()), pg_name)
 
 
 def main() -> int:
@@ -232,6 +250,9 @@ def main() -> int:
     parser.add_argument("--follow-ups", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--filings", type=int, default=9, help="warm filings (median CPU)")
+    parser.add_argument(
+        "--postgres", action="store_true", help="on PostgreSQL (CPBOT_TEST_POSTGRES_URL)"
+    )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)
     parser.add_argument("--smoke", action="store_true")
@@ -243,7 +264,8 @@ def main() -> int:
     print(json.dumps(report, indent=2))
     if not args.smoke:
         RESULTS.mkdir(parents=True, exist_ok=True)
-        (RESULTS / "hot_path.json").write_text(json.dumps(report, indent=2) + "\n")
+        name = "hot_path.postgres.json" if args.postgres else "hot_path.json"
+        (RESULTS / name).write_text(json.dumps(report, indent=2) + "\n")
     return 0 if report["relayed"] == report["follow_ups"] + 0 or args.smoke else 1
 
 
