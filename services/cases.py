@@ -109,6 +109,8 @@ def message_event(case_id: int, user_id: int, type_: str, part: Part, now: datet
 
 _EVENTS = table_of(CaseEvent)
 _ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
+_CASES = table_of(Case)
+_ADD_CASE = _CASES.insert().returning(_CASES.c.id)
 _LINKS = table_of(MessageLink)
 _CASE_OF_MESSAGE = select(_LINKS.c.case_id).where(
     _LINKS.c.chat_id == bindparam("chat"), _LINKS.c.message_id == bindparam("mid")
@@ -309,32 +311,46 @@ class Cases:
             assignee = await choose_assignee(session, point)
             due = deadlines_for(self.ctx.config.deadlines, category.tier, now, point.tz)
             first = draft.parts[0]
-            case = Case(
-                public_no=f"{year}-{seq:04d}",
-                kind=draft.kind,
-                category_id=category.id,
-                tier=category.tier,
-                status=CaseStatus.NEW,
-                resident_id=user_id,
-                contact_point_id=pk(point),
-                assignee_id=assignee,
-                first_receiver_id=assignee,
-                summary="\n".join(p.text for p in draft.parts if p.text)[:2000],
-                created_at=now,
-                due_ack_at=due.ack,
-                due_resolve_at=due.resolve,
-                source_chat_id=first.chat_id,
-                source_message_id=first.message_id,
-            )
-            session.add(case)
-            await session.flush()
-            filed = CaseEvent(case_id=pk(case), actor_user_id=user_id, type=EventType.FILED, at=now)
-            session.add(filed)
+            # Core statements (INSERT … RETURNING id): no ORM objects to build and flush.
+            case_id = (
+                await session.execute(
+                    _ADD_CASE,
+                    {
+                        "public_no": f"{year}-{seq:04d}",
+                        "kind": draft.kind,
+                        "category_id": category.id,
+                        "tier": category.tier,
+                        "status": CaseStatus.NEW,
+                        "resident_id": user_id,
+                        "contact_point_id": pk(point),
+                        "assignee_id": assignee,
+                        "first_receiver_id": assignee,
+                        "summary": "\n".join(p.text for p in draft.parts if p.text)[:2000],
+                        "created_at": now,
+                        "due_ack_at": due.ack,
+                        "due_resolve_at": due.resolve,
+                        "source_chat_id": first.chat_id,
+                        "source_message_id": first.message_id,
+                    },
+                )
+            ).scalar_one()
+            filed_id = (
+                await session.execute(
+                    _ADD_EVENT,
+                    {
+                        "case_id": case_id,
+                        "actor_user_id": user_id,
+                        "type": EventType.FILED,
+                        "internal": False,
+                        "hidden": False,
+                        "at": now,
+                    },
+                )
+            ).scalar_one()
             for part in draft.parts:
-                session.add(message_event(pk(case), user_id, EventType.MESSAGE, part, now))
-            await session.flush()
-            view = await must_view(session, pk(case))
-            await self.mail.card(session, view, pk(filed), draft.parts, now)
+                await add_message_event(session, case_id, user_id, EventType.MESSAGE, part, now)
+            view = await must_view(session, case_id)
+            await self.mail.card(session, view, filed_id, draft.parts, now)
             await self._confirm(session, view, now)
             await plan_deadlines(session, self.ctx, view, now)
         return Filed(view, duplicate=False)
