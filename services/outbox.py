@@ -60,7 +60,7 @@ def _build_claim(skip_locked: bool) -> Any:
         and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now),
         and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now),
     )
-    mine = _T.c.channel == bindparam("channel")
+    mine = _T.c.channel == bindparam("for_channel")
     pick = (
         select(_T.c.id)
         .where(due, head, mine)
@@ -93,7 +93,7 @@ def _build_claim(skip_locked: bool) -> Any:
 
 # When the sender next has something to do (it asks each time it goes idle).
 _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
-    _T.c.status == OutboxStatus.PENDING, _T.c.channel == bindparam("channel")
+    _T.c.status == OutboxStatus.PENDING, _T.c.channel == bindparam("for_channel")
 )
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
@@ -316,7 +316,7 @@ class OutboxStore:
             "until": now + self.lease,
             "worker": self.worker_id,
             "lim": limit,
-            "channel": self.channel,
+            "for_channel": self.channel,
         }
         async with self.ctx.db.write() as session:
             rows = (await session.execute(stmt, params, execution_options=_NO_SYNC)).all()
@@ -557,7 +557,7 @@ class OutboxStore:
         """Seconds until the earliest pending row is due (None when nothing waits)."""
         async with self.ctx.db.read() as session:
             when: datetime | None = (
-                await session.execute(_NEXT_DUE, {"channel": self.channel})
+                await session.execute(_NEXT_DUE, {"for_channel": self.channel})
             ).scalar_one_or_none()
         if when is None:
             return None
