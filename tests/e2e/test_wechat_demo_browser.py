@@ -121,6 +121,7 @@ async def test_wechat_resident_beside_the_telegram_cadre(tmp_path: Path) -> None
             assert await items.all_inner_texts() == [
                 zh("wx.menu_my_point"),
                 zh("wx.menu_notices"),
+                zh("wx.menu_report"),
             ]
             await items.nth(0).click()
             await account_says(phone, lambda t: POINT in t, before)
