@@ -18,13 +18,14 @@ from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import LinkPreviewOptions
 from redis.asyncio import Redis
 
+from bot import magic_inline
 from bot.answer_types import keep_answer_types
 from bot.dedupe import DedupeMiddleware, MemorySeenUpdates, SeenUpdates
 from bot.errors import register_error_handlers
 from bot.flood import FloodControl
 from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.limits import Limiter, MemoryLimiter, RateLimitMiddleware
-from bot.middlewares import ActorMiddleware
+from bot.middlewares import ActorMiddleware, ReleaseReads, UnitDispatcher
 from bot.people_signal import PeopleSignal
 from bot.presses import PressBook, PressMiddleware, StoredPresses
 from bot.redis_parts import OutboxSignal, RedisLimiter, RedisSeenUpdates, RenewedEventIsolation
@@ -94,7 +95,8 @@ def build_dispatcher(
     flood: FloodControl | None = None,
     presses: PressBook | None = None,
 ) -> Dispatcher:
-    dp = Dispatcher(storage=storage, events_isolation=isolation)
+    magic_inline.install()
+    dp = UnitDispatcher(services.ctx.db, storage=storage, events_isolation=isolation)
     dp.update.outer_middleware(DedupeMiddleware(seen))
     dp.update.outer_middleware(RetryTransient())
     # A press handled before a restart, or by another replica, is skipped (issue 18).
@@ -155,6 +157,7 @@ async def build_app(
         )
     # Every process answers each press once, and handles it once (bot/presses.py).
     presses = StoredPresses(services.presses)
+    bot.session.middleware(ReleaseReads())
     bot.session.middleware(RateLimitMiddleware(limiter, presses=presses))
     dp = build_dispatcher(services, storage, isolation, seen, flood, presses)
     worker_id = f"{socket.gethostname()}-{os.getpid()}-{id(bot):x}"

@@ -43,6 +43,14 @@ class DatabaseStorage(BaseStorage):
         _read_with_state.set(None)
         await self.conversations.set_data(self.keys.build(key), dict(data))
 
+    async def set_state_and_data(
+        self, key: StorageKey, state: StateType, data: Mapping[str, Any]
+    ) -> None:
+        """Both in one write (a step change usually changes both)."""
+        value = state.state if isinstance(state, State) else state
+        _read_with_state.set(None)
+        await self.conversations.set(self.keys.build(key), value, dict(data))
+
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
         built = self.keys.build(key)
         kept = _read_with_state.get()
@@ -105,6 +113,10 @@ class StepState(FSMContext):
         await self.set_data({})
 
     async def flush(self) -> None:
+        if self._dirty_state and self._dirty_data and isinstance(self.storage, DatabaseStorage):
+            await self.storage.set_state_and_data(self.key, self._state, self._data or {})
+            self._dirty_state = self._dirty_data = False
+            return
         if self._dirty_state:
             await self.storage.set_state(self.key, self._state)
         if self._dirty_data:

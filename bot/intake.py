@@ -27,6 +27,8 @@ from aiogram.dispatcher.middlewares.user_context import UserContextMiddleware
 from aiogram.methods import GetUpdates, TelegramMethod
 from aiogram.types import Update
 
+from models.db import release_reads
+
 log = logging.getLogger(__name__)
 POLL_SECONDS = 25
 CONFIRM_SECONDS = 2
@@ -36,6 +38,7 @@ _SLOT: ContextVar[asyncio.Semaphore | None] = ContextVar("intake_slot", default=
 @asynccontextmanager
 async def slot_released() -> AsyncIterator[None]:
     """Give the update's slot to another chat while this one only waits (flood control)."""
+    await release_reads()  # nor its database connection
     slots = _SLOT.get()
     if slots is None:
         yield

@@ -1,15 +1,51 @@
-"""Lookups before a handler runs: the services, the person acting, and their language."""
+"""Lookups before a handler runs: the services, the person acting, and their language; and
+one database session per update (``UnitDispatcher``, ``ReleaseReads``)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiogram import BaseMiddleware
-from aiogram.types import Chat, TelegramObject, User
+from aiogram import BaseMiddleware, Bot, Dispatcher
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from aiogram.types import Chat, TelegramObject, Update, User
 
+from models.db import Database, release_reads
 from services.app import Services
 from services.texts import Translator
+
+
+class UnitDispatcher(Dispatcher):
+    """Every update is handled in one database unit (``Database.unit``): the step's read, the
+    handler's reads and its write share one session — opened here, around aiogram's own FSM
+    middleware, which reads the step first."""
+
+    def __init__(self, db: Database, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.unit_db = db
+
+    async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
+        async with self.unit_db.unit():
+            return await super().feed_update(bot, update, **kwargs)
+
+
+class ReleaseReads(BaseRequestMiddleware):
+    """An update's reads end before any Telegram request it makes: no connection or snapshot
+    is held while Telegram answers."""
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        await release_reads()
+        return await make_request(bot, method)
 
 
 class ActorMiddleware(BaseMiddleware):

@@ -158,6 +158,10 @@ async def deliver(
         if facts is not None and poll.poll is not None:
             facts["poll_id"] = poll.poll.id
         return poll.message_id
+    if kind == "stop_poll":
+        # A consultation's poll, closed at its deadline.
+        await bot.stop_poll(chat_id, int(payload["message_id"]))
+        return int(payload["message_id"])
     if kind == "commands":
         commands = [BotCommand(command=c, description=d) for c, d in payload["commands"]]
         await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))

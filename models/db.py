@@ -9,19 +9,30 @@ Two lanes share that lock: the outbox sender's writes (claim, record) run in the
 lane and go before any waiting intake write, so a backlog of residents' messages never holds
 back the messages already promised to others. A task enters the lane with
 ``async with delivery_lane():`` or by being started inside it (the lane is a context variable).
+
+One update, one session (``Database.unit()``, opened around each update by the dispatcher):
+the reads of the middlewares, the handler and the services share one transaction, and on
+PostgreSQL the update's write joins it and commits it all at once. On SQLite a read
+transaction cannot become the writer, so a write ends the reads first and begins its own
+(``BEGIN IMMEDIATE``, under the write gate) on the same connection. Reads are ended before the
+update waits on anything else (``release_reads()``: a Telegram request, flood control), so no
+connection or snapshot is held across a network call; a write commits before its block ends,
+so whatever the handler answers afterwards is already stored.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import event, exc
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +41,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from models import sqlite_inline
 
 _WRITE = "cpbot_write"
 OUTBOX_TOUCHED = "cpbot_outbox_touched"
@@ -60,6 +73,30 @@ def _note_people_objects(session: Session, _flush: UOWTransaction, _instances: A
         if _table_name(type(obj)) in PEOPLE_TABLES:
             session.info[_PEOPLE_TOUCHED] = True
             return
+
+
+@dataclass
+class _Unit:
+    """One update's session, used only by the task that opened it."""
+
+    db: Database
+    task: asyncio.Task[Any] | None
+    session: AsyncSession | None = None
+    depth: int = 0  # read blocks open in it
+    writing: bool = False
+
+
+_UNIT: ContextVar[_Unit | None] = ContextVar("cpbot_unit", default=None)
+
+
+async def release_reads() -> None:
+    """End the current update's read transaction (if any) before it waits on something else
+    — a Telegram request, a pause: no connection or snapshot is held across it."""
+    unit = _UNIT.get()
+    if unit is None or unit.writing or unit.depth or unit.task is not asyncio.current_task():
+        return
+    if unit.session is not None:
+        await unit.db._end_reads(unit.session)
 
 
 # PostgreSQL: serialization failure, deadlock, lock not available, too many connections.
@@ -153,10 +190,44 @@ def _sqlite_on_begin(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _inline_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    # As _sqlite_on_connect, but never waiting inside SQLite (see models/sqlite_inline.py).
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def _inline_on_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(_WRITE, False):
+        sqlite_inline.begin_immediate(lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+    else:
+        conn.exec_driver_sql("BEGIN")
+
+
+def _inline_path(url: str) -> str | None:
+    """The file an inline SQLite engine opens, or None to keep aiosqlite's thread (asked for
+    with CPBOT_SQLITE_THREADED=1, or a URL with options)."""
+    if os.environ.get("CPBOT_SQLITE_THREADED") == "1":
+        return None
+    parsed = make_url(url)
+    if parsed.query or parsed.get_driver_name() != "aiosqlite":
+        return None
+    return parsed.database or ":memory:"
+
+
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEngine:
     """``pool_size`` connections, as many again for bursts (the sender, the scheduler, a
-    slow moment), and a wait of at most 10 s for one; on SQLite connections are cheap."""
+    slow moment), and a wait of at most 10 s for one; on SQLite connections are cheap, and
+    their calls run on the event loop's thread (models/sqlite_inline.py)."""
     if url.startswith("sqlite"):
+        path = _inline_path(url)
+        if path is not None:
+            engine = create_async_engine(url, echo=echo, async_creator=sqlite_inline.creator(path))
+            event.listen(engine.sync_engine, "connect", _inline_on_connect)
+            event.listen(engine.sync_engine, "begin", _inline_on_begin)
+            return engine
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
         event.listen(engine.sync_engine, "begin", _sqlite_on_begin)
@@ -204,8 +275,54 @@ class Database:
         self._after_outbox_commit.append(callback)
 
     @asynccontextmanager
+    async def unit(self) -> AsyncIterator[None]:
+        """One session for everything the current task does inside (one update): see the
+        module's notes. Tasks started inside use sessions of their own."""
+        current = _UNIT.get()
+        if current is not None and current.db is self and current.task is asyncio.current_task():
+            yield
+            return
+        unit = _Unit(self, asyncio.current_task())
+        token = _UNIT.set(unit)
+        try:
+            yield
+        finally:
+            _UNIT.reset(token)
+            if unit.session is not None:
+                await unit.session.close()
+
+    def _joinable(self, *, write: bool = False) -> _Unit | None:
+        """The current task's unit of this database, if a block may join it: not inside its
+        write (nor, for a write, inside one of its read blocks) — those get a session of
+        their own, as outside any unit."""
+        unit = _UNIT.get()
+        if (
+            unit is None
+            or unit.db is not self
+            or unit.writing
+            or (write and unit.depth)
+            or unit.task is not asyncio.current_task()
+        ):
+            return None
+        if unit.session is None:
+            unit.session = self.sessions()
+        return unit
+
+    @staticmethod
+    async def _end_reads(session: AsyncSession) -> None:
+        # Detach first: a rollback would expire what earlier reads handed out.
+        session.expunge_all()
+        if session.in_transaction():
+            await session.rollback()
+
+    @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
         """One write transaction: commits on success, rolls back on any exception."""
+        unit = self._joinable(write=True)
+        if unit is not None:
+            async with self._unit_write(unit) as session:
+                yield session
+            return
         async with self._writer_slot():
             session = self.sessions()
             try:
@@ -219,6 +336,36 @@ class Database:
                 touched = session.info.pop(OUTBOX_TOUCHED, False)
                 people = session.info.pop(_PEOPLE_TOUCHED, False)
                 await session.close()
+        self._committed(touched, people)
+
+    @asynccontextmanager
+    async def _unit_write(self, unit: _Unit) -> AsyncIterator[AsyncSession]:
+        session = unit.session
+        assert session is not None
+        if self.is_sqlite:
+            await self._end_reads(session)  # a read snapshot cannot become SQLite's writer
+        else:
+            session.expunge_all()  # PostgreSQL: the reads' transaction goes on as the write
+        unit.writing = True
+        try:
+            async with self._writer_slot():
+                try:
+                    if not session.in_transaction():
+                        await session.connection(execution_options={_WRITE: True})
+                    yield session
+                    await session.commit()
+                except BaseException:
+                    session.expunge_all()
+                    await session.rollback()
+                    raise
+                finally:
+                    touched = session.info.pop(OUTBOX_TOUCHED, False)
+                    people = session.info.pop(_PEOPLE_TOUCHED, False)
+        finally:
+            unit.writing = False
+        self._committed(touched, people)
+
+    def _committed(self, touched: bool, people: bool) -> None:
         if people:
             self.people_version += 1
             for callback in self._after_people_commit:
@@ -237,8 +384,25 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """Reads: in an update's unit, its session and its open transaction."""
+        unit = self._joinable()
+        if unit is None:
+            async with self.sessions() as own:
+                yield own
+            return
+        session = unit.session
+        assert session is not None
+        if not unit.depth:
+            session.expunge_all()  # each read block sees rows as a new session would
+        unit.depth += 1
+        try:
             yield session
+        except BaseException:
+            if unit.depth == 1:
+                await self._end_reads(session)  # a failed statement may have spoilt it
+            raise
+        finally:
+            unit.depth -= 1
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -23,9 +23,18 @@ async def insert_ignore(
     """Insert rows, skipping those whose unique key already exists (``ON CONFLICT DO NOTHING``)."""
     if not rows:
         return
-    stmt = dialect_insert(session, table)
-    stmt = stmt.on_conflict_do_nothing(index_elements=list(conflict) or None)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    key = (dialect, table, conflict)
+    stmt = _IGNORING.get(key)
+    if stmt is None:  # built once: building it is dearer than running it
+        stmt = dialect_insert(session, table).on_conflict_do_nothing(
+            index_elements=list(conflict) or None
+        )
+        _IGNORING[key] = stmt
     await session.execute(stmt, list(rows))
+
+
+_IGNORING: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
 
 
 async def next_value(session: AsyncSession, table: Table, name: str) -> int:

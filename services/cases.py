@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -105,6 +105,39 @@ def message_event(case_id: int, user_id: int, type_: str, part: Part, now: datet
         source_message_id=part.message_id,
         at=now,
     )
+
+
+_EVENTS = table_of(CaseEvent)
+_ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
+_CASES = table_of(Case)
+_ADD_CASE = _CASES.insert().returning(_CASES.c.id)
+_LINKS = table_of(MessageLink)
+_CASE_OF_MESSAGE = select(_LINKS.c.case_id).where(
+    _LINKS.c.chat_id == bindparam("chat"), _LINKS.c.message_id == bindparam("mid")
+)
+
+
+async def add_message_event(
+    session: AsyncSession, case_id: int, user_id: int, type_: str, part: Part, now: datetime
+) -> int:
+    """:func:`message_event` written with one Core statement (INSERT … RETURNING id): no ORM
+    object to build and flush on the follow-up's hot path."""
+    result = await session.execute(
+        _ADD_EVENT,
+        {
+            "case_id": case_id,
+            "actor_user_id": user_id,
+            "type": type_,
+            "text": part.text,
+            "media": part.media(),
+            "source_chat_id": part.chat_id,
+            "source_message_id": part.message_id,
+            "internal": False,
+            "hidden": False,
+            "at": now,
+        },
+    )
+    return int(result.scalar_one())
 
 
 async def content_parts(session: AsyncSession, case_id: int) -> list[Part]:
@@ -234,8 +267,8 @@ class Cases:
 
     async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
         async with self.ctx.db.read() as session:
-            link = await session.get(MessageLink, (chat_id, message_id))
-            return link.case_id if link else None
+            found = await session.execute(_CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id})
+            return found.scalar()
 
     async def link_message(self, chat_id: int, message_id: int, case_id: int) -> None:
         """Remember that a message the bot showed belongs to a case (for native replies)."""
@@ -278,32 +311,46 @@ class Cases:
             assignee = await choose_assignee(session, point)
             due = deadlines_for(self.ctx.config.deadlines, category.tier, now, point.tz)
             first = draft.parts[0]
-            case = Case(
-                public_no=f"{year}-{seq:04d}",
-                kind=draft.kind,
-                category_id=category.id,
-                tier=category.tier,
-                status=CaseStatus.NEW,
-                resident_id=user_id,
-                contact_point_id=pk(point),
-                assignee_id=assignee,
-                first_receiver_id=assignee,
-                summary="\n".join(p.text for p in draft.parts if p.text)[:2000],
-                created_at=now,
-                due_ack_at=due.ack,
-                due_resolve_at=due.resolve,
-                source_chat_id=first.chat_id,
-                source_message_id=first.message_id,
-            )
-            session.add(case)
-            await session.flush()
-            filed = CaseEvent(case_id=pk(case), actor_user_id=user_id, type=EventType.FILED, at=now)
-            session.add(filed)
+            # Core statements (INSERT … RETURNING id): no ORM objects to build and flush.
+            case_id = (
+                await session.execute(
+                    _ADD_CASE,
+                    {
+                        "public_no": f"{year}-{seq:04d}",
+                        "kind": draft.kind,
+                        "category_id": category.id,
+                        "tier": category.tier,
+                        "status": CaseStatus.NEW,
+                        "resident_id": user_id,
+                        "contact_point_id": pk(point),
+                        "assignee_id": assignee,
+                        "first_receiver_id": assignee,
+                        "summary": "\n".join(p.text for p in draft.parts if p.text)[:2000],
+                        "created_at": now,
+                        "due_ack_at": due.ack,
+                        "due_resolve_at": due.resolve,
+                        "source_chat_id": first.chat_id,
+                        "source_message_id": first.message_id,
+                    },
+                )
+            ).scalar_one()
+            filed_id = (
+                await session.execute(
+                    _ADD_EVENT,
+                    {
+                        "case_id": case_id,
+                        "actor_user_id": user_id,
+                        "type": EventType.FILED,
+                        "internal": False,
+                        "hidden": False,
+                        "at": now,
+                    },
+                )
+            ).scalar_one()
             for part in draft.parts:
-                session.add(message_event(pk(case), user_id, EventType.MESSAGE, part, now))
-            await session.flush()
-            view = await must_view(session, pk(case))
-            await self.mail.card(session, view, pk(filed), draft.parts, now)
+                await add_message_event(session, case_id, user_id, EventType.MESSAGE, part, now)
+            view = await must_view(session, case_id)
+            await self.mail.card(session, view, filed_id, draft.parts, now)
             await self._confirm(session, view, now)
             await plan_deadlines(session, self.ctx, view, now)
         return Filed(view, duplicate=False)
@@ -317,20 +364,26 @@ class Cases:
                 if view.status == CaseStatus.CLOSED:
                     raise Invalid("case.closed", no=view.public_no)
                 transition("follow_up", view.status)
-                event = message_event(case_id, user_id, EventType.MESSAGE, part, now)
-                session.add(event)
-                await session.flush()
+                event_id = await add_message_event(
+                    session, case_id, user_id, EventType.MESSAGE, part, now
+                )
                 if view.assignee_id is not None:
-                    target = await label_of(session, view.assignee_id)
+                    # The view carries the assignee's chat and language (no other lookup).
+                    chat_id, user, locale = (
+                        view.assignee_chat_id,
+                        view.assignee_user_id,
+                        view.assignee_locale,
+                    )
+                    if chat_id is None or user is None or locale is None:
+                        target = await label_of(session, view.assignee_id)
+                        chat_id, user, locale = target.chat_id, target.user_id, target.locale
                     label = self.texts(
-                        target.locale,
+                        locale,
                         "relay.from_resident",
                         no=view.public_no,
                         name=esc(view.resident_name or ""),
                     )
-                    await self.mail.relay(
-                        session, view, pk(event), part, label, target.chat_id, target.user_id, now
-                    )
+                    await self.mail.relay(session, view, event_id, part, label, chat_id, user, now)
         except IntegrityError:
             pass  # the same message again (a redelivered update): already relayed
         return view

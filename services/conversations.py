@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, bindparam, delete, select
 from sqlmodel import col
 
 from models.queries import dialect_insert
@@ -17,6 +17,8 @@ from models.tables import Conversation, table_of
 from services.context import Context
 
 _T = table_of(Conversation)
+_GET = select(_T.c.state, _T.c.data).where(_T.c.key == bindparam("key"))
+_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
 class Conversations:
@@ -25,8 +27,12 @@ class Conversations:
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         async with self.ctx.db.read() as session:
-            row = await session.get(Conversation, key)
+            row = (await session.execute(_GET, {"key": key})).first()
         return (row.state, dict(row.data or {})) if row else (None, {})
+
+    async def set(self, key: str, state: str | None, data: dict[str, Any]) -> None:
+        """The step and its data in one write."""
+        await self._upsert(key, {"state": state, "data": data})
 
     async def set_state(self, key: str, state: str | None) -> None:
         await self._upsert(key, {"state": state})
@@ -37,13 +43,18 @@ class Conversations:
     async def _upsert(self, key: str, values: dict[str, Any]) -> None:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            stmt = dialect_insert(session, _T).values(
-                key=key, state=values.get("state"), data=values.get("data", {}), updated_at=now
-            )
-            stmt = stmt.on_conflict_do_update(
-                index_elements=["key"], set_={**values, "updated_at": now}
-            )
-            await session.execute(stmt)
+            dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+            columns = tuple(sorted(values))
+            stmt = _UPSERTS.get((dialect, columns))
+            if stmt is None:  # built once per dialect and set of columns
+                insert = dialect_insert(session, _T)
+                stmt = insert.on_conflict_do_update(
+                    index_elements=["key"],
+                    set_={c: insert.excluded[c] for c in (*columns, "updated_at")},
+                )
+                _UPSERTS[(dialect, columns)] = stmt
+            params = {"key": key, "state": None, "data": {}, **values, "updated_at": now}
+            await session.execute(stmt, params)
 
     async def forget_idle(self, idle: timedelta) -> int:
         """Drop conversations nobody touched for ``idle`` (abandoned wizards)."""

@@ -13,9 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 from sqlmodel import col
 
 from models.db import OUTBOX_TOUCHED
@@ -44,6 +43,60 @@ _SENT = (
     )
 )
 
+
+def _build_claim(skip_locked: bool) -> Any:
+    """The claim: lease up to ``lim`` due rows, each its chat's oldest unsent one.
+
+    Built once per dialect with bound parameters (Core, on the table): building it anew on
+    every claim cost more CPU than running it (the sender claims at least twice per relay)."""
+    earlier = _T.alias("earlier")
+    now = bindparam("now", type_=_T.c.next_attempt_at.type)
+    head = ~exists().where(
+        earlier.c.chat_id == _T.c.chat_id,
+        earlier.c.id < _T.c.id,
+        earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+    )
+    due = or_(
+        and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now),
+        and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now),
+    )
+    mine = _T.c.channel == bindparam("for_channel")
+    pick = (
+        select(_T.c.id)
+        .where(due, head, mine)
+        .order_by(_T.c.id)
+        .limit(bindparam("lim", type_=Integer))
+    )
+    if skip_locked:
+        pick = pick.with_for_update(skip_locked=True)
+    return (
+        _T.update()
+        .where(_T.c.id.in_(pick.scalar_subquery()))
+        .values(
+            status=OutboxStatus.SENDING,
+            locked_by=bindparam("worker"),
+            locked_until=bindparam("until"),
+            attempts=_T.c.attempts + 1,
+        )
+        .returning(
+            _T.c.id,
+            _T.c.chat_id,
+            _T.c.payload,
+            _T.c.attempts,
+            _T.c.recipient_user_id,
+            _T.c.case_id,
+            _T.c.event_id,
+            _T.c.dedupe_key,
+        )
+    )
+
+
+# When the sender next has something to do (it asks each time it goes idle).
+_NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
+    _T.c.status == OutboxStatus.PENDING, _T.c.channel == bindparam("for_channel")
+)
+# By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
+_CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
 
 # Why a relayed message could not be delivered, as its author is told (catalog keys).
 UNDELIVERED_BECAUSE = {
@@ -141,6 +194,12 @@ def poll_message(
         "is_anonymous": anonymous,
         **about,
     }
+
+
+def stop_poll_message(message_id: int) -> dict[str, Any]:
+    """Close a native poll the bot posted in the row's chat (a consultation's, at its deadline):
+    the group sees it closed and nobody can vote any more."""
+    return {"type": "stop_poll", "message_id": message_id}
 
 
 def edit_message(message_id: int, text: str, buttons: Keyboard | None = None) -> dict[str, Any]:
@@ -251,46 +310,16 @@ class OutboxStore:
         several senders: a later row is never claimed while an earlier one is unsent.
         """
         now = self.ctx.clock.now()
-        earlier = aliased(Outbox)
-        head = ~exists().where(
-            col(earlier.chat_id) == col(Outbox.chat_id),
-            col(earlier.id) < col(Outbox.id),
-            col(earlier.status).in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
-        )
-        due = or_(
-            and_(col(Outbox.status) == OutboxStatus.PENDING, col(Outbox.next_attempt_at) <= now),
-            and_(col(Outbox.status) == OutboxStatus.SENDING, col(Outbox.locked_until) < now),
-        )
-        pick = (
-            select(col(Outbox.id))
-            .where(due, head, col(Outbox.channel) == self.channel)
-            .order_by(col(Outbox.id))
-            .limit(limit)
-        )
-        if not self.ctx.db.is_sqlite:
-            pick = pick.with_for_update(skip_locked=True)
-        stmt = (
-            update(Outbox)
-            .where(col(Outbox.id).in_(pick.scalar_subquery()))
-            .values(
-                status=OutboxStatus.SENDING,
-                locked_by=self.worker_id,
-                locked_until=now + self.lease,
-                attempts=col(Outbox.attempts) + 1,
-            )
-            .returning(
-                col(Outbox.id),
-                col(Outbox.chat_id),
-                col(Outbox.payload),
-                col(Outbox.attempts),
-                col(Outbox.recipient_user_id),
-                col(Outbox.case_id),
-                col(Outbox.event_id),
-                col(Outbox.dedupe_key),
-            )
-        )
+        stmt = _CLAIMS[not self.ctx.db.is_sqlite]
+        params = {
+            "now": now,
+            "until": now + self.lease,
+            "worker": self.worker_id,
+            "lim": limit,
+            "for_channel": self.channel,
+        }
         async with self.ctx.db.write() as session:
-            rows = (await session.execute(stmt, execution_options=_NO_SYNC)).all()
+            rows = (await session.execute(stmt, params, execution_options=_NO_SYNC)).all()
         return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
 
     async def complete(self, results: list[Result]) -> None:
@@ -348,7 +377,7 @@ class OutboxStore:
 
     async def _polls(self, session: AsyncSession, sent: list[Result]) -> None:
         """A sent consultation poll: which question its id asks (votes name only the id)."""
-        polls = []
+        polls: list[dict[str, Any]] = []
         for res in sent:
             claimed = res.claimed
             about = claimed.payload.get("consult_poll") if claimed is not None else None
@@ -367,9 +396,33 @@ class OutboxStore:
                     }
                 )
         if polls:
-            from models.consultations import ConsultPoll
+            from models.consultations import Consultation, ConsultPoll
 
             await insert_ignore(session, table_of(ConsultPoll), polls, "poll_id")
+            # A poll that went out after its consultation closed (it was queued before):
+            # closed at once, as the deadline closed the others.
+            closed = set(
+                (
+                    await session.execute(
+                        select(col(Consultation.id)).where(
+                            col(Consultation.id).in_({p["consultation_id"] for p in polls}),
+                            col(Consultation.status) == "closed",
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            now = self.ctx.clock.now()
+            for poll in polls:
+                if poll["consultation_id"] in closed:
+                    await enqueue(
+                        session,
+                        now,
+                        key=f"consult{poll['consultation_id']}:stop:{poll['poll_id']}",
+                        chat_id=int(poll["chat_id"]),
+                        payload=stop_poll_message(int(poll["message_id"])),
+                    )
 
     async def _record(self, session: AsyncSession, res: Result, now: datetime) -> None:
         mine = and_(col(Outbox.id) == res.id, col(Outbox.locked_by) == self.worker_id)
@@ -503,13 +556,8 @@ class OutboxStore:
     async def next_due_in(self) -> float | None:
         """Seconds until the earliest pending row is due (None when nothing waits)."""
         async with self.ctx.db.read() as session:
-            when = (
-                await session.execute(
-                    select(func.min(col(Outbox.next_attempt_at))).where(
-                        col(Outbox.status) == OutboxStatus.PENDING,
-                        col(Outbox.channel) == self.channel,
-                    )
-                )
+            when: datetime | None = (
+                await session.execute(_NEXT_DUE, {"for_channel": self.channel})
             ).scalar_one_or_none()
         if when is None:
             return None

@@ -16,7 +16,7 @@ from bot.filters import Registered
 from bot.keyboards import buttons
 from bot.replies import shown
 from services.app import Services
-from services.consultations import wording
+from services.consultations import Answering, wording
 from services.errors import Invalid
 from services.outbox import Button
 from services.people import Actor
@@ -27,10 +27,18 @@ router.message.filter(F.chat.type == "private", Registered())
 router.callback_query.filter(Registered())
 
 
-async def _screen(services: Services, actor: Actor, state: FSMContext) -> tuple[str, Any]:
+async def _begun(services: Services, actor: Actor, state: FSMContext) -> Answering:
+    """The consultation being answered, checked once per update (open, asks them)."""
+    data = await state.get_data()
+    cid = int(data["cid"])
+    return await services.consultations.begin_answering(actor.uid, cid, earlier=False)
+
+
+async def _screen(
+    services: Services, actor: Actor, state: FSMContext, begun: Answering
+) -> tuple[str, Any]:
     """The current question, or the summary once every question was seen."""
     data = await state.get_data()
-    begun = await services.consultations.begin_answering(actor.uid, int(data["cid"]))
     consultation = begun.consultation
     number = int(data["i"])
     answers: dict[str, Any] = data["answers"]
@@ -61,7 +69,7 @@ async def open_consultation(
 ) -> None:
     begun = await services.consultations.begin_answering(actor.uid, callback_data.ref)
     await state.set_data({"cid": callback_data.ref, "i": 0, "answers": begun.answers})
-    text, markup = await _screen(services, actor, state)
+    text, markup = await _screen(services, actor, state, begun)
     await query.answer()
     await shown(query).answer(text, reply_markup=markup)
 
@@ -71,6 +79,7 @@ async def _step(
     actor: Actor,
     services: Services,
     state: FSMContext,
+    begun: Answering,
     *,
     value: Any = None,
     keep: bool = False,
@@ -80,10 +89,9 @@ async def _step(
     number = int(data["i"])
     answers = dict(data["answers"])
     if not keep:
-        begun = await services.consultations.begin_answering(actor.uid, int(data["cid"]))
-        answers[str(number)] = services.consultations.check(begun.consultation, number, value)
+        answers[str(number)] = services.consultations.check(begun, number, value)
     await state.update_data(answers=answers, i=max(0, number + move))
-    text, markup = await _screen(services, actor, state)
+    text, markup = await _screen(services, actor, state, begun)
     await query.answer()
     await shown(query).edit_text(text, reply_markup=markup)
 
@@ -100,15 +108,15 @@ async def picked(
     await _ours(query, callback_data, state, t)
     choice = callback_data.ref % 100
     data = await state.get_data()
-    begun = await services.consultations.begin_answering(actor.uid, int(data["cid"]))
-    kind = begun.consultation.questions[int(data["i"])]["kind"]
+    begun = await _begun(services, actor, state)
+    kind = begun.questions[int(data["i"])].kind
     if kind == "multiple":  # a tick toggles; Done moves on
         current = set(data["answers"].get(str(data["i"])) or [])
         current ^= {choice}
         await state.update_data(answers={**data["answers"], str(data["i"]): sorted(current)})
-        await _step(query, actor, services, state, keep=True, move=0)
+        await _step(query, actor, services, state, begun, keep=True, move=0)
         return
-    await _step(query, actor, services, state, value=choice)
+    await _step(query, actor, services, state, begun, value=choice)
 
 
 @router.callback_query(ConsultAnswer.question, Act.filter(F.do.in_({"cs_done", "cs_skip"})))
@@ -125,16 +133,17 @@ async def navigate(
     """Done (a multiple choice), Skip (an optional question), Back, Start again."""
     await _ours(query, callback_data, state, t)
     data = await state.get_data()
+    begun = await _begun(services, actor, state)
     if callback_data.do == "cs_done":
         value = data["answers"].get(str(data["i"])) or []
-        await _step(query, actor, services, state, value=value)
+        await _step(query, actor, services, state, begun, value=value)
     elif callback_data.do == "cs_skip":
-        await _step(query, actor, services, state, value=None)
+        await _step(query, actor, services, state, begun, value=None)
     elif callback_data.do == "cs_back":
-        await _step(query, actor, services, state, keep=True, move=-1)
+        await _step(query, actor, services, state, begun, keep=True, move=-1)
     else:
         await state.update_data(i=0)
-        await _step(query, actor, services, state, keep=True, move=0)
+        await _step(query, actor, services, state, begun, keep=True, move=0)
 
 
 @router.message(ConsultAnswer.question, F.text & ~F.text.startswith("/"))
@@ -143,13 +152,13 @@ async def typed(
 ) -> None:
     data = await state.get_data()
     number = int(data["i"])
-    begun = await services.consultations.begin_answering(actor.uid, int(data["cid"]))
-    if begun.consultation.questions[number]["kind"] not in ("number", "text"):
+    begun = await _begun(services, actor, state)
+    if begun.questions[number].kind not in ("number", "text"):
         await message.answer(t("consult.use_buttons"))
         return
-    value = services.consultations.check(begun.consultation, number, message.text)
+    value = services.consultations.check(begun, number, message.text)
     await state.update_data(answers={**data["answers"], str(number): value}, i=number + 1)
-    text, markup = await _screen(services, actor, state)
+    text, markup = await _screen(services, actor, state, begun)
     await message.answer(text, reply_markup=markup)
 
 

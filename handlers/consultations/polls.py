@@ -23,4 +23,11 @@ async def vote(answer: PollAnswer, services: Services) -> None:
 @router.poll()
 async def totals(poll: Poll, services: Services) -> None:
     counts = [option.voter_count for option in poll.options]
-    await services.consultations.poll_totals(poll.id, counts, poll.total_voter_count)
+    await services.consultations.poll_totals(
+        poll.id,
+        counts,
+        poll.total_voter_count,
+        question=poll.question,
+        options=[option.text for option in poll.options],
+        anonymous=poll.is_anonymous,
+    )

@@ -4,12 +4,13 @@ consultation is named, refused after it; and the list residents see, with the ou
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.consultations import (
@@ -21,16 +22,18 @@ from models.consultations import (
 )
 from models.tables import Residency, User, pk
 from services.consultations import wording
-from services.consultations.base import CLOSED, OPEN, ConsultBase
-from services.consultations.form import check_answer
+from services.consultations.base import CLOSED, OPEN, SCHEDULED, ConsultBase
+from services.consultations.cache import Fixed
+from services.consultations.form import Question, check_answer
 from services.errors import Invalid, NotFound
 
 
 @dataclass(frozen=True)
 class Answering:
-    consultation: Consultation
+    consultation: Consultation  # the form (a shared snapshot: not its status)
     answers: dict[str, Any]  # what they submitted before (named only), to change it
     submitted: bool
+    questions: list[Question] = field(default_factory=list)  # parsed
 
 
 @dataclass(frozen=True)
@@ -47,20 +50,90 @@ class ResidentLine:
     anonymous: bool
 
 
+@dataclass(frozen=True)
+class _Live:
+    """What changes of a consultation and a resident, read on every step: one query."""
+
+    status: str
+    closes_at: datetime
+    created_at: datetime
+    point: int | None  # the resident's point
+    answered: bool  # in the roll
+
+
 class Residents(ConsultBase):
-    async def begin_answering(self, user_id: int, consultation_id: int) -> Answering:
+    async def _live(self, session: AsyncSession, consultation_id: int, user_id: int) -> _Live:
+        point = (
+            select(col(Residency.contact_point_id))
+            .where(col(Residency.user_id) == user_id)
+            .scalar_subquery()
+        )
+        answered = (
+            select(col(ConsultRoll.user_id))
+            .where(
+                col(ConsultRoll.consultation_id) == consultation_id,
+                col(ConsultRoll.user_id) == user_id,
+            )
+            .exists()
+        )
+        row = (
+            await session.execute(
+                select(
+                    col(Consultation.status),
+                    col(Consultation.closes_at),
+                    col(Consultation.created_at),
+                    point,
+                    answered,
+                ).where(col(Consultation.id) == consultation_id)
+            )
+        ).first()
+        if row is None:
+            raise NotFound("consult.not_found")
+        status, closes_at, created_at, where, done = row
+        return _Live(status, closes_at, created_at, where, bool(done))
+
+    async def _fixed(self, session: AsyncSession, consultation_id: int, live: _Live) -> Fixed:
+        """The consultation's form and points: from this process's cache once it is open."""
+        key = (consultation_id, live.created_at)
+        fixed = self.forms.get(key)
+        if fixed is not None:
+            return fixed
+        consultation = await self._get(session, consultation_id)
+        points = frozenset(await self._point_ids(session, consultation_id))
+        session.expunge(consultation)  # a snapshot shared by every step that follows
+        fixed = Fixed(consultation, wording.questions_of(consultation), points)
+        if live.status != SCHEDULED:  # its points are fixed from the opening on
+            self.forms.put(key, fixed)
+        return fixed
+
+    async def _answerable(
+        self, session: AsyncSession, user_id: int, consultation_id: int
+    ) -> tuple[_Live, Fixed]:
+        """Refused when the consultation does not ask the resident, is not open, or is over."""
+        live = await self._live(session, consultation_id, user_id)
+        fixed = await self._fixed(session, consultation_id, live)
+        if live.point is None or live.point not in fixed.points:
+            raise NotFound("consult.not_found")
+        if live.status == CLOSED or live.closes_at <= self.ctx.clock.now():
+            raise Invalid("consult.closed")
+        if live.status != OPEN:
+            raise Invalid("consult.not_open")
+        return live, fixed
+
+    async def begin_answering(
+        self, user_id: int, consultation_id: int, *, earlier: bool = True
+    ) -> Answering:
         """The consultation to answer, with the resident's earlier answers when they may
-        change them; refused when it does not ask them, is not open, or is over."""
+        change them (``earlier``: read them; the steps after the first need not); refused
+        when it does not ask them, is not open, or is over. One small query a step: the form
+        comes from the per-process cache (services/consultations/cache.py)."""
         async with self.ctx.db.read() as session:
-            consultation = await session.get(Consultation, consultation_id)
-            if consultation is None or not await self._asks(session, consultation, user_id):
-                raise NotFound("consult.not_found")
-            self._open_now(consultation)
-            roll = await session.get(ConsultRoll, (consultation_id, user_id))
+            live, fixed = await self._answerable(session, user_id, consultation_id)
+            consultation = fixed.consultation
             answers: dict[str, Any] = {}
-            if roll is not None:
-                if consultation.anonymous:
-                    raise Invalid("consult.anonymous_final")
+            if live.answered and consultation.anonymous:
+                raise Invalid("consult.anonymous_final")
+            if live.answered and earlier:
                 answers = dict(
                     (
                         await session.execute(
@@ -77,17 +150,11 @@ class Residents(ConsultBase):
                     ).scalar()
                     or {}
                 )
-        return Answering(consultation, answers, roll is not None)
+        return Answering(consultation, answers, live.answered, fixed.questions)
 
-    def _open_now(self, consultation: Consultation) -> None:
-        if consultation.status == CLOSED or consultation.closes_at <= self.ctx.clock.now():
-            raise Invalid("consult.closed")
-        if consultation.status != OPEN:
-            raise Invalid("consult.not_open")
-
-    def check(self, consultation: Consultation, number: int, raw: Any) -> Any:
+    def check(self, begun: Answering, number: int, raw: Any) -> Any:
         """One answer, checked as it is given (the handler asks again on a refusal)."""
-        return check_answer(wording.questions_of(consultation)[number], raw)
+        return check_answer(begun.questions[number], raw)
 
     async def submit(self, user_id: int, consultation_id: int, answers: dict[str, Any]) -> str:
         """Store the resident's answers: ``new`` the first time, ``changed`` after. A second
@@ -100,15 +167,12 @@ class Residents(ConsultBase):
     async def _submit(self, user_id: int, consultation_id: int, answers: dict[str, Any]) -> str:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            consultation = await session.get(Consultation, consultation_id)
-            if consultation is None or not await self._asks(session, consultation, user_id):
-                raise NotFound("consult.not_found")
-            self._open_now(consultation)
-            questions = wording.questions_of(consultation)
+            live, fixed = await self._answerable(session, user_id, consultation_id)
+            consultation = fixed.consultation
             checked = {
-                str(i): check_answer(q, answers.get(str(i))) for i, q in enumerate(questions)
+                str(i): check_answer(q, answers.get(str(i))) for i, q in enumerate(fixed.questions)
             }
-            if await session.get(ConsultRoll, (consultation_id, user_id)) is not None:
+            if live.answered:
                 if consultation.anonymous:
                     raise Invalid("consult.anonymous_final")
                 named = (

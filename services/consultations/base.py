@@ -11,6 +11,7 @@ from sqlmodel import col
 
 from models.consultations import Consultation, ConsultationPoint, ConsultRun
 from models.tables import ContactPoint, Residency
+from services.consultations.cache import FormCache
 from services.consultations.runs import ConsultFanout
 from services.context import Context
 from services.errors import NotFound
@@ -30,6 +31,7 @@ class ConsultBase:
         self.ctx = ctx
         self.texts: Texts = ctx.texts
         self.runs = ConsultFanout(ctx, **fanout)
+        self.forms = FormCache()
 
     async def _rights(self, session: AsyncSession, user_id: int | None) -> aud.Rights:
         return await aud.rights_of(session, user_id, self.ctx.config.default_locale, "consult")

@@ -40,7 +40,8 @@ def draw(
     locale: str,
     fallback: str,
 ) -> list[Chart]:
-    """A horizontal bar chart of the answers to each choice and scale question, in order."""
+    """A horizontal bar chart of the answers to each choice and scale question, in order;
+    after a question also posted as group polls, a chart of the polls' votes."""
     from matplotlib.axes import Axes
     from matplotlib.ticker import MaxNLocator
 
@@ -76,4 +77,41 @@ def draw(
 
         title = _title(i + 1, question.words(locale, fallback))
         out.append(render_chart(f"q{i + 1:02d}", title, len(labels) + 2, plot, horizontal=True))
+        if stats.get("polls"):
+            out.append(_polls_chart(texts, i, question, stats["polls"], labels, locale, fallback))
     return out
+
+
+def _polls_chart(
+    texts: Texts,
+    i: int,
+    question: Question,
+    polls: dict[str, Any],
+    labels: list[str],
+    locale: str,
+    fallback: str,
+) -> Chart:
+    """The question's group polls beside its answers: named, the votes of people who did not
+    answer in the bot (each once); anonymous, the polls' totals (never added to the answers)."""
+    from matplotlib.axes import Axes
+    from matplotlib.ticker import MaxNLocator
+
+    from services.reports.charts import COLORS, draw_barh, draw_empty, render_chart
+
+    counts = [int(c) for c in polls["counts"]]
+    voters = int(polls["voters"])
+    axis = (
+        "consult.chart_polls_axis_anonymous" if polls["anonymous"] else "consult.chart_polls_axis"
+    )
+
+    def plot(ax: Axes) -> None:
+        if not voters:
+            draw_empty(ax, texts(locale, "consult.chart_polls_none"))
+            return
+        draw_barh(ax, labels, counts, texts(locale, "consult.chart_polls"), COLORS[3])
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.set_xlabel(texts(locale, axis, count=voters, groups=polls["polls"]), fontsize=11)
+
+    words = texts(locale, "consult.chart_polls_title", question=question.words(locale, fallback))
+    title = _title(i + 1, words)
+    return render_chart(f"q{i + 1:02d}-polls", title, len(labels) + 2, plot, horizontal=True)

@@ -74,12 +74,20 @@ class Lifecycle(Polls):
             )
         for consultation_id in due:
             await self._open(int(consultation_id or 0), now)
-        async with self.ctx.db.write() as session:
-            await session.execute(
-                update(Consultation)
-                .where(col(Consultation.status) == OPEN, col(Consultation.closes_at) <= now)
-                .values(status=CLOSED, closed_at=now)
+        async with self.ctx.db.read() as session:
+            ending = (
+                (
+                    await session.execute(
+                        select(col(Consultation.id)).where(
+                            col(Consultation.status) == OPEN, col(Consultation.closes_at) <= now
+                        )
+                    )
+                )
+                .scalars()
+                .all()
             )
+        for consultation_id in ending:
+            await self._end(int(consultation_id or 0), now)
         async with self.ctx.db.read() as session:
             runs = (
                 (
@@ -140,6 +148,18 @@ class Lifecycle(Polls):
                     consultation_id=consultation_id,
                 )
 
+    async def _end(self, consultation_id: int, now: datetime) -> None:
+        """The deadline: closed by one instance (a guarded update), which also closes its
+        polls in the groups."""
+        async with self.ctx.db.write() as session:
+            claimed = await session.execute(
+                update(Consultation)
+                .where(col(Consultation.id) == consultation_id, col(Consultation.status) == OPEN)
+                .values(status=CLOSED, closed_at=now)
+            )
+            if claimed.rowcount == 1:  # type: ignore[attr-defined]
+                await self._stop_polls(session, consultation_id, now)
+
     async def _remind(self, session: AsyncSession, due: Due, now: datetime) -> bool:
         """The day before closing: remind those who have not answered (a fan-out of its own)."""
         consultation = await session.get(Consultation, int(due.params["consultation_id"]))
@@ -165,6 +185,7 @@ class Lifecycle(Polls):
                 raise Invalid("consult.adopted_range", most=answered)
             if consultation.status in (SCHEDULED, OPEN):
                 consultation.closed_at = now
+                await self._stop_polls(session, consultation_id, now)
             consultation.status = CLOSED
             consultation.outcome = outcome
             consultation.adopted = adopted
@@ -298,7 +319,8 @@ class Lifecycle(Polls):
         return (await aud.count_residents(session, points))[0]
 
     async def export(self, user_id: int | None, consultation_id: int, locale: str) -> bytes:
-        """XLSX: one row per submission; a named consultation's rows name the resident."""
+        """XLSX: one row per submission; a named consultation's rows name the resident; a second
+        sheet holds the group polls' votes (as the results count them)."""
         async with self.ctx.db.read() as session:
             consultation = await self._get(session, consultation_id)
             await self._may_manage(session, user_id, consultation)
@@ -318,8 +340,31 @@ class Lifecycle(Polls):
                         )
                     ).all()
                 }
+            polled = await self._poll_figures(session, consultation)
         heading = None if consultation.anonymous else self.texts(locale, "consult.export_person")
         rows = [(names.get(str(sid)), dict(answers)) for sid, answers in submissions]
+        t = self.texts
+        note = (
+            "consult.export_polls_anonymous"
+            if consultation.anonymous
+            else "consult.export_polls_named"
+        )
+        sheet = results.PollSheet(
+            title=t(locale, "consult.export_polls_sheet"),
+            note=t(locale, note),
+            heading=[
+                t(locale, "consult.export_polls_question"),
+                t(locale, "consult.export_polls_option"),
+                t(locale, "consult.export_polls_votes"),
+            ],
+            voters_label=t(locale, "consult.export_polls_voters"),
+            figures=polled,
+        )
         return results.xlsx(
-            wording.questions_of(consultation), locale, consultation.fallback_locale, rows, heading
+            wording.questions_of(consultation),
+            locale,
+            consultation.fallback_locale,
+            rows,
+            heading,
+            sheet,
         )

@@ -12,10 +12,14 @@ polls in the groups linked to its points (when the author asked for it), and the
   updates), kept per poll; nobody can be told apart, so they are shown beside the private
   answers, never added to them.
 - Votes after the deadline are not counted.
+- Every poll posted for the same (consultation, group, question) counts, as one poll: a copy
+  posted again after a crash (the sender died between Telegram's answer and recording the id)
+  is recognised by its words when its first ``poll`` update comes (``_adopt``).
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -31,12 +35,14 @@ from models.consultations import (
     ConsultPollVote,
     ConsultRoll,
 )
-from models.tables import ContactPoint, Residency, User, pk
+from models.tables import ContactPoint, Outbox, Residency, User, pk
 from services.consultations import wording
 from services.consultations.base import OPEN, ConsultBase
-from services.outbox import enqueue, poll_message
+from services.outbox import enqueue, poll_message, stop_poll_message
 
 POLLED = ("single",)
+
+log = logging.getLogger(__name__)
 
 
 class Polls(ConsultBase):
@@ -75,6 +81,29 @@ class Polls(ConsultBase):
                 )
                 queued += 1
         return queued
+
+    async def _stop_polls(self, session: AsyncSession, consultation_id: int, now: Any) -> int:
+        """Close the consultation's polls in the groups (it closed): a ``stopPoll`` per poll
+        through the outbox, once each (the row's key)."""
+        polls = (
+            await session.execute(
+                select(
+                    col(ConsultPoll.poll_id), col(ConsultPoll.chat_id), col(ConsultPoll.message_id)
+                ).where(
+                    col(ConsultPoll.consultation_id) == consultation_id,
+                    col(ConsultPoll.message_id) > 0,
+                )
+            )
+        ).all()
+        for poll_id, chat_id, message_id in polls:
+            await enqueue(
+                session,
+                now,
+                key=f"consult{consultation_id}:stop:{poll_id}",
+                chat_id=int(chat_id),
+                payload=stop_poll_message(int(message_id)),
+            )
+        return len(polls)
 
     async def poll_vote(self, poll_id: str, voter_tg_id: int, option_ids: list[int]) -> bool:
         """A vote in a non-anonymous poll (empty: retracted). False when it does not count: an
@@ -157,20 +186,102 @@ class Polls(ConsultBase):
         ).scalar()
         return None if row is None else int(row)
 
-    async def poll_totals(self, poll_id: str, counts: list[int], voters: int) -> bool:
+    async def poll_totals(
+        self,
+        poll_id: str,
+        counts: list[int],
+        voters: int,
+        *,
+        question: str | None = None,
+        options: list[str] | None = None,
+        anonymous: bool = True,
+    ) -> bool:
         """A poll's new totals (every poll update; the only figures of an anonymous poll).
-        Totals that come after the deadline are not kept."""
-        async with self.ctx.db.write() as session:
-            poll = await session.get(ConsultPoll, poll_id)
-            if poll is None or len(counts) != len(poll.counts):
-                return False
-            consultation = await session.get(Consultation, poll.consultation_id)
-            if consultation is None or not self._counts_now(consultation):
-                return False
-            poll.counts = [int(c) for c in counts]
-            poll.voters = int(voters)
-            poll.updated_at = self.ctx.clock.now()
+        Totals that come after the deadline are not kept. A poll the sender never recorded (a
+        copy posted before a crash) is recognised by its words (``question``, ``options``) and
+        from then on counts like the copy that was recorded."""
+        for _ in range(2):  # two replicas adopting the same copy at once: the loser updates
+            try:
+                async with self.ctx.db.write() as session:
+                    poll = await session.get(ConsultPoll, poll_id)
+                    if poll is None and question is not None and options is not None:
+                        poll = await self._adopt(session, poll_id, question, options, anonymous)
+                    return await self._store_totals(session, poll, counts, voters)
+            except IntegrityError:
+                continue
+        return False
+
+    async def _store_totals(
+        self, session: AsyncSession, poll: ConsultPoll | None, counts: list[int], voters: int
+    ) -> bool:
+        if poll is None or len(counts) != len(poll.counts):
+            return False
+        consultation = await session.get(Consultation, poll.consultation_id)
+        if consultation is None or not self._counts_now(consultation):
+            return False
+        poll.counts = [int(c) for c in counts]
+        poll.voters = int(voters)
+        poll.updated_at = self.ctx.clock.now()
         return True
+
+    async def _adopt(
+        self,
+        session: AsyncSession,
+        poll_id: str,
+        question: str,
+        options: list[str],
+        anonymous: bool,
+    ) -> ConsultPoll | None:
+        """A poll the bot posted but never recorded: the sender crashed between Telegram's
+        answer and the record, and posted the poll again on retry. Only a poll row tried more
+        than once can have left such a copy; the copy is that row's poll when its words match
+        (the same question, options and kind) and the consultation is open. Recorded with the
+        row's group when one row matches, with no group (0) when the same question's rows of
+        several groups do; its message is unknown, so it cannot be closed at the deadline
+        (its later votes are not counted either way). Words matching questions of two open
+        consultations are not guessed at."""
+        rows = (
+            await session.execute(
+                select(col(Outbox.chat_id), col(Outbox.payload)).where(
+                    col(Outbox.dedupe_key).like("consult%:poll:q%"),
+                    col(Outbox.attempts) > 1,
+                )
+            )
+        ).all()
+        found: dict[tuple[int, int], set[int]] = {}
+        for chat_id, payload in rows:
+            about = (payload or {}).get("consult_poll")
+            if (
+                about
+                and payload.get("question") == question
+                and list(payload.get("options") or []) == list(options)
+                and bool(payload.get("is_anonymous", True)) == anonymous
+            ):
+                key = (int(about["consultation_id"]), int(about["question"]))
+                found.setdefault(key, set()).add(int(chat_id))
+        if len(found) != 1:
+            if found:
+                log.warning("an unrecorded poll matches %d consultation questions", len(found))
+            return None
+        [((consultation_id, number), chats)] = found.items()
+        consultation = await session.get(Consultation, consultation_id)
+        if consultation is None or not self._counts_now(consultation):
+            return None
+        poll = ConsultPoll(
+            poll_id=poll_id,
+            consultation_id=consultation_id,
+            question=number,
+            chat_id=next(iter(chats)) if len(chats) == 1 else 0,
+            message_id=0,
+            anonymous=anonymous,
+            counts=[0] * len(options),
+            voters=0,
+            created_at=self.ctx.clock.now(),
+        )
+        session.add(poll)
+        await session.flush()  # two replicas adopting it at once: the loser tries again
+        log.info("consultation %s: an unrecorded copy of a poll adopted", consultation_id)
+        return poll
 
     async def _poll_figures(
         self, session: AsyncSession, consultation: Consultation
@@ -189,12 +300,17 @@ class Polls(ConsultBase):
             .all()
         )
         out: dict[int, dict[str, Any]] = {}
+        groups: dict[int, set[int]] = {}
         for poll in polls:
             entry = out.setdefault(
                 poll.question,
                 {"polls": 0, "counts": [0] * len(poll.counts), "voters": 0, "anonymous": True},
             )
-            entry["polls"] += 1
+            # Groups, not polls: a copy posted again after a crash is the same group's poll
+            # (an adopted copy whose group is unknown, 0, adds none).
+            chats = groups.setdefault(poll.question, set())
+            chats.add(int(poll.chat_id))
+            entry["polls"] = max(1, len(chats - {0}))
             if consultation.anonymous:
                 entry["counts"] = [a + b for a, b in zip(entry["counts"], poll.counts, strict=True)]
                 entry["voters"] += poll.voters

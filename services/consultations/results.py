@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from services.consultations.form import SCALE, Question
@@ -104,14 +105,29 @@ def _num(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
 
 
+@dataclass(frozen=True)
+class PollSheet:
+    """The export's sheet of group polls, in the reader's language: per polled question the
+    votes per option (named: people who did not answer in the bot, each once; anonymous: the
+    polls' totals) and how many voted."""
+
+    title: str
+    note: str
+    heading: list[str]
+    voters_label: str
+    figures: dict[int, dict[str, Any]]
+
+
 def xlsx(
     questions: list[Question],
     locale: str,
     fallback: str,
     rows: list[tuple[str | None, dict[str, Any]]],
     person_heading: str | None,
+    polls: PollSheet | None = None,
 ) -> bytes:
-    """One sheet, one row per submission; a "person" column only for named consultations."""
+    """One sheet, one row per submission; a "person" column only for named consultations.
+    With ``polls``, a second sheet of the group polls' votes per question and option."""
     from openpyxl import Workbook  # imported when exporting: it slows every process's start
 
     book = Workbook()
@@ -133,6 +149,19 @@ def xlsx(
             else:
                 cells.append(value)
         sheet.append(cells)
+    if polls is not None and polls.figures:
+        extra = book.create_sheet(polls.title[:31])
+        extra.append([polls.note])
+        extra.append(polls.heading)
+        for number, entry in sorted(polls.figures.items()):
+            if not 0 <= number < len(questions):
+                continue
+            question = questions[number]
+            labels = question.labels(locale, fallback)
+            words = question.words(locale, fallback)
+            for label, count in zip(labels, entry["counts"], strict=False):
+                extra.append([words, label, int(count)])
+            extra.append([words, polls.voters_label, int(entry["voters"])])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

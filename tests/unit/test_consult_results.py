@@ -97,8 +97,11 @@ def test_the_bundled_font_has_every_character_the_consultation_charts_use() -> N
 
     texts = Texts()
     charmap = FT2Font(str(BUNDLED_FONT)).get_charmap()
-    for key in ("consult.chart_answers", "consult.chart_axis", "consult.chart_none"):
-        for ch in texts("zh_Hans", key, count=12):
+    keys = ("consult.chart_answers", "consult.chart_axis", "consult.chart_none")
+    keys += ("consult.chart_polls", "consult.chart_polls_axis", "consult.chart_polls_none")
+    keys += ("consult.chart_polls_axis_anonymous", "consult.chart_polls_title")
+    for key in keys:
+        for ch in texts("zh_Hans", key, count=12, groups=2, question="问题"):
             if not ch.isspace():
                 assert ord(ch) in charmap, (key, ch)
     assert all(ord(ch) in charmap for ch in texts("zh_Hans", "consult.chart_scale", value=3))

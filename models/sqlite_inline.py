@@ -1,0 +1,172 @@
+"""SQLite without a thread hop per call: an aiosqlite-shaped connection that runs each call
+on the event loop's own thread.
+
+aiosqlite sends every call — making a cursor, executing, fetching, closing the cursor,
+committing — to a thread of its own and wakes the event loop when it is done: four round
+trips and four event-loop wake-ups per statement, which cost far more CPU than the statement
+itself (a follow-up's small indexed reads and writes take microseconds in SQLite). Here the
+calls run inline; SQLAlchemy's aiosqlite dialect is used unchanged (``async_creator``).
+
+What could make a call wait is a lock held by another process (a command-line change) — in
+this process, writers are serialized by the write gate before they begin. So connections
+never wait inside SQLite (``busy_timeout`` 0): ``BEGIN IMMEDIATE`` is retried with
+asynchronous pauses (``begin_immediate``), and anything else that finds the database busy
+fails at once as a transient error, which the update's retry handles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy.util import await_
+
+# How long a write waits for another process's write lock before failing as transient.
+BUSY_PATIENCE = 10.0
+
+
+class InlineCursor:
+    __slots__ = ("_cursor",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._cursor = conn.cursor()
+
+    async def __aenter__(self) -> InlineCursor:
+        return self
+
+    async def __aexit__(self, *_exc: Any) -> None:
+        self._cursor.close()
+
+    async def execute(self, sql: str, parameters: Any = ()) -> InlineCursor:
+        self._cursor.execute(sql, parameters)
+        return self
+
+    async def executemany(self, sql: str, parameters: Iterable[Any]) -> InlineCursor:
+        self._cursor.executemany(sql, parameters)
+        return self
+
+    async def fetchall(self) -> list[Any]:
+        return self._cursor.fetchall()
+
+    async def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    async def fetchmany(self, size: int | None = None) -> list[Any]:
+        return self._cursor.fetchmany(size if size is not None else self._cursor.arraysize)
+
+    async def close(self) -> None:
+        self._cursor.close()
+
+    async def setinputsizes(self, *_sizes: Any) -> None:
+        return None
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+    @property
+    def lastrowid(self) -> int | None:
+        return self._cursor.lastrowid
+
+    @property
+    def arraysize(self) -> int:
+        return self._cursor.arraysize
+
+    @arraysize.setter
+    def arraysize(self, value: int) -> None:
+        self._cursor.arraysize = value
+
+
+class _Now:
+    """Stands in for aiosqlite's request queue (SQLAlchemy sets the isolation level via it)."""
+
+    def put_nowait(self, item: tuple[asyncio.Future[Any], Callable[[], Any]]) -> None:
+        future, function = item
+        try:
+            future.set_result(function())
+        except Exception as exc:
+            future.set_exception(exc)
+
+
+class InlineConnection:
+    """The parts of ``aiosqlite.Connection`` SQLAlchemy's dialect uses."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn: sqlite3.Connection | None = conn
+        self._tx = _Now()
+
+    @property
+    def _connection(self) -> sqlite3.Connection | None:
+        return self._conn
+
+    @property
+    def isolation_level(self) -> str | None:
+        assert self._conn is not None
+        return self._conn.isolation_level
+
+    def cursor(self) -> InlineCursor:
+        if self._conn is None:
+            raise ValueError("no active connection")
+        return InlineCursor(self._conn)
+
+    async def commit(self) -> None:
+        if self._conn is not None:
+            self._conn.commit()
+
+    async def rollback(self) -> None:
+        if self._conn is not None:
+            self._conn.rollback()
+
+    async def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def stop(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    async def create_function(self, *args: Any, **kwargs: Any) -> None:
+        assert self._conn is not None
+        self._conn.create_function(*args, **kwargs)
+
+
+def creator(path: str) -> Callable[[], Any]:
+    """``async_creator`` for ``create_async_engine``: inline connections to ``path``."""
+
+    async def connect() -> InlineConnection:
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=0")
+        return InlineConnection(conn)
+
+    return connect
+
+
+def is_busy(error: BaseException) -> bool:
+    text = str(error).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+def begin_immediate(begin: Callable[[], Any]) -> None:
+    """Run ``begin`` (a ``BEGIN IMMEDIATE``; called from SQLAlchemy's ``begin`` event, in its
+    greenlet): another process's write lock is waited for with asynchronous pauses, never
+    inside SQLite on the event loop's thread."""
+    deadline = time.monotonic() + BUSY_PATIENCE
+    pause = 0.002
+    while True:
+        try:
+            begin()
+            return
+        except Exception as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+        await_(asyncio.sleep(pause))
+        pause = min(pause * 2, 0.1)

@@ -1,0 +1,84 @@
+"""A resident's follow-up — a native reply to the filing confirmation — costs the bot one
+read transaction and one write (SQLite), runs none of aiogram's own filters in a thread, and
+is stored before the resident is answered (issue 13)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlmodel import col
+
+from models.tables import CaseEvent
+from tests.harness import World, file_case, join_staff, load_points, register_resident
+
+
+async def test_a_follow_up_is_two_transactions_and_no_thread(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await load_points(world)
+    cadre = world.person("Li", last_name="Wei")
+    await join_staff(world, cadre)
+    resident = world.person("Zhang", last_name="San")
+    await register_resident(resident)
+    await file_case(resident, "No water on the third floor")
+    confirmation = resident.last()
+    await resident.reply(confirmation, "warm-up")
+
+    begins: list[str] = []
+    engine = world.app.db.engine.sync_engine
+    threads: list[Callable[..., Any]] = []
+    real_to_thread = asyncio.to_thread
+
+    async def to_thread(func_: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        threads.append(func_)
+        return await real_to_thread(func_, *args, **kwargs)
+
+    real_feed = world.app.dp.feed_update
+    stored_before_answer: list[int] = []
+
+    async def feed(*args: Any, **kwargs: Any) -> Any:
+        event.listen(engine, "begin", on_begin)
+        try:
+            return await real_feed(*args, **kwargs)
+        finally:
+            event.remove(engine, "begin", on_begin)
+
+    checking = [False]
+
+    def on_begin(_conn: Any) -> None:
+        if not checking[0]:  # not the test's own look below
+            begins.append("begin")
+
+    monkeypatch.setattr(asyncio, "to_thread", to_thread)
+    monkeypatch.setattr(world.app.dp, "feed_update", feed)
+    real_request = world.emulator.call
+
+    async def call(token: str, method: str, params: dict[str, Any], *rest: Any) -> Any:
+        if method == "sendMessage" and str(params.get("chat_id")) == str(resident.id):
+            checking[0] = True
+            async with world.app.db.sessions() as session:
+                stored_before_answer.append(
+                    (
+                        await session.execute(
+                            select(func.count())
+                            .select_from(CaseEvent)
+                            .where(col(CaseEvent.text) == "the lift too")
+                        )
+                    ).scalar_one()
+                )
+            checking[0] = False
+        return await real_request(token, method, params, *rest)
+
+    monkeypatch.setattr(world.emulator, "call", call)
+    await resident.reply(confirmation, "the lift too")
+
+    assert any("the lift too" in text for text in cadre.texts())
+    # The step's read and the replied message's case in one transaction, the event and its
+    # outbox row in another (the sender's claims and records are its own).
+    assert len(begins) == 2, begins
+    assert threads == []
+    assert stored_before_answer and stored_before_answer[0] == 1
