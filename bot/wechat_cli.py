@@ -15,7 +15,7 @@ def wechat() -> None:
 @wechat.command("menu")
 @pass_cli
 def menu(cli: Cli) -> None:
-    """Set the account's menu: new case, my cases; under "more": my point, notices, tip-offs."""
+    """Set the account's menu: new case, my cases, and more (point, notices, tip-offs, consult)."""
     if not cli.settings.wechat_enabled:
         raise click.ClickException(cli.t("cli.wechat_off"))
     from bot.factory import wechat_channel

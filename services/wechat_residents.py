@@ -38,14 +38,17 @@ from services.outbox import Button, Keyboard, enqueue, keyboard_of, text_message
 from services.parts import Part
 from services.people import Actor
 from services.texts import esc
+from services.wechat_consultations import CONSULT_WORDS, WeChatConsultations
 from services.wechat_tipoffs import REPORT_WORDS, WeChatTipOffs
 
 KINDS = list(CaseKind)
 POINT_PREFIX = "cp_"  # the poster's QR scene: "cp_" + the point's code, as Telegram's deep link
 # The account's menu (``cpbot wechat menu``): click keys.
-MENU_KEYS = ("NEW_CASE", "MY_CASES", "MY_POINT", "NOTICES", "REPORT")
+MENU_KEYS = ("NEW_CASE", "MY_CASES", "MY_POINT", "NOTICES", "REPORT", "CONSULTATIONS")
 # Media kinds WeChat pushes -> the kind a case keeps.
 MEDIA_KINDS = {"image": "photo", "voice": "voice", "video": "video", "shortvideo": "video"}
+# The text menu's choices, in the order of MENU_KEYS.
+MENU_ACTIONS = ("wx_new", "wx_cases", "wx_point", "wx_notices", "wx_report", "wx_consults")
 CANCEL_WORDS = frozenset({"0", "cancel", "取消", "/cancel"})
 MYDATA_WORDS = frozenset({"/mydata", "mydata", "我的数据"})
 FORGET_WORDS = frozenset({"/forget", "forget", "删除我的数据"})
@@ -93,6 +96,7 @@ class WeChatResidents:
         self.ctx = services.ctx
         self.profile_language = profile_language
         self.tips = WeChatTipOffs(self)
+        self.consult = WeChatConsultations(self)
 
     # ---- the way in ----------------------------------------------------------------------
 
@@ -182,6 +186,7 @@ class WeChatResidents:
                 await self._say(turn, self._t(turn, "reg.point_link_unknown"))
             return
         if event == "click":
+            await self.consult.leave(turn)
             await self._menu_key(turn, actor, fields.get("EventKey", ""))
             return
         if event:
@@ -189,11 +194,14 @@ class WeChatResidents:
             return
         text = fields.get("Content", "").strip() if fields.get("MsgType") == "text" else ""
         lowered = text.lower()
-        if text and lowered in CANCEL_WORDS:
+        answering_number = turn.state == "cs_q" and turn.data.get("kind") == "number"
+        if text and lowered in CANCEL_WORDS and not (answering_number and text == "0"):
             await self._clear(turn)
             await self._say(turn, self._t(turn, "flow.cancelled"))
             await self._menu(turn)
             return
+        if lowered in MYDATA_WORDS | FORGET_WORDS | REPORT_WORDS:
+            await self.consult.leave(turn)
         if lowered in MYDATA_WORDS:
             await self._my_data(turn, actor)
             return
@@ -207,8 +215,13 @@ class WeChatResidents:
         if lowered in REPORT_WORDS:
             await self.tips.start(turn)
             return
-        number = _number(fields)
+        if lowered in CONSULT_WORDS:
+            await self.consult.listing(turn, actor)
+            return
         clicked = _clicked(fields)
+        if self.consult.answering(turn) and await self.consult.message(turn, actor, clicked):
+            return  # a question or the summary on show: what they send answers it
+        number = _number(fields)
         if clicked is not None:
             number = clicked[1]
             if not await self._current_menu(turn, clicked[0]):
@@ -256,6 +269,8 @@ class WeChatResidents:
             await self._notices(turn, actor)
         elif key == "REPORT":
             await self.tips.start(turn)
+        elif key == "CONSULTATIONS":
+            await self.consult.listing(turn, actor)
         else:
             await self._menu(turn)
 
@@ -264,9 +279,10 @@ class WeChatResidents:
         t, lifecycle = self._t, self.services.lifecycle
         if action.startswith("wxt_"):
             await self.tips.act(turn, actor, action, ref)
-        elif action in ("wx_new", "wx_cases", "wx_point", "wx_notices", "wx_report"):
-            keys = {"wx_new": 0, "wx_cases": 1, "wx_point": 2, "wx_notices": 3, "wx_report": 4}
-            await self._menu_key(turn, actor, MENU_KEYS[keys[action]])
+        elif action.startswith("cs_"):
+            await self.consult.act(turn, actor, action, ref)
+        elif action in MENU_ACTIONS:
+            await self._menu_key(turn, actor, MENU_KEYS[MENU_ACTIONS.index(action)])
         elif action == "wx_language":
             locale = LOCALES[(LOCALES.index(turn.locale) + 1) % len(LOCALES)]
             await self.services.people.set_locale(actor.uid, locale)
@@ -454,6 +470,7 @@ class WeChatResidents:
             [Button(t(turn, "menu.my_point"), "wx_point")],
             [Button(t(turn, "menu.notices"), "wx_notices")],
             [Button(t(turn, "menu.tipoff"), "wx_report")],
+            [Button(t(turn, "wx.menu_consultations"), "wx_consults")],
             [Button(t(turn, "wx.other_language"), "wx_language")],
         ]
         await self._say(turn, t(turn, "wx.menu"), rows)
@@ -475,7 +492,7 @@ class WeChatResidents:
         case_id: int | None = None,
         locale: str | None = None,
         sealed: bool = False,
-    ) -> None:
+    ) -> str:
         """An answer to the resident, queued for WeChat's customer-service API. ``sealed``
         (a tip-off's): forgotten once sent, its key naming no push, its choices kept in the
         conversation (``services.wechat_tipoffs``)."""
@@ -501,6 +518,7 @@ class WeChatResidents:
                 recipient_user_id=turn.identity.user_id,
                 case_id=case_id,
             )
+        return key
 
     async def _set(self, turn: Turn, state: str | None) -> None:
         turn.state = state

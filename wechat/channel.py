@@ -174,6 +174,7 @@ class WeChatChannel:
                         click("MY_POINT", "wx.menu_my_point"),
                         click("NOTICES", "wx.menu_notices"),
                         click("REPORT", "wx.menu_report"),
+                        click("CONSULTATIONS", "wx.menu_consultations"),
                     ],
                 },
             ]

@@ -15,6 +15,7 @@ from sqlmodel import col
 
 from models.tables import pk
 from models.tipoffs import TipOff, TipOffMessage
+from services.channels import TELEGRAM, channel_of
 from services.context import Context
 from services.outbox import Button, Keyboard, enqueue, text_message
 from services.parts import Part
@@ -115,7 +116,12 @@ async def relay(
     stored: bool = False,
 ) -> None:
     """Relay one message to one side of the tip-off, labelled; ``linked_to_tip`` for the
-    inspector's side, so their native reply finds the tip-off; ``stored`` sends by file id."""
+    inspector's side, so their native reply finds the tip-off; ``stored`` sends by file id.
+    A reporter on another channel (WeChat) gets an inspector's file by its Telegram file id
+    too: that channel's sender cannot copy a Telegram message, it downloads the file and
+    uploads it (and the row names no chat of the inspector's)."""
+    if not stored and part.file_id and channel_of(chat_id) != TELEGRAM:
+        stored = True
     payloads = stored_payloads(part, label) if stored else relay_payloads(part, label)
     for j, payload in enumerate(payloads):
         row = sealed(payload, tip)

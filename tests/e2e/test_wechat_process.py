@@ -1,7 +1,9 @@
 """The real ``cpbot webhook`` process with the WeChat settings: Telegram's webhook and WeChat's
-callback on one port, over HTTP to both emulators. ``cpbot wechat menu`` sets the account's
-menu, ``cpbot points qr --wechat`` makes the point's poster; a WeChat resident scans it,
-registers, files a case with a photo; the Telegram cadre replies natively; the resident gets it."""
+callback on one port, over HTTP to both emulators; and the real ``cpbot run`` (Telegram by
+polling), which opens that host and port for WeChat's callback alone. ``cpbot wechat menu``
+sets the account's menu, ``cpbot points qr --wechat`` makes the point's poster; a WeChat
+resident scans it, registers, files a case with a photo; the Telegram cadre replies natively;
+the resident gets it."""
 
 from __future__ import annotations
 
@@ -11,8 +13,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from emulator.runner import RunningEmulator
 from emulator.wechat import Account, start_wechat
+from emulator.wechat.crypto import sign
 from emulator.wechat.platform import Follower
 from tests.e2e.conftest import Phone, free_port
 from tests.e2e.test_webhook_e2e import wait_ready
@@ -51,14 +56,26 @@ async def _wait(follower: Follower, check: Callable[[list[str]], bool], timeout:
     raise AssertionError(f"the WeChat resident waited in vain; last: {_texts(follower)[-3:]}")
 
 
-async def test_wechat_resident_and_telegram_cadre_through_cpbot_webhook(  # type: ignore[no-untyped-def]
-    emulator: RunningEmulator, make_bot
+def checked_url(base: str, token: str) -> str:
+    """WeChat's signed GET check of a callback URL (what it does when the URL is configured):
+    answered with the echo string only by a process serving the callback with this token."""
+    timestamp, nonce = "1780000000", "ready"
+    signature = sign(token, timestamp, nonce)
+    return f"{base}?signature={signature}&timestamp={timestamp}&nonce={nonce}&echostr=ok"
+
+
+@pytest.mark.parametrize("mode", ["webhook", "run"])
+async def test_wechat_resident_and_telegram_cadre_through_cpbot(  # type: ignore[no-untyped-def]
+    emulator: RunningEmulator, make_bot, mode: str
 ) -> None:
     wechat = await start_wechat(Account())
     account = wechat.platform.account
     port = free_port()
+    telegram = (
+        {"CPBOT_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram"} if mode == "webhook" else {}
+    )
     process = make_bot(
-        CPBOT_WEBHOOK_URL=f"http://127.0.0.1:{port}/telegram",
+        **telegram,
         CPBOT_WEBHOOK_PORT=str(port),
         CPBOT_WECHAT_APP_ID=account.app_id,
         CPBOT_WECHAT_APP_SECRET=account.app_secret,
@@ -87,8 +104,8 @@ async def test_wechat_resident_and_telegram_cadre_through_cpbot_webhook(  # type
         invite = await asyncio.to_thread(process.cli, "invite", "cadre", "--point", "XH01")
         payload = invite.stdout.split("start=", 1)[1].split()[0]
 
-        process.start("webhook")
-        await wait_ready(f"http://127.0.0.1:{port}/readyz")
+        process.start(mode)
+        await wait_ready(checked_url(f"http://127.0.0.1:{port}/wechat", account.token))
         emu = emulator.emulator
         cadre = Phone(emu, emu.create_user("Li", "Wei", language_code="en"))
         cadre.send(f"/start {payload}")
@@ -124,7 +141,7 @@ async def test_wechat_resident_and_telegram_cadre_through_cpbot_webhook(  # type
     finally:
         await wechat.stop()
     assert await asyncio.to_thread(process.stop) == 0  # the emulators answer meanwhile
-    assert "Traceback" not in process.output()
+    assert "Traceback" not in process.output(), process.output()[-6000:]
     # WeChat puts the token and the secret in its URLs: none of them reaches the log.
     assert account.app_secret not in process.output()
     assert "access_token=" not in process.output()

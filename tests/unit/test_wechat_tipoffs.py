@@ -10,6 +10,7 @@ from sqlmodel import col
 from models.tables import Outbox
 from models.tipoffs import TipOff, TipOffMessage
 from services.app import Services
+from services.parts import Part
 from tests import factories
 from tests.unit.test_wechat_residents import FakeApi, Resident, _register
 from wechat.sender import WeChatSender
@@ -95,6 +96,44 @@ async def test_an_anonymous_report_from_wechat(services: Services) -> None:
         r.chat_id == inspector.tg_id and "He asked again today" in str(r.payload)
         for r in everything
     )
+
+    # The inspector answers with a photo (Telegram's native reply): it reaches the anonymous
+    # reporter on WeChat as a photo — by its Telegram file id, downloaded and uploaded as
+    # WeChat media — its row sealed and naming no chat of the inspector's.
+    photo = Part(inspector.tg_id, 4242, "photo", "Is this the man?", file_id="AgInspectorPhoto")
+    await services.tipoffs.reply(inspector.user_id, tip.id, photo)
+    row = (await resident.rows())[-1]
+    assert row.payload["type"] == "photo" and row.payload["file_id"] == "AgInspectorPhoto"
+    assert row.payload["seal"] is True and str(inspector.tg_id) not in str(row.payload)
+    fetched: list[str] = []
+
+    async def fetch_file(file_id: str) -> tuple[bytes, str]:
+        fetched.append(file_id)
+        return JPEG, "photo.jpg"
+
+    api = MediaApi()
+    await WeChatSender(services, api, fetch_file=fetch_file).drain()  # type: ignore[arg-type]
+    assert fetched == ["AgInspectorPhoto"] and api.uploads == [("image", "image/jpeg")]
+    assert {"msgtype": "image", "image": {"media_id": "media-1"}} in [
+        {k: v for k, v in m.items() if k != "touser"} for m in api.sent
+    ]
+    words = [str(m) for m in api.sent if m.get("msgtype") == "text"]
+    assert any("Is this the man?" in w for w in words) and not any("[" in w for w in words)
+    assert not [r for r in await resident.rows() if r.payload.get("seal")]  # forgotten
+
+
+# The smallest JPEG header WeChat's rules take as an image.
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64 + b"\xff\xd9"
+
+
+class MediaApi(FakeApi):
+    def __init__(self) -> None:
+        super().__init__()
+        self.uploads: list[tuple[str, str]] = []
+
+    async def upload_media(self, kind: str, name: str, data: bytes, mime_type: str) -> str:
+        self.uploads.append((kind, mime_type))
+        return f"media-{len(self.uploads)}"
 
 
 def _receipt(sent: list[dict[str, object]]) -> str:
