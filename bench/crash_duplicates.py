@@ -116,9 +116,13 @@ async def in_flight_chats(url: str) -> list[int]:
 async def fresh_postgres(base: str) -> tuple[str, str]:
     from tests.pg import _admin, async_url
 
+    from models.migrate import upgrade_async
+
     name = f"cpbot_crash_{uuid.uuid4().hex[:10]}"
     await _admin(base, f'CREATE DATABASE "{name}"')
-    return name, async_url(base, name)
+    url = async_url(base, name)
+    await upgrade_async(url)
+    return name, url
 
 
 async def start_bot(workdir: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
