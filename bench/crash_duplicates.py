@@ -13,7 +13,8 @@ The emulator's per-chat counters say who got it, and how many got it twice.
 Between the kill and the restart the database is read: the residents' rows still ``sending``
 are the sends that were in flight (claimed, outcome not recorded) — the only ones sent again
 after the restart — and those of them the emulator had already delivered are the duplicates to
-expect. Each run checks duplicates == in flight and delivered <= in flight <= the sender's limit.
+expect. Each run checks duplicates <= delivered in flight <= in flight <= the sender's limit
+(equal on SQLite, where the file is final once the process is dead).
 On SQLite the restarted bot takes the rows back at start; on PostgreSQL after their 60 s lease.
 
 Prints one line a run and the worst; writes bench/results/crash_duplicates[_pg].json.
@@ -114,9 +115,8 @@ async def in_flight_chats(url: str) -> list[int]:
 
 
 async def fresh_postgres(base: str) -> tuple[str, str]:
-    from tests.pg import _admin, async_url
-
     from models.migrate import upgrade_async
+    from tests.pg import _admin, async_url
 
     name = f"cpbot_crash_{uuid.uuid4().hex[:10]}"
     await _admin(base, f'CREATE DATABASE "{name}"')
@@ -205,6 +205,9 @@ async def one_run(
             bot.send_signal(signal.SIGKILL)
             await bot.wait()
             # What the dead sender had claimed and not recorded: sent again after the restart.
+            # (On PostgreSQL a COMMIT that had reached the server before the kill still lands:
+            # give it a moment, or its rows would be counted here and yet not sent again.)
+            await asyncio.sleep(0.5)
             in_flight = [c for c in await in_flight_chats(url) if c in residents_chats]
             per_chat = emu.world.counters.messages_per_chat
             delivered_in_flight = sum(1 for c in in_flight if per_chat[c] >= 1)
@@ -259,7 +262,7 @@ async def main(
         share = rng.uniform(0.1, 0.9)
         run = await one_run(residents, rate, share, postgres=postgres)
         run["within_bound"] = (
-            run["duplicates"] == run["delivered_of_in_flight"] and run["in_flight_at_kill"] <= limit
+            run["duplicates"] <= run["delivered_of_in_flight"] <= run["in_flight_at_kill"] <= limit
         )
         results.append(run)
         print(
@@ -302,7 +305,7 @@ if __name__ == "__main__":
         f"worst of {args.runs}: {outcome['most_duplicates']} duplicates "
         f"({outcome['total_duplicates']} in all), {outcome['most_lost']} lost, at most "
         f"{outcome['most_in_flight_at_kill']} in flight at a kill (limit "
-        f"{outcome['in_flight_limit']}); duplicates == delivered in flight in every run: "
+        f"{outcome['in_flight_limit']}); duplicates <= delivered in flight in every run: "
         f"{outcome['all_within_bound']}"
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
