@@ -168,7 +168,7 @@ async def build_app(
     sender = OutboxSender(
         OutboxStore(replace(ctx, db=sender_db) if sender_db else ctx, worker_id),
         bot,
-        concurrency=sending_concurrency(settings.rate_per_second),
+        concurrency=sending_concurrency(settings.rate_per_second, settings.sender_in_flight),
         poll_seconds=settings.outbox_poll_seconds,
         recover_orphans=settings.is_sqlite,
     )

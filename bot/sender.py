@@ -1,9 +1,13 @@
 """The one place outbox rows become Telegram messages.
 
 Woken the moment a use case commits outbox rows (the poll interval is only a safety net), it
-claims due rows with a lease, sends them outside any transaction through the rate-limited
-session, and records each outcome as soon as it is known. The only duplicate window is a crash
-between a send and its record: the requests in flight and the record being written.
+claims due rows with a lease (the claim marks them ``sending`` and counts the attempt before any
+request leaves), sends them outside any transaction through the rate-limited session, and
+records each outcome as soon as it is known. A row keeps its slot until its outcome is
+committed, so at any moment at most ``concurrency`` rows are claimed and unrecorded: those are
+the sends in flight. After a crash they are sent again (the rule: at least once), so the most
+a crash can repeat is the sends that had reached Telegram among them — never more than
+``concurrency``.
 """
 
 from __future__ import annotations
@@ -177,19 +181,26 @@ def running_sender(bot: Bot) -> OutboxSender | None:
     return _RUNNING.get(id(bot))
 
 
-def sending_concurrency(rate: int) -> int:
-    """Sends in flight at once: enough to keep ``rate`` a second going with a quarter second
-    of latency per request, never more than the bot's HTTP session has connections (aiogram's
-    aiohttp session keeps 100; more would only queue inside it, holding rows claimed)."""
-    return max(8, min(100, rate // 4))
+MAX_IN_FLIGHT = 100  # aiogram's aiohttp session keeps 100 connections
+
+
+def sending_concurrency(rate: int, configured: int | None = None) -> int:
+    """Sends in flight at once (``CPBOT_SENDER_IN_FLIGHT`` when set): by default enough to keep
+    ``rate`` a second going with a quarter second per row from claim to record, never more than
+    the bot's HTTP session has connections (more would only queue inside it, holding rows
+    claimed). It is also the most messages a crash can repeat."""
+    if configured is not None:
+        return max(1, min(MAX_IN_FLIGHT, configured))
+    return max(8, min(MAX_IN_FLIGHT, rate // 4))
 
 
 class OutboxSender:
     """Claims due rows (no more than it has free slots), sends each outside any transaction,
     and records every outcome as soon as it is known: a recording in progress gathers what
     finished meanwhile into the next one, so under load the records come in small batches and
-    when quiet one by one. A crash can therefore send again only what had left and was not yet
-    recorded: the requests in flight and, at most, one recording's worth."""
+    when quiet one by one. A row's slot is free again only once its outcome is committed, so
+    claimed-but-unrecorded rows never number more than ``concurrency``: a crash can send again
+    only those, and only those whose request had reached Telegram arrive twice."""
 
     def __init__(
         self,
@@ -211,7 +222,11 @@ class OutboxSender:
         self._slot = asyncio.Event()
         self._stopping = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
-        self._done: asyncio.Queue[Result] = asyncio.Queue()
+        # Outcomes waiting to be recorded, each with the future its send task waits on (the
+        # row's slot is held until its record is committed); None tells the recorder to stop.
+        self._done: asyncio.Queue[tuple[Result, asyncio.Future[None]] | None] = asyncio.Queue()
+        self._flusher: asyncio.Task[None] | None = None
+        self._given_up = False
         self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
         self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
         self.outage: Outage = DATABASE
@@ -263,7 +278,7 @@ class OutboxSender:
                     log.info("outbox: took back %d rows a stopped process had claimed", taken)
             except Exception as exc:
                 self.outage.failed(exc)
-        flusher = asyncio.create_task(self._flush_loop())
+        flusher = self._flusher = asyncio.create_task(self._flush_loop())
         try:
             while not self._stopping.is_set():
                 free = self.concurrency - len(self._inflight)
@@ -284,8 +299,9 @@ class OutboxSender:
                 await self._idle()
         finally:
             if self._inflight:
+                # Each ends once its outcome is recorded (or the recorder gave up).
                 await asyncio.gather(*self._inflight, return_exceptions=True)
-            await self._done.put(Result(-1, "sent"))  # sentinel: flush what's left and stop
+            await self._done.put(None)  # nothing more will come: stop
             await flusher
             with contextlib.suppress(Exception):
                 await self.store.release()
@@ -323,7 +339,12 @@ class OutboxSender:
         self._wake.clear()
 
     async def _send(self, row: Claimed) -> None:
-        await self._done.put(await self.deliver_row(row))
+        """Send, then hold the slot until the outcome is committed: a row whose result is
+        still unrecorded counts as in flight, since a crash now would send it again."""
+        result = await self.deliver_row(row)
+        recorded: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._done.put((result, recorded))
+        await recorded
 
     async def deliver_row(self, row: Claimed) -> Result:
         """Send one claimed row and say what happened; never raises for Telegram's answers."""
@@ -412,39 +433,60 @@ class OutboxSender:
 
     async def _flush_loop(self) -> None:
         """Record outcomes as they come: whatever finished while the last record was written
-        goes into the next. A failed record is tried again (the rows' leases stay this
-        sender's), never dropped: a row recorded late is not sent twice, one never recorded
-        would be."""
-        pending: list[Result] = []
+        goes into the next (one short transaction). A failed record is tried again (the rows'
+        leases stay this sender's, their slots stay taken), never dropped: a row recorded late
+        is not sent twice, one never recorded would be. Only a stopping sender gives up, after
+        ``SHUTDOWN_PATIENCE``; its rows then go out again as after a crash."""
+        pending: list[tuple[Result, asyncio.Future[None]]] = []
         stop = False
         delay, waited = 0.2, 0.0
         while True:
-            if not pending:
-                pending.append(await self._done.get())
+            if not pending and not stop:
+                item = await self._done.get()
+                if item is None:
+                    stop = True
+                else:
+                    pending.append(item)
             while not self._done.empty():
-                pending.append(self._done.get_nowait())
-            stop = stop or any(r.id == -1 for r in pending)
-            batch = [r for r in pending if r.id != -1]
+                item = self._done.get_nowait()
+                if item is None:
+                    stop = True
+                else:
+                    pending.append(item)
+            if not pending:
+                if stop:
+                    return
+                continue
+            batch = [result for result, _ in pending]
             try:
-                await self.store.complete(batch)
+                if not self._given_up:
+                    await self.store.complete(batch)
             except Exception as exc:
                 self.outage.failed(exc)
-                pending = batch
-                if stop and waited > SHUTDOWN_PATIENCE:
+                if self._stopping.is_set() and waited > SHUTDOWN_PATIENCE:
                     log.warning("outbox: %d outcomes not recorded at shutdown", len(batch))
-                    return
+                    self._given_up = True
+                    self._settle(pending)
+                    pending = []
+                    continue
                 await asyncio.sleep(delay)
                 waited += delay
                 delay = min(delay * 2, 5.0)
                 continue
-            self.outage.ok()
+            if not self._given_up:
+                self.outage.ok()
+                self._tell(batch)
             delay, waited = 0.2, 0.0
+            self._settle(pending)
             pending = []
-            self._tell(batch)
             # A finished row may have been the head of its chat: the next one is now due.
             self._wake.set()
-            if stop:
-                return
+
+    @staticmethod
+    def _settle(pending: list[tuple[Result, asyncio.Future[None]]]) -> None:
+        for _, recorded in pending:
+            if not recorded.done():
+                recorded.set_result(None)
 
     def _tell(self, results: list[Result]) -> None:
         for res in results:

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     group_per_minute: int = Field(20, ge=1, le=60)
     invite_ttl_hours: Hours = Field(72, gt=0, le=24 * 90)
     outbox_poll_seconds: float = Field(5.0, gt=0, le=300)
+    sender_in_flight: int | None = Field(
+        None,
+        ge=1,
+        le=100,
+        description="outbox rows claimed and not yet recorded at once per sender (default: "
+        "rate / 4 between 8 and 100); also the most messages a crash can send twice",
+    )
     intake_concurrency: int = Field(
         16, ge=1, le=500, description="updates handled at once per process (pool sized to it)"
     )
