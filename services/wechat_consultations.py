@@ -236,7 +236,7 @@ class WeChatConsultations:
         then the next question or the summary."""
         number = int(turn.data["i"])
         begun = await self._begun(turn, actor)
-        value = self.services.consultations.check(begun.consultation, number, raw)
+        value = self.services.consultations.check(begun, number, raw)
         turn.data["answers"][str(number)] = value
         turn.data["i"] = number + 1
         await self._show(turn, actor)
