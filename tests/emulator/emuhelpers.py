@@ -112,8 +112,9 @@ class Receiver:
         return web.Response(status=int(answer))
 
 
-async def eventually(check: Any, seconds: float = 3.0) -> None:
-    """Wait until ``check()`` is true (webhook deliveries happen in the background)."""
+async def eventually(check: Any, seconds: float = 15.0) -> None:
+    """Wait until ``check()`` is true (webhook deliveries happen in the background). The
+    bound is generous: a browser on a loaded 2-core machine may take seconds to click."""
     deadline = asyncio.get_running_loop().time() + seconds
     while not check():
         if asyncio.get_running_loop().time() > deadline:
