@@ -242,13 +242,31 @@ async def _edit_forgivingly(
     method: TelegramMethod[TelegramType],
 ) -> Response[TelegramType]:
     """Editing a message into what it already shows (the same step handled twice after a
-    redelivery) has done its job."""
+    redelivery) has done its job. A message that is gone (the bot replaced a prompt while a
+    press on it was on its way, an update handled again after a crash) is not a dead end:
+    the step it was to show is sent as a new message."""
     try:
         return await make_request(bot, method)
     except TelegramBadRequest as exc:
-        if "message is not modified" not in exc.message:
-            raise
-        return cast(Response[TelegramType], True)
+        if "message is not modified" in exc.message:
+            return cast(Response[TelegramType], True)
+        if (
+            "message to edit not found" in exc.message
+            and isinstance(method, EditMessageText)
+            and method.chat_id is not None
+            and method.inline_message_id is None
+            and method.text
+        ):
+            resend = SendMessage(
+                chat_id=method.chat_id,
+                text=method.text,
+                parse_mode=method.parse_mode,
+                entities=method.entities,
+                link_preview_options=method.link_preview_options,
+                reply_markup=method.reply_markup,
+            )
+            return await make_request(bot, cast(TelegramMethod[TelegramType], resend))
+        raise
 
 
 class RateLimitMiddleware(BaseRequestMiddleware):

@@ -56,3 +56,31 @@ async def test_describe_it_loses_back_and_cancel_once_the_resident_writes(world:
     steps = {t("en", k) for k in ("btn.back", "btn.cancel", "btn.done", "btn.send")}
     left = [b for m in resident.bot_messages() for b in buttons_of(m) if b in steps]
     assert left == [], "no button of the finished filing is left to press"
+
+
+async def test_a_press_on_a_prompt_that_is_gone_still_shows_the_next_step(world: World) -> None:
+    """The bot replaced its "Done" prompt while a press on it was on its way (the message
+    handled again after a crash, say): the summary comes as a new message, not an error."""
+    await load_points(world)
+    resident = world.person("Wang")
+    await register_resident(resident)
+    await resident.send(t("en", "menu.new_case"))
+    await resident.press(t("en", "kind.complaint"))
+    names = {c.code: c.name("en") for c in await world.app.services.cases.categories()}
+    await resident.press(names["water"])
+    await resident.send("No water since morning")
+    prompt = resident.last()
+    done = next(
+        b["callback_data"]
+        for row in prompt["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == t("en", "btn.done")
+    )
+    world.emulator.user_press(resident.id, None, prompt["message_id"], done)  # on its way
+    await world.app.bot.delete_message(resident.id, prompt["message_id"])
+    await world.settle()
+
+    summary = resident.last()
+    assert "No water since morning" in str(summary.get("text"))
+    assert t("en", "btn.send") in buttons_of(summary)
+    assert not resident.saw(t("en", "error.unexpected"))
