@@ -19,7 +19,7 @@ from services.app import Services
 from services.outbox import Button
 from services.parts import Part
 from services.people import Actor
-from services.texts import Translator
+from services.texts import Translator, cut
 
 
 def cancel_button(t: Translator) -> Button:
@@ -40,6 +40,22 @@ def pager(t: Translator, action: str, page: int, pages: int) -> list[Button]:
     if page + 1 < pages:
         row.append(Button(t("btn.next"), action, page + 1))
     return row
+
+
+def point_picker(
+    t: Translator, points: Any, picked: Any, page_wanted: Any, action: str, page_size: int
+) -> list[list[Button]]:
+    """A page of contact points to tick (✅ picked, ▫️ not), and the pager under it: one
+    keyboard for every audience chooser (notices, consultations). ``action`` names the
+    tick; ``action`` + "_page" turns the page."""
+    pages = max(1, -(-len(points) // page_size))
+    page = min(max(int(page_wanted or 0), 0), pages - 1)
+    rows = [
+        [Button(("✅ " if p.id in picked else "▫️ ") + cut(f"{p.code} {p.name}", 40), action, p.id)]
+        for p in points[page * page_size : (page + 1) * page_size]
+    ]
+    rows.append(pager(t, f"{action}s_page", page, pages))
+    return rows
 
 
 async def close_question(message: Message, question_id: Any) -> None:

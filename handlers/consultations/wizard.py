@@ -25,7 +25,7 @@ from bot.keyboards import buttons
 from bot.replies import shown
 from handlers.common import LANGUAGE_NAMES
 from handlers.consultations.author import summary
-from handlers.flow import cancel_button, close_question, pager
+from handlers.flow import cancel_button, close_question, point_picker
 from locales import LOCALES
 from models.enums import Role
 from services.app import Services
@@ -171,20 +171,8 @@ async def show(
         rows += [[Button(t("notices.btn_next"), "cw_regions_done")], _nav(t)]
     elif step == W.points:
         scope = await services.consultations.compose_scope(actor.uid)
-        pages = max(1, -(-len(scope.points) // PAGE))
-        page = min(max(int(data.get("page", 0)), 0), pages - 1)
-        rows = [
-            [
-                Button(
-                    ("✅ " if p.id in data["picked"] else "▫️ ") + cut(f"{p.code} {p.name}", 40),
-                    "cw_point",
-                    p.id,
-                )
-            ]
-            for p in scope.points[page * PAGE : (page + 1) * PAGE]
-        ]
+        rows = point_picker(t, scope.points, data["picked"], data.get("page"), "cw_point", PAGE)
         rows += [
-            pager(t, "cw_points_page", page, pages),
             [Button(t("notices.btn_next"), "cw_points_done")],
             _nav(t),
         ]

@@ -13,7 +13,7 @@ from bot.callbacks import Act
 from bot.keyboards import buttons
 from bot.notice_states import NoticeCompose
 from bot.replies import shown
-from handlers.flow import cancel_button, pager
+from handlers.flow import cancel_button, point_picker
 from handlers.notices.routes import PAGE, back, compose
 from handlers.notices.sending import ask_when
 from services.app import Services
@@ -124,19 +124,7 @@ async def _show_points(
     scope = await services.notices.compose_scope(actor.uid)
     await state.set_state(NoticeCompose.points)
     data = await state.get_data()
-    pages = max(1, -(-len(scope.points) // PAGE))
-    page = min(max(int(data.get("page", 0)), 0), pages - 1)
-    rows = [
-        [
-            Button(
-                ("✅ " if p.id in data["picked"] else "▫️ ") + cut(f"{p.code} {p.name}", 40),
-                "nc_point",
-                p.id,
-            )
-        ]
-        for p in scope.points[page * PAGE : (page + 1) * PAGE]
-    ]
-    rows.append(pager(t, "nc_points_page", page, pages))
+    rows = point_picker(t, scope.points, data["picked"], data.get("page"), "nc_point", PAGE)
     rows.append([Button(t("notices.btn_next"), "nc_points_done")])
     rows.append([back(t, "nc_audience" if scope.is_admin else "nc_variants"), cancel_button(t)])
     with contextlib.suppress(TelegramBadRequest):
