@@ -122,7 +122,11 @@ async def test_a_buttons_answer_shows_over_its_own_pane(
         await result(
             emu, "sendMessage", chat_id=li["id"], text="Two", reply_markup=json.dumps(markup)
         )
-        await second.locator("[data-testid=inline-button]").last.click()
+        # The new message's button, once the page shows it (.last alone could still be the
+        # first message's button on a slow machine).
+        newest = second.locator("[data-testid=inline-button]").nth(1)
+        await newest.wait_for()
+        await newest.click()
         await eventually(
             lambda: any(u.payload.get("data") == "alert" for u in bot.updates.pending())
         )
