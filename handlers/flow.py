@@ -42,6 +42,14 @@ def pager(t: Translator, action: str, page: int, pages: int) -> list[Button]:
     return row
 
 
+def region_picker(regions: Any, picked: Any, action: str) -> list[list[Button]]:
+    """Regions to tick (✅ picked, ▫️ not), each one button; ``ref`` is the region's index."""
+    return [
+        [Button(("✅ " if i in picked else "▫️ ") + cut(name, 40), action, i)]
+        for i, name in enumerate(regions)
+    ]
+
+
 def point_picker(
     t: Translator, points: Any, picked: Any, page_wanted: Any, action: str, page_size: int
 ) -> list[list[Button]]:

@@ -25,7 +25,7 @@ from bot.keyboards import buttons
 from bot.replies import shown
 from handlers.common import LANGUAGE_NAMES
 from handlers.consultations.author import summary
-from handlers.flow import cancel_button, close_question, point_picker
+from handlers.flow import cancel_button, close_question, point_picker, region_picker
 from locales import LOCALES
 from models.enums import Role
 from services.app import Services
@@ -36,7 +36,7 @@ from services.fanout.audience import Audience
 from services.notices.text import parse_when
 from services.outbox import Button
 from services.people import Actor
-from services.texts import Translator, cut, esc
+from services.texts import Translator, esc
 
 router = Router(name="consult_wizard")
 router.message.filter(F.chat.type == "private", HasRole(Role.CADRE, Role.ADMIN))
@@ -164,10 +164,7 @@ async def show(
         ]
     elif step == W.regions:
         text = t("notices.ask_regions")
-        rows = [
-            [Button(("✅ " if i in data["picked"] else "▫️ ") + cut(name, 40), "cw_region", i)]
-            for i, name in enumerate(data["regions"])
-        ]
+        rows = region_picker(data["regions"], data["picked"], "cw_region")
         rows += [[Button(t("notices.btn_next"), "cw_regions_done")], _nav(t)]
     elif step == W.points:
         scope = await services.consultations.compose_scope(actor.uid)

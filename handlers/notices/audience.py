@@ -13,7 +13,7 @@ from bot.callbacks import Act
 from bot.keyboards import buttons
 from bot.notice_states import NoticeCompose
 from bot.replies import shown
-from handlers.flow import cancel_button, point_picker
+from handlers.flow import cancel_button, point_picker, region_picker
 from handlers.notices.routes import PAGE, back, compose
 from handlers.notices.sending import ask_when
 from services.app import Services
@@ -23,7 +23,7 @@ from services.notices import (
 )
 from services.outbox import Button
 from services.people import Actor
-from services.texts import Translator, cut
+from services.texts import Translator
 
 # ---- the audience ----------------------------------------------------------------------
 
@@ -73,10 +73,7 @@ async def regions(
 async def _show_regions(query: CallbackQuery, t: Translator, state: FSMContext) -> None:
     await state.set_state(NoticeCompose.regions)
     data = await state.get_data()
-    rows = [
-        [Button(("✅ " if i in data["picked"] else "▫️ ") + cut(name, 40), "nc_region", i)]
-        for i, name in enumerate(data["regions"])
-    ]
+    rows = region_picker(data["regions"], data["picked"], "nc_region")
     rows.append([Button(t("notices.btn_next"), "nc_regions_done")])
     rows.append([back(t, "nc_audience"), cancel_button(t)])
     with contextlib.suppress(TelegramBadRequest):  # the same ticks again: nothing to redraw
