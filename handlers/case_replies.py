@@ -4,6 +4,8 @@ A native reply to a message the bot linked to a case (a confirmation, a card, a 
 message, a case shown by /case or "My cases") goes to that case, whatever step is open — a
 consultation being answered, a receipt code awaited, a visit being logged, an administrator's
 wizard, a note asked for. The step is left as it was: the person goes on with it afterwards.
+A reply to a bot message whose send is not yet recorded (answered the instant it arrived)
+waits briefly for its link rather than being taken for a message of no case.
 A resident's reply is added to the case and relayed to its cadre; a cadre's or an
 administrator's reply is relayed to the resident. A reply to anything else — or a command, or
 a menu button — goes on to the routers after this one, as if this one were not there.
@@ -99,7 +101,10 @@ async def reply_to_case(
 ) -> None:
     replied = message.reply_to_message
     assert replied is not None
-    case_id = await services.cases.case_of_message(message.chat.id, replied.message_id)
+    from_bot = bool(replied.from_user and replied.from_user.is_bot)
+    case_id = await services.cases.case_of_message(
+        message.chat.id, replied.message_id, sent_by_bot=from_bot
+    )
     if case_id is None:
         raise SkipHandler  # not about a case: the open step, or the usual handler, takes it
     if actor.role == Role.RESIDENT:

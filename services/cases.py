@@ -8,6 +8,7 @@ Status changes (accept, resolve, close, …) live in ``services/lifecycle/``.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.db import release_reads
 from models.enums import CaseKind, CaseStatus, EventType, Role
 from models.queries import next_value
 from models.tables import (
@@ -38,7 +40,7 @@ from services.case_rules import ACTIVE, OPEN, transition
 from services.context import Context
 from services.deadlines import deadlines_for
 from services.errors import Invalid
-from services.outbox import enqueue, text_message
+from services.outbox import enqueue, sending_to, text_message
 from services.parts import Part
 from services.points import point_of_resident
 from services.staff import choose_assignee, label_of
@@ -112,6 +114,9 @@ _ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
 _CASES = table_of(Case)
 _ADD_CASE = _CASES.insert().returning(_CASES.c.id)
 _LINKS = table_of(MessageLink)
+# How long a swipe-reply waits for the link of a message still being recorded (a sender's
+# record is one short transaction; past this, the reply goes where unlinked replies go).
+LINK_PATIENCE = 10.0
 _CASE_OF_MESSAGE = select(_LINKS.c.case_id).where(
     _LINKS.c.chat_id == bindparam("chat"), _LINKS.c.message_id == bindparam("mid")
 )
@@ -265,10 +270,34 @@ class Cases:
             ).all()
         return Page([to_view(r) for r in rows], page, pages)
 
-    async def case_of_message(self, chat_id: int, message_id: int) -> int | None:
-        async with self.ctx.db.read() as session:
-            found = await session.execute(_CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id})
-            return found.scalar()
+    async def case_of_message(
+        self, chat_id: int, message_id: int, *, sent_by_bot: bool = False
+    ) -> int | None:
+        """The case a message in this chat belongs to, if any.
+
+        With ``sent_by_bot``, a message the bot sent moments ago is waited for: a sender
+        records a message's link to its case right after Telegram answered, and a quick
+        swipe-reply (the confirmation, answered at once) can arrive in between. While a row to
+        this chat is being sent, look again, for at most ``LINK_PATIENCE`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LINK_PATIENCE
+        pause = 0.02
+        while True:
+            async with self.ctx.db.read() as session:
+                found = await session.execute(
+                    _CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id}
+                )
+                case_id: int | None = found.scalar()
+            if (
+                case_id is not None
+                or not sent_by_bot
+                or loop.time() >= deadline
+                or not await sending_to(self.ctx, chat_id)
+            ):
+                return case_id
+            await release_reads()  # no connection or snapshot held while waiting
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.5)
 
     async def link_message(self, chat_id: int, message_id: int, case_id: int) -> None:
         """Remember that a message the bot showed belongs to a case (for native replies)."""

@@ -98,6 +98,22 @@ _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
 
+# Is a message to this chat being sent right now (sent, perhaps, and not yet recorded)?
+_SENDING_TO = (
+    select(_T.c.id)
+    .where(_T.c.chat_id == bindparam("chat"), _T.c.status == OutboxStatus.SENDING)
+    .limit(1)
+)
+
+
+async def sending_to(ctx: Context, chat_id: int) -> bool:
+    """Whether a row to ``chat_id`` is leased by a sender: Telegram may already show it while
+    its outcome — and the link of its message to a case — is not yet recorded."""
+    async with ctx.db.read() as session:
+        found = await session.execute(_SENDING_TO, {"chat": chat_id}, execution_options=_NO_SYNC)
+        return found.first() is not None
+
+
 # Why a relayed message could not be delivered, as its author is told (catalog keys).
 UNDELIVERED_BECAUSE = {
     "blocked": "delivery.reason.blocked",

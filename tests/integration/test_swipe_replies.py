@@ -4,14 +4,27 @@ logged, an administrator's wizard — and the step stays where it was."""
 
 from __future__ import annotations
 
+import asyncio
+import re
 from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from aiogram.types import Update
+
 from services.clock import FakeClock
 from services.texts import Texts
 from services.visits import day_text
-from tests.harness import Person, World, file_case, join_staff, load_points, register_resident, t
+from tests.harness import (
+    TOKEN,
+    Person,
+    World,
+    file_case,
+    join_staff,
+    load_points,
+    register_resident,
+    t,
+)
 from tests.integration.test_consultations_flow import FORM
 
 
@@ -128,3 +141,61 @@ async def test_a_reply_to_a_message_of_no_case_goes_where_it_went(world: World) 
     await cadre.reply(question, good.isoformat())
     assert cadre.last_text() == t("en", "visits.log.ask_note", day=day_text(Texts(), "en", good))
     assert len(res.bot_messages()) == before  # nothing reached the resident
+
+
+async def test_a_reply_to_a_confirmation_not_yet_recorded_goes_to_its_case(
+    world: World,
+) -> None:
+    """The sender records a message's link to its case just after Telegram answered; a
+    resident who replies in between (seen in a scale run under load) still reaches the case,
+    instead of being asked what to do with a message of no case."""
+    await load_points(world)
+    cadre = world.person("Li", "en", "Wei")
+    await join_staff(world, cadre)
+    res = world.person("Zhang", "en", "San")
+    await register_resident(res)
+    await file_case(res, "The lift is broken")
+    sender = world.app.sender
+    # A second case: its confirmation is sent, and its outcome not yet recorded.
+    await res.send(t("en", "menu.new_case"))
+    await res.press(t("en", "kind.complaint"))
+    names = {c.code: c.name("en") for c in await world.app.services.cases.categories()}
+    await res.press(names["water"])
+    await res.send("No water since Monday")
+    await res.press(t("en", "btn.done"))
+    button = next(
+        b["callback_data"]
+        for row in res.last()["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"].endswith(t("en", "btn.send"))
+    )
+    world.emulator.user_press(res.id, None, res.last()["message_id"], button)
+    await _feed(world)  # the case is filed; nothing sent yet
+    claimed = await sender.store.claim(10)
+    results = [await sender.deliver_row(row) for row in claimed]
+    confirmation = res.last()
+    assert "was sent to" in confirmation["text"], res.transcript()
+    number = re.search(r"\d{4}-\d{4}", confirmation["text"])
+    assert number is not None
+
+    async def record_later() -> None:
+        await asyncio.sleep(0.3)
+        await sender.store.complete(results)
+
+    world.emulator.user_send(
+        res.id, text="Also the pump hums", reply_to_message_id=confirmation["message_id"]
+    )
+    await asyncio.gather(_feed(world), record_later())
+    await world.settle()
+    assert "Also the pump hums" in cadre.last_text()
+    assert number.group(0) in cadre.last_text()
+    assert t("en", "loose.what_to_do") not in res.texts()
+
+
+async def _feed(world: World) -> None:
+    """Hand the pending updates to the bot without sending anything from the outbox."""
+    response = await world.emulator.call(TOKEN, "getUpdates", {"offset": world.offset})
+    for raw in response.body["result"]:
+        world.offset = raw["update_id"] + 1
+        update = Update.model_validate(raw, context={"bot": world.app.bot})
+        await world.app.dp.feed_update(world.app.bot, update)
