@@ -66,7 +66,7 @@ class Phone:
                 if fragment in (msg.get("text") or ""):
                     return msg
             await asyncio.sleep(0.25 + random.random() * 0.1)
-        raise AssertionError(f"resident {self.id} waited in vain for {fragment!r}")
+        raise AssertionError(f"resident {self.id} waited in vain for {fragment!r}\n{self.story()}")
 
     async def press(self, label: str) -> None:
         loop = asyncio.get_running_loop()
@@ -81,7 +81,24 @@ class Phone:
                             )
                             return
             await asyncio.sleep(0.25 + random.random() * 0.1)
-        raise AssertionError(f"resident {self.id} found no button {label!r}")
+        raise AssertionError(f"resident {self.id} found no button {label!r}\n{self.story()}")
+
+    def story(self) -> str:
+        """The chat as the resident sees it, for a failure's message."""
+        lines = []
+        for m in self.emulator.history(self.id)[-16:]:
+            who = "bot" if m.get("from", {}).get("is_bot") else "me"
+            keys = [
+                b["text"]
+                for row in (m.get("reply_markup") or {}).get("inline_keyboard") or []
+                for b in row
+            ]
+            flags = " ".join(f for f in ("deleted", "edit_date") if m.get(f))
+            text = (m.get("text") or m.get("caption") or "")[:70].replace("\n", " ")
+            lines.append(f"  {m.get('message_id')} {who} {flags} {text!r} {keys}")
+        answers = [a.get("text") or "(empty)" for a in self.emulator.callback_answers(self.id)]
+        lines.append(f"  press answers: {answers[-6:]}")
+        return "\n".join(lines)
 
     def send(self, text: str, reply_to: int | None = None) -> None:
         self.emulator.user_send(self.id, text=text, reply_to_message_id=reply_to)
