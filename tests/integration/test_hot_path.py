@@ -127,6 +127,8 @@ async def test_a_warm_filing_reads_no_category_list_and_stays_under_its_statemen
     lists = [s for s in work if "FROM categories WHERE categories.active" in s]
     assert lists == []  # the filing checks its one category along with the point
     selects = [s for s in work if s.startswith("SELECT")]
-    assert len(selects) <= 18, selects
+    assert len(selects) <= 17, selects
     assert len(work) <= 40, work
-    assert len(begins) <= 22, begins
+    # The code before: 22 SELECTs (three of them the category list), 45 statements, 23
+    # transactions (the summary's point read after the press's answer began one more).
+    assert len(begins) <= 21, begins
