@@ -82,3 +82,53 @@ async def test_a_follow_up_is_two_transactions_and_no_thread(
     assert len(begins) == 2, begins
     assert threads == []
     assert stored_before_answer and stored_before_answer[0] == 1
+
+
+async def test_a_warm_filing_reads_no_category_list_and_stays_under_its_statement_count(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The wizard's six updates (📝 New case, kind, category, the text, Done, Send) on SQLite:
+    the offered categories are kept per process, so none of the steps reads them; the filing
+    is Core statements. Counts, not time: what the bot's handling of the six updates runs
+    (the sender's claims and records are its own)."""
+    await load_points(world)
+    cadre = world.person("Li", last_name="Wei")
+    await join_staff(world, cadre)
+    resident = world.person("Zhang", last_name="San")
+    await register_resident(resident)
+    await file_case(resident, "No water on the third floor")  # warm: the lists are kept
+
+    statements: list[str] = []
+    begins: list[str] = []
+    engine = world.app.db.engine.sync_engine
+
+    def on_execute(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
+        statements.append(" ".join(sql.split()))
+
+    def on_begin(_conn: Any) -> None:
+        begins.append("begin")
+
+    real_feed = world.app.dp.feed_update
+
+    async def feed(*args: Any, **kwargs: Any) -> Any:
+        event.listen(engine, "before_cursor_execute", on_execute)
+        event.listen(engine, "begin", on_begin)
+        try:
+            return await real_feed(*args, **kwargs)
+        finally:
+            event.remove(engine, "before_cursor_execute", on_execute)
+            event.remove(engine, "begin", on_begin)
+
+    monkeypatch.setattr(world.app.dp, "feed_update", feed)
+    await file_case(resident, "The lift is broken again")
+    assert "was sent to" in resident.last_text()
+
+    work = [s for s in statements if not s.startswith("BEGIN")]
+    lists = [s for s in work if "FROM categories WHERE categories.active" in s]
+    assert lists == []  # the filing checks its one category along with the point
+    selects = [s for s in work if s.startswith("SELECT")]
+    assert len(selects) <= 17, selects
+    assert len(work) <= 40, work
+    # The code before: 22 SELECTs (three of them the category list), 45 statements, 23
+    # transactions (the summary's point read after the press's answer began one more).
+    assert len(begins) <= 21, begins
