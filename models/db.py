@@ -72,7 +72,9 @@ def _note_people_statement(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_flush")
 def _note_people_objects(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if _table_name(type(obj)) in PEOPLE_TABLES:
+        # The class's table, not the class: a model with a ``name`` column (users, contact
+        # points) would hide its __tablename__ behind that column's attribute.
+        if _table_name(getattr(type(obj), "__table__", None)) in PEOPLE_TABLES:
             session.info[_PEOPLE_TOUCHED] = True
             return
 
