@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Index, Text, text
+from sqlalchemy import BigInteger, Column, Date, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from models.fanout import FanoutLedger
 from models.types import BigId, UtcDateTime
 
 _OPEN = text("ended_at IS NULL")
@@ -137,3 +138,23 @@ class ReceptionDay(SQLModel, table=True):
     ends_at: datetime = Field(sa_type=UtcDateTime)
     announced_at: datetime = Field(sa_type=UtcDateTime)
     cancelled_at: datetime | None = Field(default=None, sa_type=UtcDateTime, nullable=True)
+
+
+class ReceptionRun(FanoutLedger, table=True):
+    """One announcement of a reception day to its point's residents (``notice``, ``today`` or
+    ``cancelled``) on the shared fan-out (services/fanout): the bookmark and the ledger, as on a
+    notice. One row per day and purpose, so a redelivered reminder starts nothing twice."""
+
+    __tablename__ = "reception_runs"
+    __table_args__ = (
+        UniqueConstraint("reception_day_id", "purpose", name="uq_reception_runs_purpose"),
+        Index("ix_reception_runs_open", "finished_at", "id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    reception_day_id: int = Field(foreign_key="reception_days.id")
+    purpose: str = Field(max_length=10)
+    status: str = Field(max_length=20)
+    send_at: datetime = Field(sa_type=UtcDateTime)
+    # No progress message: the cadre is not the author of a notice here (always None).
+    author_user_id: int | None = None
+    author_chat_id: int | None = Field(default=None, sa_type=BigInteger, nullable=True)

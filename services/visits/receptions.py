@@ -4,8 +4,10 @@ and on the morning, and told again if it is called off.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -13,14 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.tables import ContactPoint, Reminder, Residency, User, pk
-from models.visits import ReceptionDay
+from models.visits import ReceptionDay, ReceptionRun
 from services.audit import audit
-from services.cards import staff_name
 from services.errors import Invalid, NotFound
-from services.outbox import enqueue_many, text_message
+from services.fanout.ledger import SENDING
 from services.reminders import Due, Handler, plan
-from services.staff import label_of
-from services.texts import esc
+from services.visits.reception_fanout import CANCELLED, NOTICE, TODAY, ReceptionFanout
 from services.visits.rules import (
     KIND_RECEPTION_CANCELLED,
     KIND_RECEPTION_NOTICE,
@@ -38,10 +38,8 @@ from services.visits.shared import (
     policies_of,
     staff_member,
 )
-from services.visits.wording import (
-    day_text,
-    hours_text,
-)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -66,6 +64,9 @@ class ReceptionPreview:
 
 
 class Receptions(VisitCases):
+    # Options of the announcements' fan-out (window, pacing), as ``Fanout`` takes them.
+    reception_fanout_options: ClassVar[dict[str, Any]] = {}
+
     # ---- reception days (接待日) ----------------------------------------------------------------
 
     async def reception_preview(
@@ -168,6 +169,23 @@ class Receptions(VisitCases):
             if row.ends_at <= now:
                 raise Invalid("visits.reception.over")
             row.cancelled_at = now
+            # Announcements still going stop: their rows not yet sent are cancelled before the
+            # cancellation notice is queued (nobody hears "come" after "called off").
+            fanout = self.reception_fanout()
+            going = (
+                (
+                    await session.execute(
+                        select(ReceptionRun).where(
+                            col(ReceptionRun.reception_day_id) == reception_id,
+                            col(ReceptionRun.finished_at).is_(None),
+                        )
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            for run in going:
+                await fanout.cancel_in(session, run)
             await plan(
                 session,
                 kind=KIND_RECEPTION_CANCELLED,
@@ -223,10 +241,10 @@ class Receptions(VisitCases):
         }
 
     async def _reception_notice(self, session: AsyncSession, due: Due, now: datetime) -> bool:
-        return await self._tell_residents(session, due, now, "visits.reception.notice")
+        return await self._tell_residents(session, due, now, NOTICE)
 
     async def _reception_today(self, session: AsyncSession, due: Due, now: datetime) -> bool:
-        return await self._tell_residents(session, due, now, "visits.reception.today")
+        return await self._tell_residents(session, due, now, TODAY)
 
     async def _reception_cancelled(self, session: AsyncSession, due: Due, now: datetime) -> bool:
         told = await session.execute(
@@ -238,14 +256,25 @@ class Receptions(VisitCases):
         )
         if told.scalar() is None:
             return False  # nobody had heard of it yet
-        return await self._tell_residents(
-            session, due, now, "visits.reception.cancelled", cancelled=True
+        return await self._tell_residents(session, due, now, CANCELLED, cancelled=True)
+
+    def reception_fanout(self) -> ReceptionFanout:
+        return ReceptionFanout(
+            self.ctx, chunk_size=self.fanout_chunk, **self.reception_fanout_options
         )
 
     async def _tell_residents(
-        self, session: AsyncSession, due: Due, now: datetime, key: str, *, cancelled: bool = False
+        self,
+        session: AsyncSession,
+        due: Due,
+        now: datetime,
+        purpose: str,
+        *,
+        cancelled: bool = False,
     ) -> bool:
-        """Tell every resident of the point, in their language, streaming them in chunks."""
+        """Start the fan-out telling every resident of the point, in their language: the first
+        window is queued in this transaction, the rest by the tick (``advance_receptions``).
+        Once per day and purpose: a redelivered or refired reminder starts nothing new."""
         row = (
             await session.execute(
                 select(ReceptionDay)
@@ -257,59 +286,46 @@ class Receptions(VisitCases):
             return False
         if not cancelled and row.ends_at <= now:
             return False
-        point = await session.get(ContactPoint, row.contact_point_id)
-        assert point is not None
-        cadre = await label_of(session, row.staff_id)
-        rendered = {
-            locale: text_message(
-                self.texts(
-                    locale,
-                    key,
-                    point=esc(point.name),
-                    address=esc(point.address or point.name),
-                    name=staff_name(self.texts, locale, cadre.name, cadre.title),
-                    day=day_text(self.texts, locale, row.day),
-                    hours=hours_text(row.starts_at, row.ends_at, point.tz),
-                )
+        started = await session.execute(
+            select(col(ReceptionRun.id)).where(
+                col(ReceptionRun.reception_day_id) == pk(row),
+                col(ReceptionRun.purpose) == purpose,
             )
-            for locale in self.texts.locales
-        }
-        default = rendered[self.ctx.config.default_locale]
-        after = 0
-        while True:
-            chunk = (
-                await session.execute(
-                    select(col(User.id), col(User.chat_id), col(User.locale))
-                    .join(Residency, col(Residency.user_id) == col(User.id))
-                    .where(
-                        col(Residency.contact_point_id) == pk(point),
-                        col(User.blocked_at).is_(None),
-                        col(User.id) != cadre.user_id,
-                        col(User.id) > after,
-                    )
-                    .order_by(col(User.id))
-                    .limit(self.fanout_chunk)
-                )
-            ).all()
-            if not chunk:
-                break
-            await enqueue_many(
-                session,
-                [
-                    {
-                        "dedupe_key": f"rem{due.id}:u{user_id}",
-                        "chat_id": chat_id,
-                        "payload": rendered.get(locale, default),
-                        "recipient_user_id": user_id,
-                    }
-                    for user_id, chat_id, locale in chunk
-                ],
-                now,
-            )
-            after = int(chunk[-1][0] or 0)
-            if len(chunk) < self.fanout_chunk:
-                break
+        )
+        if started.scalar() is not None:
+            return True
+        fanout = self.reception_fanout()
+        run = ReceptionRun(reception_day_id=pk(row), purpose=purpose, status=SENDING, send_at=now)
+        session.add(run)
+        await session.flush()
+        await fanout.begin(session, run, now, [])
+        await fanout.queue_first(session, run, now)
         return True
+
+    async def advance_receptions(self) -> int:
+        """One step of every reception announcement still going: tally, then queue the next
+        window (the scheduler's tick). How many runs were advanced."""
+        async with self.ctx.db.read() as session:
+            runs = (
+                (
+                    await session.execute(
+                        select(col(ReceptionRun.id))
+                        .where(col(ReceptionRun.finished_at).is_(None))
+                        .order_by(col(ReceptionRun.id))
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        fanout = self.reception_fanout()
+        for run_id in runs:
+            try:
+                await fanout.advance(int(run_id or 0))
+            except Exception:
+                log.exception(
+                    "advancing reception announcement %s failed; next tick retries", run_id
+                )
+        return len(runs)
 
 
 def reception_view(row: ReceptionDay, point: PointRef) -> ReceptionView:

@@ -110,10 +110,11 @@ async def test_the_planning_job_plans_from_start_up(services: Services, clock: F
     try:
         visit_jobs.add_jobs(scheduler, services)
         visit_jobs.add_jobs(scheduler, services)  # added twice (a reload): still one job
-        [job] = scheduler.get_jobs()
+        jobs = {j.id: j for j in scheduler.get_jobs()}
+        job = jobs[visit_jobs.JOB_ID]
     finally:
         scheduler.shutdown(wait=False)
-    assert job.id == visit_jobs.JOB_ID
+    assert set(jobs) == {visit_jobs.JOB_ID, visit_jobs.FANOUT_JOB_ID}
     assert job.trigger.interval.total_seconds() == visit_jobs.PLAN_EVERY_MINUTES * 60
     await job.func(*job.args)
     kinds = Counter(r.kind for r in await reminders(services))

@@ -1,0 +1,166 @@
+"""Reception-day announcements on the shared fan-out (services/fanout): the advance notice, the
+morning notice and the cancellation to the residents of the day's point, each a
+``reception_runs`` row with the fan-out's bookmark and ledger.
+
+Paced like a notice: only a window of rows is queued ahead of the sender, so case relays wait
+seconds at most behind a county-wide announcement; a kill resumes after the last committed
+chunk (and each row's key ``reception{day}:{purpose}:u{user}`` guards as well); calling the day
+off cancels the rows not yet sent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from locales import LOCALES
+from models.tables import ContactPoint, Residency, Staff
+from models.visits import ReceptionDay, ReceptionRun
+from services.cards import staff_name
+from services.fanout import ledger as lg
+from services.fanout.audience import contacts
+from services.fanout.engine import ChunkResult, Fanout
+from services.outbox import enqueue_many, text_message
+from services.staff import label_of
+from services.texts import esc
+from services.visits.wording import day_text, hours_text
+
+NOTICE = "notice"
+TODAY = "today"
+CANCELLED = "cancelled"
+
+TEXT_KEYS = {
+    NOTICE: "visits.reception.notice",
+    TODAY: "visits.reception.today",
+    CANCELLED: "visits.reception.cancelled",
+}
+
+
+class ReceptionFanout(Fanout[ReceptionRun]):
+    model = ReceptionRun
+
+    def row_prefix(self, run: ReceptionRun) -> str:
+        return f"reception{run.reception_day_id}:{run.purpose}:"
+
+    def progress_key(self, run: ReceptionRun) -> str:
+        return f"rprog{run.reception_day_id}:{run.purpose}"  # unused: no author message
+
+    def fallback_locale(self, run: ReceptionRun) -> str:
+        return self.ctx.config.default_locale
+
+    async def _day(self, session: AsyncSession, run: ReceptionRun) -> ReceptionDay:
+        day = await session.get(ReceptionDay, run.reception_day_id)
+        assert day is not None
+        return day
+
+    async def recipients(
+        self, session: AsyncSession, run: ReceptionRun, size: int, scan: int
+    ) -> tuple[list[int], int, bool]:
+        """The point's residents after the cursor, in id order, but the cadre (blocked ones
+        are skipped and counted by the engine)."""
+        day = await self._day(session, run)
+        cadre = (
+            await session.execute(select(col(Staff.user_id)).where(col(Staff.id) == day.staff_id))
+        ).scalar()
+        ids = [
+            int(i)
+            for i in (
+                await session.execute(
+                    select(col(Residency.user_id))
+                    .where(
+                        col(Residency.contact_point_id) == day.contact_point_id,
+                        col(Residency.user_id) > run.cursor,
+                    )
+                    .order_by(col(Residency.user_id))
+                    .limit(size)
+                )
+            ).scalars()
+        ]
+        cursor = ids[-1] if ids else run.cursor
+        return [i for i in ids if i != cadre], cursor, len(ids) < size
+
+    async def payloads(self, session: AsyncSession, run: ReceptionRun) -> dict[str, dict[str, Any]]:
+        """The texts residents were always sent, one per language."""
+        day = await self._day(session, run)
+        point = await session.get(ContactPoint, day.contact_point_id)
+        assert point is not None
+        cadre = await label_of(session, day.staff_id)
+        return {
+            locale: text_message(
+                self.texts(
+                    locale,
+                    TEXT_KEYS[run.purpose],
+                    point=esc(point.name),
+                    address=esc(point.address or point.name),
+                    name=staff_name(self.texts, locale, cadre.name, cadre.title),
+                    day=day_text(self.texts, locale, day.day),
+                    hours=hours_text(day.starts_at, day.ends_at, point.tz),
+                )
+            )
+            for locale in LOCALES
+        }
+
+    async def queue_first(
+        self, session: AsyncSession, run: ReceptionRun, now: datetime
+    ) -> ChunkResult:
+        """Queue the first window in the caller's transaction (the run's start), so residents of
+        an ordinary point are told with the announcement itself; larger points are continued
+        by the tick (``advance``), a window at a time. The same steps as ``queue_chunk``, which
+        opens a transaction of its own."""
+        room, queued, skipped = self.first_window, 0, 0
+        prefix = self.row_prefix(run)
+        payloads = await self.payloads(session, run)
+        fallback = payloads[self.fallback_locale(run)]
+        done = False
+        while room > 0 and not done:
+            size = min(room, self.chunk_size)
+            wanted, cursor, done = await self.recipients(session, run, size, size)
+            people = await contacts(session, wanted)
+            out: list[dict[str, Any]] = []
+            blocked = 0
+            for user_id in wanted:
+                if user_id not in people:
+                    continue
+                chat_id, locale, is_blocked = people[user_id]
+                if is_blocked:
+                    blocked += 1
+                    continue
+                out.append(
+                    {
+                        "dedupe_key": f"{prefix}u{user_id}",
+                        "chat_id": chat_id,
+                        "payload": payloads.get(locale, fallback),
+                        "recipient_user_id": user_id,
+                    }
+                )
+            if out:
+                await enqueue_many(session, out, now)
+            run.cursor = cursor
+            run.queued += len(out)
+            run.skipped_blocked += blocked
+            queued, skipped = queued + len(out), skipped + blocked
+            room -= len(out) + blocked
+        run.outbox_upto_id = max(run.outbox_upto_id, await lg.max_outbox_id(session))
+        if done:
+            run.fanout_done_at = now
+            run.audience_size = run.queued + run.skipped_blocked
+        await session.flush()
+        return ChunkResult(queued, skipped, done)
+
+    async def cancel_in(self, session: AsyncSession, run: ReceptionRun) -> int:
+        """Stop the run and cancel all its rows not yet sent, in the caller's transaction."""
+        if run.finished_at is None:
+            run.status = lg.CANCELLED
+        cancelled = 0
+        while True:
+            n = await self.cancel_rows(session, run, batch=self.chunk_size)
+            cancelled += n
+            if n < self.chunk_size:
+                return cancelled
+
+
+__all__ = ["CANCELLED", "NOTICE", "TEXT_KEYS", "TODAY", "ReceptionFanout"]
