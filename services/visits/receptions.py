@@ -175,10 +175,14 @@ class Receptions(VisitCases):
             going = (
                 (
                     await session.execute(
-                        select(ReceptionRun).where(
+                        select(ReceptionRun)
+                        .where(
                             col(ReceptionRun.reception_day_id) == reception_id,
                             col(ReceptionRun.finished_at).is_(None),
                         )
+                        # Waits for a chunk being queued right now, and sees its rows.
+                        .with_for_update()
+                        .execution_options(populate_existing=True)
                     )
                 )
                 .scalars()
