@@ -35,22 +35,24 @@ T = TypeVar("T")
 
 
 @contextlib.contextmanager
-def importing() -> Iterator[None]:
-    """Import modules without the cyclic collector's passes, then freeze what was loaded.
+def importing(*, freeze: bool = False) -> Iterator[None]:
+    """Import modules with the cyclic collector paused; with ``freeze``, freeze what is alive.
 
-    Modules, classes and functions live as long as the process: ``gc.freeze()`` moves every
-    object alive at the end into the permanent generation, so no later collection scans them
-    either (the bot's own collections stay as small as its working set). Garbage made during
-    the imports and caught in a reference cycle is kept instead of freed — a few hundred
-    objects at most. Nested uses are fine; the collector is enabled again only by the outer
-    one, and only if it was enabled before."""
+    ``freeze`` is for the processes that run the bot: the modules, classes and functions just
+    loaded live as long as the process, and ``gc.freeze()`` moves every object alive at the
+    end into the permanent generation, so no later collection scans them either (the bot's
+    own collections stay as small as its working set). Whatever is frozen and later becomes
+    garbage in a reference cycle is never freed, so a command that can run inside another
+    program (a test's ``CliRunner``) only pauses the collector. Nested uses are fine; the
+    collector is enabled again only by the outer one, and only if it was enabled before."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
-            gc.freeze()
+            if freeze:
+                gc.freeze()
             gc.enable()
 
 

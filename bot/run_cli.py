@@ -17,7 +17,7 @@ from bot.cli_core import Cli, importing, pass_cli
 @pass_cli
 def run(cli: Cli) -> None:
     """Run the bot with long polling (one process): intake, sender and scheduler."""
-    with importing():
+    with importing(freeze=True):
         from bot.logs import setup_logging
         from bot.runners import run_polling
         from bot.settings import SettingsError
@@ -39,7 +39,7 @@ def run(cli: Cli) -> None:
 @pass_cli
 def webhook(cli: Cli, intake_only: bool) -> None:
     """Take updates by webhook (CPBOT_WEBHOOK_URL), answering each after handling it."""
-    with importing():
+    with importing(freeze=True):
         from bot.logs import setup_logging
         from bot.settings import SettingsError
         from bot.webhook import run_webhook
@@ -58,7 +58,7 @@ def webhook(cli: Cli, intake_only: bool) -> None:
 @pass_cli
 def worker(cli: Cli) -> None:
     """Send the outbox and run the scheduler, beside webhook replicas (no update intake)."""
-    with importing():
+    with importing(freeze=True):
         from bot.logs import setup_logging
         from bot.runners import run_worker
         from bot.settings import SettingsError
@@ -119,7 +119,7 @@ def migrate(cli: Cli) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(folder: Path, port: int, host: str) -> None:
     """Start the local Telegram and WeChat emulators, the bot and a chat page to try it all."""
-    with importing():
+    with importing(freeze=True):
         from bot.demo import run_demo
 
     logging.basicConfig(level=logging.WARNING)

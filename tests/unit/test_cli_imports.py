@@ -100,9 +100,11 @@ def test_office_commands_do_not_import_aiogram(tmp_path: Path, command: tuple[st
     assert code == 0, output
     assert "aiogram" not in loaded, command
     assert not loaded & DRAWING, (command, loaded & DRAWING)
-    # The imports ran with the collector paused, and it runs again afterwards.
-    assert report["full_passes"] == 0, report
-    assert report["gc_enabled"] is True
+    # The imports ran with the collector paused, and it runs again afterwards; nothing is
+    # frozen (a command may run inside another program). Migrating runs every migration
+    # script, which may take a pass of its own.
+    assert int(str(report["full_passes"])) <= (1 if command == ("migrate",) else 0), report
+    assert report["gc_enabled"] is True and report["frozen"] == 0, report
 
 
 def test_the_bot_imports_itself_without_a_full_collection(tmp_path: Path) -> None:
@@ -118,7 +120,7 @@ def test_the_bot_imports_itself_without_a_full_collection(tmp_path: Path) -> Non
     assert "alembic" not in loaded  # migrations are looked at only when one is due
 
 
-def test_importing_pauses_the_collector_and_freezes_what_it_loaded() -> None:
+def test_importing_pauses_the_collector_and_freezes_only_when_asked() -> None:
     from bot.cli_core import importing
 
     assert gc.isenabled()
@@ -126,9 +128,12 @@ def test_importing_pauses_the_collector_and_freezes_what_it_loaded() -> None:
     try:
         with importing():
             assert not gc.isenabled()
-            with importing():
+            with importing(freeze=True):
                 assert not gc.isenabled()
             assert not gc.isenabled()  # only the outer one enables it again
+        assert gc.isenabled()
+        assert gc.get_freeze_count() == frozen  # an office command freezes nothing
+        with importing(freeze=True):
             kept = [object() for _ in range(10)] + [[] for _ in range(10)]
         assert gc.isenabled()
         assert gc.get_freeze_count() >= frozen + 10
