@@ -239,7 +239,7 @@ async def main(args: argparse.Namespace) -> int:
         "benchmark": "startup",
         "smoke": args.smoke,
         "machine": machine(),
-        "code": str(args.code) if args.code else "this checkout",
+        "code": str(args.code),
         "settings": {"repeat": args.repeat, "points": args.points, "webhook": args.webhook},
         "interpreter": " ".join([*CPBOT]),
     }
@@ -287,6 +287,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help="where to write the JSON")
     parser.add_argument("--smoke", action="store_true", help="one run of each: the bench works")
     args = parser.parse_args(argv)
+    # Without --code, this checkout (PYTHONPATH): the venv's editable install may point at
+    # another tree, and the children run from a temporary folder.
+    args.code = (args.code or ROOT).resolve()
     if args.smoke:
         args.repeat, args.points = 1, 5
     return args
