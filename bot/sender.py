@@ -227,6 +227,13 @@ class OutboxSender:
         self._done: asyncio.Queue[tuple[Result, asyncio.Future[None]] | None] = asyncio.Queue()
         self._flusher: asyncio.Task[None] | None = None
         self._given_up = False
+        # The last claim left rows due but untaken, each behind its chat's unsent head: the
+        # next record may free one, so the recorder wakes the claimer then (otherwise a record
+        # frees nothing to claim, and the claimer sleeps until a commit wakes it or the next
+        # row is due).
+        self._behind = False
+        self._records = 0  # records committed, to spot one that landed during a claim
+        self._blocked_wait = 0.0  # how long to wait for rows behind someone else's head
         self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
         self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
         self.outage: Outage = DATABASE
@@ -288,7 +295,12 @@ class OutboxSender:
                     self._slot.clear()
                     await self._slot.wait()
                     continue
-                claimed = await self._claim(free)
+                # Cleared before the claim: a commit from now on is seen by this claim or
+                # wakes the next one.
+                self._wake.clear()
+                records = self._records
+                claimed, due = await self._claim(free)
+                self._behind = due == 0.0
                 for row in claimed:
                     task = asyncio.create_task(self._send(row))
                     self._inflight.add(task)
@@ -296,7 +308,9 @@ class OutboxSender:
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
-                await self._idle()
+                if self._behind and self._records != records:
+                    continue  # a record landed during the claim: it may have freed a row
+                await self._idle(due, bool(claimed))
         finally:
             if self._inflight:
                 # Each ends once its outcome is recorded (or the recorder gave up).
@@ -315,28 +329,36 @@ class OutboxSender:
         self._wake.set()
         self._slot.set()
 
-    async def _claim(self, limit: int) -> list[Claimed]:
+    async def _claim(self, limit: int) -> tuple[list[Claimed], float | None]:
+        """Claim, and learn in the same transaction when the next row left is due."""
         try:
-            claimed = await self.store.claim(limit)
+            claimed, due = await self.store.claim_due(limit)
         except Exception as exc:
             if is_unreachable(exc):
                 self.outage.failed(exc)
             else:
                 log.exception("outbox claim failed; retrying after the poll interval")
-            return []
+            return [], None
         self.outage.ok()
-        return claimed
+        return claimed, due
 
-    async def _idle(self) -> None:
+    async def _idle(self, due: float | None, took: bool) -> None:
+        """Wait for a commit (``wake``), a record that may have freed a chat's next row, or
+        the next row's due time; the poll interval is only a safety net. Nothing is asked of
+        the database here: the claim said when the next row is due."""
         timeout = self.poll_seconds
-        if not self.outage.down:
-            with contextlib.suppress(Exception):
-                due = await self.store.next_due_in()
-                if due is not None:
-                    timeout = min(timeout, max(due, 0.05))
+        if due is None or took:
+            self._blocked_wait = 0.0
+        if due is not None and due > 0:
+            timeout = min(timeout, max(due, 0.05))
+        elif due is not None and not self._inflight:
+            # Due but untaken, behind an unsent head that is not this sender's (its own wake
+            # it when recorded): another sender's, or a dead one's lease. Looked at again
+            # after a pause that doubles while nothing else happens.
+            self._blocked_wait = min(max(self._blocked_wait * 2, 0.05), self.poll_seconds)
+            timeout = self._blocked_wait
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
-        self._wake.clear()
 
     async def _send(self, row: Claimed) -> None:
         """Send, then hold the slot until the outcome is committed: a row whose result is
@@ -424,12 +446,18 @@ class OutboxSender:
     async def drain(self, batch: int = 100) -> int:
         """Send everything due now and return how many rows were handled (tests, tools)."""
         handled = 0
-        while claimed := await self.store.claim(batch):
+        while True:
+            claimed, due = await self.store.claim_due(batch)
+            if not claimed:
+                return handled
             results = list(await asyncio.gather(*(self.deliver_row(row) for row in claimed)))
-            await self.store.complete(results)
+            queued = await self.store.complete(results)
             self._tell(results)
             handled += len(claimed)
-        return handled
+            # Claim again only if there may be more due now: a full batch, a row that waited
+            # behind one just recorded, or rows the record queued.
+            if len(claimed) < batch and due != 0.0 and not queued:
+                return handled
 
     async def _flush_loop(self) -> None:
         """Record outcomes as they come: whatever finished while the last record was written
@@ -458,9 +486,10 @@ class OutboxSender:
                     return
                 continue
             batch = [result for result, _ in pending]
+            queued = False
             try:
                 if not self._given_up:
-                    await self.store.complete(batch)
+                    queued = bool(await self.store.complete(batch))
             except Exception as exc:
                 self.outage.failed(exc)
                 if self._stopping.is_set() and waited > SHUTDOWN_PATIENCE:
@@ -479,8 +508,13 @@ class OutboxSender:
             delay, waited = 0.2, 0.0
             self._settle(pending)
             pending = []
-            # A finished row may have been the head of its chat: the next one is now due.
-            self._wake.set()
+            self._records += 1
+            # The claimer claims again only when this record may have made a row due: a
+            # recorded head with a row behind it (the last claim saw such rows), a row put
+            # back for later (its due time is learnt by claiming), or rows queued by the
+            # record. Otherwise claiming now would find nothing.
+            if self._behind or queued or any(r.outcome != "sent" for r in batch):
+                self._wake.set()
 
     @staticmethod
     def _settle(pending: list[tuple[Result, asyncio.Future[None]]]) -> None:

@@ -325,6 +325,15 @@ class OutboxStore:
         Taking only a chat's head row keeps each chat's messages in commit order, also with
         several senders: a later row is never claimed while an earlier one is unsent.
         """
+        return (await self.claim_due(limit, next_due=False))[0]
+
+    async def claim_due(
+        self, limit: int, *, next_due: bool = True
+    ) -> tuple[list[Claimed], float | None]:
+        """:meth:`claim`, and in the same transaction, when it took fewer than ``limit`` rows,
+        the seconds until the earliest row left pending is due: 0 when one is due now but
+        could not be taken (it waits behind its chat's unsent head), None when none waits
+        (or ``limit`` rows were taken: there may be more to take at once)."""
         now = self.ctx.clock.now()
         stmt = _CLAIMS[not self.ctx.db.is_sqlite]
         params = {
@@ -334,14 +343,27 @@ class OutboxStore:
             "lim": limit,
             "for_channel": self.channel,
         }
+        when: datetime | None = None
         async with self.ctx.db.write() as session:
             rows = (await session.execute(stmt, params, execution_options=_NO_SYNC)).all()
-        return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+            if next_due and len(rows) < limit:
+                found = await session.execute(
+                    _NEXT_DUE, {"for_channel": self.channel}, execution_options=_NO_SYNC
+                )
+                when = found.scalar_one_or_none()
+        claimed = [Claimed(*row) for row in rows]
+        if len(claimed) > 1:
+            claimed.sort(key=lambda c: c.id)
+        if when is None:
+            return claimed, None
+        return claimed, max((when - now).total_seconds(), 0.0)
 
-    async def complete(self, results: list[Result]) -> None:
-        """Record the outcomes of a batch of sends in one short transaction."""
+    async def complete(self, results: list[Result]) -> bool:
+        """Record the outcomes of a batch of sends in one short transaction; True when that
+        queued messages of its own (an author told of an undelivered message, a late poll
+        closed)."""
         if not results:
-            return
+            return False
         now = self.ctx.clock.now()
         # Plain sends, the bulk of any batch, are recorded in one statement run for all of
         # them; other outcomes and sealed rows one by one.
@@ -360,6 +382,8 @@ class OutboxStore:
             for res in results:
                 if not (res.outcome == "sent" and not _sealed(res)):
                     await self._record(session, res, now)
+            queued = bool(session.info.get(OUTBOX_TOUCHED))
+        return queued
 
     async def _links(self, session: AsyncSession, sent: list[Result]) -> None:
         """Where each sent message came from, so a swipe-reply to it finds its case or report."""
