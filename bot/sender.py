@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -24,6 +26,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.methods import SendMessage
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -35,6 +38,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from pydantic import BaseModel, ConfigDict
 
 from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
@@ -58,6 +62,69 @@ log = logging.getLogger(__name__)
 SHUTDOWN_PATIENCE = 10.0  # seconds a stopping sender keeps trying to record what it sent
 
 
+class SentId(BaseModel):
+    """What the sender reads of a message it sent: its id (the rest of Telegram's answer —
+    the chat, the sender, the text — is not parsed)."""
+
+    model_config = ConfigDict(extra="ignore")
+    message_id: int
+
+
+class OutboxText(SendMessage):
+    """``sendMessage`` for an outbox text row, as aiogram's ``Bot.send_message`` would send it
+    (the same fields and values on the wire), for less CPU — it is most of a notice's sends:
+    built without validation from what the row holds, its keyboard serialized once per distinct
+    keyboard (``reply_markup`` holds that JSON), and only the new message's id read back."""
+
+    __returning__: ClassVar[Any] = SentId
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "chat_id": self.chat_id,
+            "text": self.text,
+            "parse_mode": "HTML",
+            "link_preview_options": self.link_preview_options,
+        }
+        if self.reply_markup is not None:
+            wire["reply_markup"] = self.reply_markup
+        return wire
+
+
+# The buttons' JSON -> reply_markup's JSON (encoded as aiogram's session encodes it), for the
+# latest few keyboards: a notice's rows share one per language.
+_KEYBOARDS: OrderedDict[str, str] = OrderedDict()
+_KEYBOARDS_KEPT = 256
+_NO_PREVIEW = json.dumps({"is_disabled": True})
+
+
+def _inline_json(buttons: list[list[dict[str, Any]]]) -> str:
+    key = json.dumps(buttons, ensure_ascii=False, sort_keys=True)
+    markup = _KEYBOARDS.get(key)
+    if markup is None:
+        built = inline(keyboard_of({"buttons": buttons}))
+        assert built is not None
+        markup = json.dumps(built.model_dump(exclude_none=True))
+        _KEYBOARDS[key] = markup
+        if len(_KEYBOARDS) > _KEYBOARDS_KEPT:
+            _KEYBOARDS.popitem(last=False)
+    else:
+        _KEYBOARDS.move_to_end(key)
+    return markup
+
+
+def text_request(chat_id: int, payload: dict[str, Any]) -> OutboxText:
+    """The request for a text row without a menu (see :class:`OutboxText`)."""
+    buttons = payload.get("buttons")
+    # Already encoded, as the session would encode them (hence not the fields' declared types).
+    fields: dict[str, Any] = {
+        "chat_id": chat_id,
+        "text": payload["text"],
+        "reply_markup": _inline_json(buttons) if buttons else None,
+        "link_preview_options": _NO_PREVIEW,
+    }
+    return OutboxText.model_construct(**fields)
+
+
 async def deliver(
     bot: Bot,
     chat_id: int,
@@ -68,6 +135,8 @@ async def deliver(
     """Send one payload; returns the new message's id (None for non-message payloads).
     ``facts`` receives what else Telegram said about the sent message (a poll's id)."""
     kind = payload["type"]
+    if kind == "text" and not (payload.get("menu") and texts is not None):
+        return (await bot(text_request(chat_id, payload))).message_id
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     markup = inline(keyboard_of(payload))
     if payload.get("menu") and texts is not None:

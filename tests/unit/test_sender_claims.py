@@ -37,6 +37,10 @@ class Bot0:
         self.sent.append((chat_id, text))
         return SimpleNamespace(message_id=len(self.sent))
 
+    async def __call__(self, method: Any, request_timeout: int | None = None) -> Any:
+        # The sender sends a text row as a prepared sendMessage (bot.sender.OutboxText).
+        return await self.send_message(method.chat_id, method.text)
+
 
 class Counts:
     """The sender's own statements and transactions (those begun in its tasks)."""
