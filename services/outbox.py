@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -56,19 +56,36 @@ def _build_claim(skip_locked: bool) -> Any:
         earlier.c.id < _T.c.id,
         earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
     )
-    due = or_(
-        and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now),
-        and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now),
-    )
+    pending = and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now)
+    lapsed = and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now)
     mine = _T.c.channel == bindparam("for_channel")
-    pick = (
-        select(_T.c.id)
-        .where(due, head, mine)
-        .order_by(_T.c.id)
-        .limit(bindparam("lim", type_=Integer))
-    )
+    lim = bindparam("lim", type_=Integer)
     if skip_locked:
-        pick = pick.with_for_update(skip_locked=True)
+        # PostgreSQL: row locks, skipped when another sender's claim holds them (a lock
+        # clause cannot apply to a UNION).
+        pick: Any = (
+            select(_T.c.id)
+            .where(or_(pending, lapsed), head, mine)
+            .order_by(_T.c.id)
+            .limit(lim)
+            .with_for_update(skip_locked=True)
+        )
+    else:
+        # SQLite: lapsed leases first (a dead sender's rows), then pending rows in the order
+        # they fell due — the order of the (status, next_attempt_at) index, whose entries end
+        # with the id, so the walk stops after ``lim`` heads. Ordered by id alone, every due
+        # row was sorted on every claim: with a notice's thousands queued ahead, most of a
+        # claim's CPU (1.1 ms against 0.02 for 25 of 3,000).
+        first = select(_T.c.id).where(lapsed, head, mine).limit(lim).subquery()
+        then = (
+            select(_T.c.id)
+            .where(pending, head, mine)
+            .order_by(_T.c.next_attempt_at, _T.c.id)
+            .limit(lim)
+            .subquery()
+        )
+        both = union_all(select(first.c.id), select(then.c.id)).subquery()
+        pick = select(both.c.id).limit(lim)
     return (
         _T.update()
         .where(_T.c.id.in_(pick.scalar_subquery()))
