@@ -309,6 +309,7 @@ class OutboxSender:
         # row is due).
         self._behind = False
         self._records = 0  # records committed, to spot one that landed during a claim
+        self._claim_failed = False
         self._blocked_wait = 0.0  # how long to wait for rows behind someone else's head
         self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
         self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
@@ -376,7 +377,8 @@ class OutboxSender:
                 self._wake.clear()
                 records = self._records
                 claimed, due = await self._claim(free)
-                self._behind = due == 0.0
+                # After a failed claim, any record may be worth a claim (as before the pass).
+                self._behind = due == 0.0 or self._claim_failed
                 for row in claimed:
                     task = asyncio.create_task(self._send(row))
                     self._inflight.add(task)
@@ -407,9 +409,11 @@ class OutboxSender:
 
     async def _claim(self, limit: int) -> tuple[list[Claimed], float | None]:
         """Claim, and learn in the same transaction when the next row left is due."""
+        self._claim_failed = False
         try:
             claimed, due = await self.store.claim_due(limit)
         except Exception as exc:
+            self._claim_failed = True
             if is_unreachable(exc):
                 self.outage.failed(exc)
             else:
@@ -428,9 +432,9 @@ class OutboxSender:
         if due is not None and due > 0:
             timeout = min(timeout, max(due, 0.05))
         elif due is not None and not self._inflight:
-            # Due but untaken, behind an unsent head that is not this sender's (its own wake
-            # it when recorded): another sender's, or a dead one's lease. Looked at again
-            # after a pause that doubles while nothing else happens.
+            # Due but untaken, behind an unsent head that is not this sender's (the records of
+            # its own heads wake it): another sender's, or a dead one's lease. Looked at
+            # again after a pause that doubles while nothing else happens.
             self._blocked_wait = min(max(self._blocked_wait * 2, 0.05), self.poll_seconds)
             timeout = self._blocked_wait
         with contextlib.suppress(TimeoutError):

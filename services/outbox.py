@@ -48,7 +48,7 @@ def _build_claim(skip_locked: bool) -> Any:
     """The claim: lease up to ``lim`` due rows, each its chat's oldest unsent one.
 
     Built once per dialect with bound parameters (Core, on the table): building it anew on
-    every claim cost more CPU than running it (the sender claims at least twice per relay)."""
+    every claim cost more CPU than running it."""
     earlier = _T.alias("earlier")
     now = bindparam("now", type_=_T.c.next_attempt_at.type)
     head = ~exists().where(
@@ -108,7 +108,7 @@ def _build_claim(skip_locked: bool) -> Any:
     )
 
 
-# When the sender next has something to do (it asks each time it goes idle).
+# When the sender next has something to do (read in a claim that left it slots to spare).
 _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
     _T.c.status == OutboxStatus.PENDING, _T.c.channel == bindparam("for_channel")
 )
