@@ -2,7 +2,9 @@
 handlers, services and outbox sender against the emulator in-process (``tests/harness.py``),
 no sockets, no other process. A resident and a cadre register through the bot, the resident
 files a case through the wizard, then sends follow-ups as native replies to the filing
-confirmation — the path residents take; then files a few more cases. Reports CPU per
+confirmation — the path residents take, relayed by the running sender as in ``cpbot run``
+(``--sender drain``: by the harness's drain after every round, as before the sender's pass);
+then files a few more cases. Reports CPU per
 follow-up (handled and relayed), per warm filing (the six updates of the wizard, the median),
 transactions and statements of each, and with ``--profile``, where a follow-up's CPU goes
 (cProfile, grouped by package). The first filing is reported apart: it also compiles every
