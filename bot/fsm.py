@@ -14,6 +14,7 @@ from aiogram.types import TelegramObject
 
 from services.conversations import Conversations
 from services.errors import Refusal
+from services.presses import handler_finished
 
 # The data read with the step, for the same update's next get_data. aiogram reads the step of
 # every update first (for the state filters), so the slot is refreshed before each use; it
@@ -143,7 +144,9 @@ class StepMiddleware(BaseMiddleware):
         try:
             result = await handler(event, data)
         except Refusal:
+            handler_finished()  # the step's write records the update's press as handled too
             await step.flush()
             raise
+        handler_finished()
         await step.flush()
         return result

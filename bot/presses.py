@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
@@ -39,6 +40,10 @@ class PressBook(Protocol):
 
     async def done(self, query_id: str) -> None:
         """The press's handler has finished."""
+
+    def handling(self, query_id: str) -> AbstractContextManager[None]:
+        """Around the handling of the press (before :meth:`done`): a book that can may record
+        it as handled in the update's own write once its handler has finished."""
 
 
 class _Recent:
@@ -82,6 +87,9 @@ class MemoryPresses:
     async def done(self, query_id: str) -> None:
         self._handled.add(query_id)
 
+    def handling(self, query_id: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
 
 class StoredPresses(MemoryPresses):
     """The database's record, shared by every process, behind this process's memory. With the
@@ -111,7 +119,12 @@ class StoredPresses(MemoryPresses):
     async def handled(self, query_id: str) -> bool:
         return await super().handled(query_id) or await self.presses.handled(query_id)
 
+    def handling(self, query_id: str) -> AbstractContextManager[None]:
+        return self.presses.handling(query_id)
+
     async def done(self, query_id: str) -> None:
+        """Usually written already, with the step the handler changed (its write carries the
+        mark: services/presses.py); otherwise in a write of its own."""
         await super().done(query_id)
         try:
             await self.presses.done(query_id)
@@ -141,10 +154,11 @@ class PressMiddleware(BaseMiddleware):
         if await self.book.handled(query.id):
             log.info("update %s: a button press handled before, skipped", event.update_id)
             return None
-        try:
-            result = await handler(event, data)
-        except Refusal:
+        with self.book.handling(query.id):
+            try:
+                result = await handler(event, data)
+            except Refusal:
+                await self.book.done(query.id)
+                raise
             await self.book.done(query.id)
-            raise
-        await self.book.done(query.id)
         return result

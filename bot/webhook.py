@@ -18,6 +18,8 @@ import logging
 from typing import Any
 
 from aiogram import Bot, Dispatcher
+from aiogram.methods import TelegramMethod
+from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
@@ -59,6 +61,18 @@ class AnswerAfterHandling(SimpleRequestHandler):
             self.in_hand -= 1
             if self.in_hand == 0:
                 self._idle.set()
+
+    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
+        """The update is handled before it is answered, however long that takes. aiogram's
+        own path answers after 55 s and lets the handling go on in the background, where a
+        failure would lose an update Telegram counts as delivered. Here a slow update is
+        simply redelivered after Telegram's timeout and answered 503 while still in hand
+        (``bot/dedupe.py``)."""
+        raw = await request.json(loads=bot.session.json_loads)
+        update = Update.model_validate(raw, context={"bot": bot})
+        result = await self.dispatcher.feed_update(bot, update, **self.data)
+        reply = result if isinstance(result, TelegramMethod) else None
+        return web.Response(body=self._build_response_writer(bot=bot, result=reply))
 
     async def finish(self, patience: float = FINISH_SECONDS) -> None:
         """Take nothing new; wait for the updates in hand to be handled and answered."""

@@ -203,11 +203,13 @@ async def review(
     if not parts:
         await query.answer(t("filing.empty"), show_alert=True)
         return
-    await state.set_state(Filing.confirm)
-    await query.answer()
+    # Read before answering: the read joins the update's open transaction (the answer, a
+    # Telegram request, ends it).
     point = await services.points.get(actor.point_id) if actor.point_id else None
     categories = {c.id: c for c in await services.cases.categories()}
     category = categories.get(data.get("category_id", 0))
+    await state.set_state(Filing.confirm)
+    await query.answer()
     text = t(
         "filing.summary",
         kind=t(f"kind.{data.get('kind')}"),

@@ -47,9 +47,11 @@ from models import sqlite_inline
 _WRITE = "cpbot_write"
 OUTBOX_TOUCHED = "cpbot_outbox_touched"
 _DELIVERY: ContextVar[bool] = ContextVar("cpbot_delivery_lane", default=False)
-# Who people are: a write to these tables makes every process-wide cache of people, roles and
-# points stale (``Database.people_version``).
-PEOPLE_TABLES = frozenset({"users", "staff", "residencies", "assignments", "contact_points"})
+# Who people are, and the categories they file under: a write to these tables makes every
+# process-wide cache of people, roles, points and categories stale (``Database.people_version``).
+PEOPLE_TABLES = frozenset(
+    {"users", "staff", "residencies", "assignments", "contact_points", "categories"}
+)
 _PEOPLE_TOUCHED = "cpbot_people_touched"
 
 
@@ -70,7 +72,9 @@ def _note_people_statement(state: ORMExecuteState) -> None:
 @event.listens_for(Session, "before_flush")
 def _note_people_objects(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
-        if _table_name(type(obj)) in PEOPLE_TABLES:
+        # The class's table, not the class: a model with a ``name`` column (users, contact
+        # points) would hide its __tablename__ behind that column's attribute.
+        if _table_name(getattr(type(obj), "__table__", None)) in PEOPLE_TABLES:
             session.info[_PEOPLE_TOUCHED] = True
             return
 
@@ -254,8 +258,8 @@ class Database:
         self._write_gate = WriteGate() if self.is_sqlite else None
         self._after_outbox_commit: list[Callable[[], None]] = []
         self._after_people_commit: list[Callable[[], None]] = []
-        # Bumped after every commit that changed people, roles or points in this process;
-        # caches compare it (and subscribers hear of it, e.g. to tell other processes).
+        # Bumped after every commit that changed people, roles, points or categories in this
+        # process; caches compare it (and subscribers hear of it, e.g. to tell other processes).
         self.people_version = 0
 
     @classmethod
@@ -263,7 +267,7 @@ class Database:
         return cls(make_engine(url, **kwargs))
 
     def on_people_commit(self, callback: Callable[[], None]) -> None:
-        """Call ``callback`` after every commit that changed people, roles or points."""
+        """Call ``callback`` after every commit that changed people, roles, points or categories."""
         self._after_people_commit.append(callback)
 
     def people_changed(self) -> None:

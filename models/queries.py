@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,8 +39,15 @@ _IGNORING: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
 
 async def next_value(session: AsyncSession, table: Table, name: str) -> int:
     """Atomically increment a named counter and return its new value."""
-    insert = dialect_insert(session, table).values(name=name, value=1)
-    upsert = insert.on_conflict_do_update(
-        index_elements=["name"], set_={"value": table.c.value + 1}
-    ).returning(table.c.value)
-    return int((await session.execute(upsert)).scalar_one())
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    stmt = _COUNTING.get((dialect, table))
+    if stmt is None:  # built once per dialect and table (every filing takes a number)
+        insert = dialect_insert(session, table).values(name=bindparam("name"), value=1)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["name"], set_={"value": table.c.value + 1}
+        ).returning(table.c.value)
+        _COUNTING[(dialect, table)] = stmt
+    return int((await session.execute(stmt, {"name": name})).scalar_one())
+
+
+_COUNTING: dict[tuple[str, Table], Any] = {}

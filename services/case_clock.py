@@ -22,7 +22,7 @@ from models.tables import Assignment, Case, CaseEvent, Staff, pk
 from services.case_mail import CaseMail
 from services.case_rules import OPEN, CloseReason, transition
 from services.context import Context
-from services.reminders import Due, Handler, plan
+from services.reminders import Due, Handler, plan, plan_rows, reminder_row
 from services.staff import StaffLabel, covers_region, label_of
 from services.views import CaseView, load_view, must_view
 
@@ -102,20 +102,23 @@ def _round(view: CaseView) -> str:
 async def plan_deadlines(
     session: AsyncSession, ctx: Context, view: CaseView, now: datetime
 ) -> None:
-    """Plan this round's deadline reminders (called when a case is filed or reopened)."""
-    for rule in RULES:
-        if rule.first_round_only and view.reopened_count:
-            continue
-        if rule.kind.startswith("case:ack") and view.due_ack_at >= view.due_resolve_at:
-            continue  # urgent cases: one deadline, one set of reminders
-        await plan(
-            session,
+    """Plan this round's deadline reminders (called when a case is filed or reopened), in one
+    statement (executed for the three to five rows at once)."""
+    rows = [
+        reminder_row(
             kind=rule.kind,
             subject=f"case:{view.id}",
             period=_round(view),
             due_at=rule.at(view, ctx),
             now=now,
+            params={},
         )
+        for rule in RULES
+        if not (rule.first_round_only and view.reopened_count)
+        # urgent cases: one deadline, one set of reminders
+        and not (rule.kind.startswith("case:ack") and view.due_ack_at >= view.due_resolve_at)
+    ]
+    await plan_rows(session, rows)
 
 
 async def plan_verdict_timeout(

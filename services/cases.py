@@ -9,6 +9,7 @@ Status changes (accept, resolve, close, …) live in ``services/lifecycle/``.
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,6 +30,7 @@ from models.tables import (
     ContactPoint,
     Counter,
     MessageLink,
+    Residency,
     pk,
     table_of,
 )
@@ -42,7 +44,6 @@ from services.deadlines import deadlines_for
 from services.errors import Invalid
 from services.outbox import enqueue, sending_to, text_message
 from services.parts import Part
-from services.points import point_of_resident
 from services.staff import choose_assignee, label_of
 from services.texts import esc
 from services.views import (
@@ -56,6 +57,14 @@ from services.views import (
 )
 
 PAGE_SIZE = 8
+# The categories offered when filing are read three times by every filing and change rarely:
+# they are kept per process, like the people (``services/people.py``). A change committed in
+# this process drops them at once (``Database.people_version``: categories count among what
+# it tracks); with Redis, one committed in any process does (``bot/people_signal.py``); one
+# made by another process without Redis (the command line) is seen within this many seconds.
+# Filing checks the category again in its own transaction, so a stale list never files a case
+# under a retired category.
+CATEGORIES_TTL = 30.0
 
 
 @dataclass(frozen=True)
@@ -114,6 +123,40 @@ _ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
 _CASES = table_of(Case)
 _ADD_CASE = _CASES.insert().returning(_CASES.c.id)
 _LINKS = table_of(MessageLink)
+_CATEGORIES = table_of(Category)
+_OFFERED = (
+    select(
+        _CATEGORIES.c.id,
+        _CATEGORIES.c.code,
+        _CATEGORIES.c.name_zh,
+        _CATEGORIES.c.name_en,
+        _CATEGORIES.c.tier,
+    )
+    .where(_CATEGORIES.c.active)
+    .order_by(_CATEGORIES.c.sort, _CATEGORIES.c.id)
+)
+_POINTS = table_of(ContactPoint)
+_RESIDENCIES = table_of(Residency)
+# The filing's first statement: the resident's contact point, and the chosen category's tier
+# and whether it is still offered (checked here, in the filing's transaction: the wizard's list
+# may be stale). A category that does not exist reads as NULLs.
+_CATEGORY_OF_DRAFT = _CATEGORIES.c.id == bindparam("category")
+_POINT_OF_RESIDENT = (
+    select(
+        _POINTS,
+        select(_CATEGORIES.c.tier).where(_CATEGORY_OF_DRAFT).scalar_subquery().label("cat_tier"),
+        select(_CATEGORIES.c.active)
+        .where(_CATEGORY_OF_DRAFT)
+        .scalar_subquery()
+        .label("cat_active"),
+    )
+    .join(_RESIDENCIES, _RESIDENCIES.c.contact_point_id == _POINTS.c.id)
+    .where(_RESIDENCIES.c.user_id == bindparam("user"))
+)
+_BY_SOURCE = select(_CASES.c.id).where(
+    _CASES.c.source_chat_id == bindparam("chat"),
+    _CASES.c.source_message_id == bindparam("mid"),
+)
 # How long a swipe-reply waits for the link of a message still being recorded (a sender's
 # record is one short transaction; past this, the reply goes where unlinked replies go).
 LINK_PATIENCE = 10.0
@@ -173,19 +216,29 @@ class Cases:
         self.ctx = ctx
         self.texts = ctx.texts
         self.mail = CaseMail(ctx)
+        # (people_version when read, time.monotonic() when read, the categories offered)
+        self._offered: tuple[int, float, tuple[CategoryView, ...]] | None = None
 
     # ---- reading -------------------------------------------------------------------------
 
     async def categories(self) -> list[CategoryView]:
-        async with self.ctx.db.read() as session:
-            rows = (
-                await session.execute(
-                    select(Category)
-                    .where(col(Category.active))
-                    .order_by(col(Category.sort), col(Category.id))
-                )
-            ).scalars()
-            return [CategoryView(pk(c), c.code, c.name_zh, c.name_en, c.tier) for c in rows]
+        """The categories offered when filing, in order (kept: see ``CATEGORIES_TTL``)."""
+        db = self.ctx.db
+        kept = self._offered
+        if (
+            kept is not None
+            and kept[0] == db.people_version
+            and time.monotonic() - kept[1] < CATEGORIES_TTL
+        ):
+            return list(kept[2])
+        version = db.people_version  # read before loading: a change during it wins
+        # A session of its own, not the update's: the update's read snapshot may predate a
+        # change this process has just committed (and counted).
+        async with db.sessions() as session:
+            rows = (await session.execute(_OFFERED)).all()
+        offered = tuple(CategoryView(r.id, r.code, r.name_zh, r.name_en, r.tier) for r in rows)
+        self._offered = (version, time.monotonic(), offered)
+        return list(offered)
 
     async def of_resident(self, user_id: int, limit: int = 20) -> list[CaseView]:
         async with self.ctx.db.read() as session:
@@ -329,16 +382,24 @@ class Cases:
     async def _file(self, user_id: int, draft: Draft) -> Filed:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            point = await point_of_resident(session, user_id)
+            found = (
+                await session.execute(
+                    _POINT_OF_RESIDENT, {"user": user_id, "category": draft.category_id}
+                )
+            ).first()
+            if found is None:
+                raise Invalid("filing.no_point")
+            row = dict(found._mapping)
+            tier, offered = row.pop("cat_tier"), row.pop("cat_active")
+            point = ContactPoint(**row)  # not added to the session
             if not point.active:
                 raise Invalid("filing.point_inactive")
-            category = await session.get(Category, draft.category_id)
-            if category is None or not category.active:
+            if tier is None or not offered:
                 raise Invalid("filing.bad_category")
             year = now.astimezone(ZoneInfo(point.tz)).year
             seq = await next_value(session, table_of(Counter), f"case:{year}")
             assignee = await choose_assignee(session, point)
-            due = deadlines_for(self.ctx.config.deadlines, category.tier, now, point.tz)
+            due = deadlines_for(self.ctx.config.deadlines, tier, now, point.tz)
             first = draft.parts[0]
             # Core statements (INSERT … RETURNING id): no ORM objects to build and flush.
             case_id = (
@@ -347,8 +408,8 @@ class Cases:
                     {
                         "public_no": f"{year}-{seq:04d}",
                         "kind": draft.kind,
-                        "category_id": category.id,
-                        "tier": category.tier,
+                        "category_id": draft.category_id,
+                        "tier": tier,
                         "status": CaseStatus.NEW,
                         "resident_id": user_id,
                         "contact_point_id": pk(point),
@@ -493,11 +554,6 @@ class Cases:
     async def _by_source(self, chat_id: int, message_id: int) -> CaseView | None:
         async with self.ctx.db.read() as session:
             case_id = (
-                await session.execute(
-                    select(col(Case.id)).where(
-                        col(Case.source_chat_id) == chat_id,
-                        col(Case.source_message_id) == message_id,
-                    )
-                )
+                await session.execute(_BY_SOURCE, {"chat": chat_id, "mid": message_id})
             ).scalar()
             return await load_view(session, case_id) if case_id else None

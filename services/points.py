@@ -7,6 +7,7 @@ import csv
 import io
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,6 +25,14 @@ from services.errors import Invalid, NotFound
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 COLUMNS = ("code", "name", "region", "address", "lat", "lon")
 OPTIONAL_COLUMNS = ("tz",)
+# A point is read by most steps of a filing and changes rarely: ``Points.get`` keeps what it
+# read per process, like the people and the offered categories. A change committed in this
+# process drops it at once (``Database.people_version``: contact points count among what it
+# tracks); with Redis, one committed in any process does (``bot/people_signal.py``); one made
+# by another process without Redis (the command line) is seen within this many seconds.
+# Filing checks the point in its own transaction, so a point kept too long never takes a case
+# after it was closed.
+POINTS_TTL = 30.0
 
 
 @dataclass(frozen=True)
@@ -183,6 +192,8 @@ def _validate_row(
 class Points:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # (people_version when first read, time.monotonic() then, the points read since)
+        self._kept: tuple[int, float, dict[int, PointView]] = (-1, 0.0, {})
 
     def registration_link(self, code: str) -> str:
         return f"https://t.me/{self.ctx.config.bot_username}?start=cp_{code}"
@@ -245,11 +256,25 @@ class Points:
         return PointView.of(point)
 
     async def get(self, point_id: int) -> PointView:
-        async with self.ctx.db.read() as session:
+        """A point by id (kept: see ``POINTS_TTL``)."""
+        db = self.ctx.db
+        version, since, kept = self._kept
+        if version != db.people_version or time.monotonic() - since >= POINTS_TTL:
+            version, kept = db.people_version, {}  # read before loading: a change during it wins
+            self._kept = (version, time.monotonic(), kept)
+        view = kept.get(point_id)
+        if view is not None:
+            return view
+        # A session of its own, not the update's: the update's read snapshot may predate a
+        # change this process has just committed (and counted).
+        async with db.sessions() as session:
             point = await session.get(ContactPoint, point_id)
         if point is None:
             raise NotFound("point.not_found", code=str(point_id))
-        return PointView.of(point)
+        view = PointView.of(point)
+        if self._kept[0] == version:
+            kept[point_id] = view
+        return view
 
     async def search(self, query: str, limit: int = 8) -> list[PointView]:
         query = query.strip()[:60]

@@ -7,18 +7,30 @@ bot answered and the presses it finished handling are kept here, by Telegram's c
 id, in the database every process shares: a redelivered press that was handled is skipped; one
 that was answered but not handled (the process died half-way) is handled again, without a
 second answer. Telegram gives up redelivering after a day; rows are pruned after ``KEEP``.
+
+Every press of a running bot asks, claims and marks, so the statements are built once per
+dialect (building one cost more than running it). The "handled" mark rides on the update's
+own last write when it can (:meth:`Presses.handling`): a press whose handler changed the
+person's step — every press of the filing wizard — costs no transaction of its own for it.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, bindparam, delete, event, false, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 from sqlmodel import col
 
 from models.presses import AnsweredPress
-from models.queries import dialect_insert
 from models.tables import table_of
 from services.context import Context
 
@@ -26,53 +38,116 @@ KEEP = timedelta(days=2)
 _T = table_of(AnsweredPress)
 
 
+def _statements(dialect: Any) -> dict[str, Executable]:
+    new = dialect.insert(_T)
+    return {
+        # A first answer inserts the row; a retry after a released answer (answered false)
+        # takes it; a row already answered is left alone — no row counted, no answer.
+        "claim": new.values(
+            query_id=bindparam("query_id"), at=bindparam("at"), answered=True, handled=False
+        ).on_conflict_do_update(
+            index_elements=["query_id"], set_={"answered": True}, where=_T.c.answered == false()
+        ),
+        "done": new.values(
+            query_id=bindparam("query_id"), at=bindparam("at"), answered=False, handled=True
+        ).on_conflict_do_update(index_elements=["query_id"], set_={"handled": True}),
+    }
+
+
+_BUILT = {"sqlite": _statements(sqlite), "postgresql": _statements(postgresql)}
+_HANDLED = select(_T.c.handled).where(_T.c.query_id == bindparam("query_id"))
+_RELEASE = update(_T).where(_T.c.query_id == bindparam("q")).values(answered=False)
+
+
+@dataclass
+class _Handling:
+    """The press the current update is handling, until its handler has finished."""
+
+    presses: Presses
+    query_id: str
+    task: asyncio.Task[Any] | None
+    finished: bool = False  # the handler returned (or refused): the mark may be written
+    carried: bool = False  # written in the update's own write transaction
+
+
+_HANDLING: ContextVar[_Handling | None] = ContextVar("cpbot_press_handling", default=None)
+
+
+def handler_finished() -> None:
+    """The current update's handler has finished (returned or refused): its next write — the
+    step's, written just after — may carry the press's "handled" mark (bot/fsm.py)."""
+    handling = _HANDLING.get()
+    if handling is not None and handling.task is asyncio.current_task():
+        handling.finished = True
+
+
+@event.listens_for(Session, "before_commit")
+def _carry_the_mark(session: Session) -> None:
+    """The update's write after its handler finished commits the press's mark with it: the
+    step and "handled" are stored together, or neither is. Every commit of this project is a
+    write transaction (``Database.write``); one of another task or database is left alone."""
+    handling = _HANDLING.get()
+    if handling is None or not handling.finished or handling.carried:
+        return
+    db = handling.presses.ctx.db
+    if handling.task is not asyncio.current_task() or session.bind is not db.engine.sync_engine:
+        return
+    params = {"query_id": handling.query_id, "at": handling.presses.ctx.clock.now()}
+    session.execute(_BUILT[db.engine.dialect.name]["done"], params)
+    handling.carried = True
+
+
 class Presses:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self._built = _BUILT[ctx.db.engine.dialect.name]
 
     async def claim(self, query_id: str) -> bool:
         """Record that the press is being answered now. False if it was answered before: the
         answer must not be sent again."""
+        params = {"query_id": query_id, "at": self.ctx.clock.now()}
         async with self.ctx.db.write() as session:
-            stmt = dialect_insert(session, _T).values(
-                query_id=query_id, at=self.ctx.clock.now(), answered=True, handled=False
-            )
-            result = await session.execute(stmt.on_conflict_do_nothing(index_elements=["query_id"]))
-            if cast(CursorResult[Any], result).rowcount:
-                return True
-            claimed = await session.execute(
-                update(AnsweredPress)
-                .where(col(AnsweredPress.query_id) == query_id)
-                .where(col(AnsweredPress.answered).is_(False))
-                .values(answered=True)
-            )
-            return bool(cast(CursorResult[Any], claimed).rowcount)
+            result = await session.execute(self._built["claim"], params)
+        return bool(cast(CursorResult[Any], result).rowcount)
 
     async def release(self, query_id: str) -> None:
         """The answer could not be sent after all (a network failure): another try may send it."""
         async with self.ctx.db.write() as session:
-            await session.execute(
-                update(AnsweredPress)
-                .where(col(AnsweredPress.query_id) == query_id)
-                .values(answered=False)
-            )
+            await session.execute(_RELEASE, {"q": query_id})
 
     async def handled(self, query_id: str) -> bool:
         """The press's handler finished before: a redelivery has nothing left to do."""
         async with self.ctx.db.read() as session:
-            found = await session.execute(
-                select(col(AnsweredPress.handled)).where(col(AnsweredPress.query_id) == query_id)
-            )
+            found = await session.execute(_HANDLED, {"query_id": query_id})
         return bool(found.scalar_one_or_none())
 
+    @contextmanager
+    def handling(self, query_id: str) -> Iterator[None]:
+        """While the current update handles this press: once its handler has finished
+        (:func:`handler_finished`), the update's next write in this database records the press
+        as handled in the same transaction, and :meth:`done` has nothing left to write."""
+        token = _HANDLING.set(_Handling(self, query_id, asyncio.current_task()))
+        try:
+            yield
+        finally:
+            _HANDLING.reset(token)
+
+    def carried(self, query_id: str) -> bool:
+        """The press was recorded as handled with the update's own write."""
+        handling = _HANDLING.get()
+        return (
+            handling is not None
+            and handling.presses.ctx.db is self.ctx.db
+            and handling.query_id == query_id
+            and handling.carried
+        )
+
     async def done(self, query_id: str) -> None:
+        if self.carried(query_id):
+            return
+        params = {"query_id": query_id, "at": self.ctx.clock.now()}
         async with self.ctx.db.write() as session:
-            stmt = dialect_insert(session, _T).values(
-                query_id=query_id, at=self.ctx.clock.now(), answered=False, handled=True
-            )
-            await session.execute(
-                stmt.on_conflict_do_update(index_elements=["query_id"], set_={"handled": True})
-            )
+            await session.execute(self._built["done"], params)
 
     async def prune(self, keep: timedelta = KEEP) -> int:
         """Forget presses older than ``keep``: Telegram no longer delivers them."""

@@ -6,8 +6,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -226,6 +227,43 @@ def covers_region(region: str | None, point_region: str) -> bool:
     return region is None or point_region == region or point_region.startswith(region + "/")
 
 
+def _constants(values: Any) -> list[Any]:
+    """Fixed strings inlined in an IN (…): no list to expand on every execution."""
+    return [literal_column(f"'{value}'") for value in sorted(values)]
+
+
+def _choosing() -> tuple[Any, Any]:
+    """choose_assignee's two statements, built once: building them cost more than running them
+    (every filing, reopening and transfer chooses)."""
+    staff, assignment = table_of(Staff), table_of(Assignment)
+    open_load = (
+        select(func.count())
+        .select_from(_CaseT)
+        .where(_CaseT.c.assignee_id == staff.c.id, _CaseT.c.status.in_(_constants(OPEN)))
+        .scalar_subquery()
+    )
+    at_point = (
+        select(staff.c.id)
+        .join(assignment, assignment.c.staff_id == staff.c.id)
+        .where(
+            assignment.c.contact_point_id == bindparam("point"),
+            assignment.c.until.is_(None),
+            staff.c.active,
+            staff.c.role.in_(_constants((Role.CADRE, Role.ADMIN))),
+        )
+        .order_by(assignment.c.is_primary.desc(), open_load, assignment.c.since)
+    )
+    admins = (
+        select(staff.c.id, staff.c.region)
+        .where(staff.c.active, staff.c.role == literal_column(f"'{Role.ADMIN}'"))
+        .order_by(open_load, staff.c.id)
+    )
+    return at_point, admins
+
+
+_AT_POINT, _ADMINS = _choosing()
+
+
 async def choose_assignee(
     session: AsyncSession, point: ContactPoint, exclude_staff_id: int | None = None
 ) -> int | None:
@@ -234,41 +272,18 @@ async def choose_assignee(
     The point's primary cadre; else another active cadre there, the least loaded first; else an
     administrator whose scope covers the point — the fallback owner of what nobody else owns.
     """
-    open_load = (
-        select(func.count())
-        .select_from(_CaseT)
-        .where(_CaseT.c.assignee_id == col(Staff.id), _CaseT.c.status.in_(tuple(OPEN)))
-        .scalar_subquery()
-    )
-    stmt = (
-        select(col(Staff.id), col(Assignment.is_primary))
-        .join(Assignment, col(Assignment.staff_id) == col(Staff.id))
-        .where(
-            col(Assignment.contact_point_id) == point.id,
-            col(Assignment.until).is_(None),
-            col(Staff.active),
-            col(Staff.role).in_((Role.CADRE, Role.ADMIN)),
-        )
-        .order_by(col(Assignment.is_primary).desc(), open_load, col(Assignment.since))
-    )
-    for staff_id, _primary in (await session.execute(stmt)).all():
+    for staff_id in (await session.execute(_AT_POINT, {"point": point.id})).scalars():
         if staff_id is not None and staff_id != exclude_staff_id:
-            return staff_id
-    admins = (
-        await session.execute(
-            select(col(Staff.id), col(Staff.region))
-            .where(col(Staff.active), col(Staff.role) == Role.ADMIN)
-            .order_by(open_load, col(Staff.id))
-        )
-    ).all()
+            return int(staff_id)
+    admins = (await session.execute(_ADMINS)).all()
     candidates = [
         (sid, region) for sid, region in admins if sid is not None and sid != exclude_staff_id
     ]
     for staff_id, region in candidates:
         if covers_region(region, point.region):
-            return staff_id
+            return int(staff_id)
     # No administrator covers this region: any administrator rather than nobody.
-    return candidates[0][0] if candidates else None
+    return int(candidates[0][0]) if candidates else None
 
 
 async def refresh_commands(session: AsyncSession, ctx: Context, user_id: int) -> None:

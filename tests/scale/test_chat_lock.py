@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import time
 from pathlib import Path
 
+import pytest
 from redis.asyncio import Redis
+from redis.asyncio.lock import Lock
 
 from bot.redis_lock import LOCK_TTL, held
 
@@ -72,3 +75,39 @@ async def test_a_live_holder_keeps_its_chat_however_long_it_takes(redis: Redis) 
     await asyncio.sleep(0.1)
     await asyncio.gather(first, update("b", 0))
     assert order == ["a in", "a out", "b in", "b out"]
+
+
+async def test_a_lost_cancel_does_not_keep_the_lock_for_ever(
+    redis: Redis, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On Python 3.11 a cancellation landing as a Redis reply arrives can be lost inside the
+    client; the watchdog then missed its cancel and renewed the lock for ever, and its holder
+    waited for it: the chat stalled for good (seen in the replica test)."""
+    real = Lock.reacquire
+    renewing = asyncio.Event()
+
+    async def loses_its_cancel(self: Lock) -> bool:
+        renewing.set()
+        # The reply comes with the cancel: asyncio.wait_for returns the reply, the cancel
+        # is gone.
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.sleep(0.3)
+        return await real(self)
+
+    monkeypatch.setattr(Lock, "reacquire", loses_its_cancel)
+    name = "cpbot:test:lock:chat43"
+
+    async def hold() -> None:
+        async with held(redis, name, ttl=0.5):
+            await renewing.wait()  # released while a renewal is on its way
+
+    holder = asyncio.create_task(hold())
+    await asyncio.wait({holder}, timeout=5)  # no cancel from outside: it must end by itself
+    if not holder.done():
+        holder.cancel()
+        raise AssertionError("the holder waits for a watchdog that never stops")
+    await asyncio.sleep(1.5)  # three of the watchdog's beats: it must have stopped
+    assert not await redis.exists(name)
+    # And the chat is free at once for its next update.
+    async with held(redis, name, ttl=0.5):
+        pass

@@ -19,6 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from redis.asyncio import Redis
 from sqlmodel import func, select
@@ -28,7 +29,7 @@ from emulator.core import Emulator
 from emulator.runner import start_emulator
 from models.db import Database
 from models.enums import EventType
-from models.tables import Case, CaseEvent
+from models.tables import Case, CaseEvent, User
 from services.app import Services
 from services.clock import SystemClock
 from services.config import ServiceConfig
@@ -66,7 +67,7 @@ class Phone:
                 if fragment in (msg.get("text") or ""):
                     return msg
             await asyncio.sleep(0.25 + random.random() * 0.1)
-        raise AssertionError(f"resident {self.id} waited in vain for {fragment!r}")
+        raise AssertionError(f"resident {self.id} waited in vain for {fragment!r}\n{self.story()}")
 
     async def press(self, label: str) -> None:
         loop = asyncio.get_running_loop()
@@ -81,7 +82,24 @@ class Phone:
                             )
                             return
             await asyncio.sleep(0.25 + random.random() * 0.1)
-        raise AssertionError(f"resident {self.id} found no button {label!r}")
+        raise AssertionError(f"resident {self.id} found no button {label!r}\n{self.story()}")
+
+    def story(self) -> str:
+        """The chat as the resident sees it, for a failure's message."""
+        lines = []
+        for m in self.emulator.history(self.id)[-16:]:
+            who = "bot" if m.get("from", {}).get("is_bot") else "me"
+            keys = [
+                b["text"]
+                for row in (m.get("reply_markup") or {}).get("inline_keyboard") or []
+                for b in row
+            ]
+            flags = " ".join(f for f in ("deleted", "edit_date") if m.get(f))
+            text = (m.get("text") or m.get("caption") or "")[:70].replace("\n", " ")
+            lines.append(f"  {m.get('message_id')} {who} {flags} {text!r} {keys}")
+        answers = [a.get("text") or "(empty)" for a in self.emulator.callback_answers(self.id)]
+        lines.append(f"  press answers: {answers[-6:]}")
+        return "\n".join(lines)
 
     def send(self, text: str, reply_to: int | None = None) -> None:
         self.emulator.user_send(self.id, text=text, reply_to_message_id=reply_to)
@@ -100,6 +118,26 @@ async def resident_flow(phone: Phone, filed: asyncio.Queue[int]) -> None:
     await filed.put(phone.id)
     for k in range(FOLLOW_UPS):
         phone.send(f"follow-up {k} from {phone.id}", reply_to=confirmation["message_id"])
+
+
+async def stuck_work(url: str) -> str:
+    """What PostgreSQL shows of work in flight: open transactions and lock waits (a stuck
+    resident's first question)."""
+    conn = await asyncpg.connect(pg._dsn(url))
+    try:
+        rows = await conn.fetch(
+            "SELECT pid, state, wait_event_type, wait_event, now() - xact_start AS age,"
+            " left(query, 160) AS query FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            " ORDER BY xact_start NULLS LAST"
+        )
+        locks = await conn.fetch(
+            "SELECT pid, locktype, mode, granted, relation::regclass::text AS rel"
+            " FROM pg_locks WHERE NOT granted"
+        )
+    finally:
+        await conn.close()
+    return "\n".join([*(str(dict(r)) for r in rows), "waiting locks:", *map(str, locks)])
 
 
 @pytest.fixture
@@ -164,7 +202,7 @@ async def test_two_replicas_two_workers_ten_thousand_updates(
         "CPBOT_WEBHOOK_SECRET": "replica-secret",
         "CPBOT_WEBHOOK_URL": f"http://127.0.0.1:{ports[0]}/hook",
         "CPBOT_WEBHOOK_PATH": "/hook",
-        "CPBOT_LOG_LEVEL": "WARNING",
+        "CPBOT_LOG_LEVEL": os.environ.get("CPBOT_SCALE_LOG_LEVEL", "WARNING"),
     }
     assert (
         subprocess.run(
@@ -218,7 +256,11 @@ async def test_two_replicas_two_workers_ten_thousand_updates(
             if not killed and filed.qsize() >= RESIDENTS * 2 // 5 and KILL:
                 processes[0].send_signal(signal.SIGKILL)  # a replica dies mid-run
                 killed = True
-        await flows
+        try:
+            await flows
+        except AssertionError:
+            print(await stuck_work(database))
+            raise
         assert killed or not KILL
 
         # Wait for the workers to deliver every relay (each cadre's chat at 1 a second).
@@ -249,9 +291,23 @@ async def test_two_replicas_two_workers_ten_thousand_updates(
                     .where(CaseEvent.type == EventType.MESSAGE)
                 )
             ).scalar_one()
+            short = (
+                await session.execute(
+                    select(User.tg_id, func.count(CaseEvent.id))
+                    .join(Case, Case.resident_id == User.id)
+                    .join(CaseEvent, CaseEvent.case_id == Case.id)
+                    .where(CaseEvent.type == EventType.MESSAGE)
+                    .group_by(User.tg_id)
+                    .having(func.count(CaseEvent.id) != 1 + FOLLOW_UPS)
+                )
+            ).all()
         await db.dispose()
+        by_id = {p.id: p for p in residents}
+        stories = "\n".join(
+            f"resident {tg} has {n} messages:\n{by_id[tg].story()}" for tg, n in short[:3]
+        )
         assert cases == RESIDENTS and set(per_resident.values()) == {1}
-        assert messages == RESIDENTS * (1 + FOLLOW_UPS)
+        assert messages == RESIDENTS * (1 + FOLLOW_UPS), stories
         for cadre in cadres:
             texts = [
                 m.get("text") or ""

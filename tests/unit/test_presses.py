@@ -3,12 +3,17 @@ shares, so a redelivered press is answered once and acted on once; pruned after 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.storage.base import StorageKey
+from sqlalchemy import event
 
+from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.presses import PressMiddleware, StoredPresses
 from models.db import Database
 from scheduler.setup import build_scheduler, prune_presses
@@ -17,7 +22,7 @@ from services.clock import FakeClock
 from services.config import ServiceConfig
 from services.context import Context
 from services.errors import Invalid
-from services.presses import KEEP
+from services.presses import KEEP, handler_finished
 from tests import pg
 
 
@@ -129,3 +134,76 @@ async def test_the_middleware_skips_a_press_handled_by_another_process(
     assert await _run(second, _Update("3"), None) == 1
     # Updates without a press pass through untouched.
     assert await _run(second, _Update(None), None) == 1
+
+
+async def test_the_handled_mark_rides_on_the_update_write_after_its_handler(both: Services) -> None:
+    """Not on a write made while the handler runs (the filing's own, say): the handler might
+    still fail after it. The write after it — the step's — carries the mark; ``done`` then
+    writes nothing more."""
+    presses, db = both.presses, both.ctx.db
+    with presses.handling("9"):
+        async with db.write():
+            pass  # a write of the handler's own
+        assert not presses.carried("9")
+        handler_finished()
+        async with db.write():
+            pass  # the step's write
+        assert presses.carried("9")
+        with _begins(both) as begins:
+            await presses.done("9")
+        assert begins == []
+    assert await presses.handled("9")
+    assert not presses.carried("9")  # only while handling
+
+
+async def test_a_step_write_that_failed_leaves_the_press_to_be_handled_again(
+    both: Services,
+) -> None:
+    presses, db = both.presses, both.ctx.db
+    with presses.handling("10"):
+        handler_finished()
+        with pytest.raises(RuntimeError):
+            async with db.write():
+                raise RuntimeError("the step could not be written")
+        assert not presses.carried("10")
+    assert not await presses.handled("10")
+
+
+@contextmanager
+def _begins(services: Services) -> Iterator[list[str]]:
+    begins: list[str] = []
+    engine = services.ctx.db.engine.sync_engine
+
+    def on_begin(_conn: Any) -> None:
+        begins.append("begin")
+
+    event.listen(engine, "begin", on_begin)
+    try:
+        yield begins
+    finally:
+        event.remove(engine, "begin", on_begin)
+
+
+async def test_a_press_that_changes_the_step_costs_no_transaction_of_its_own_to_mark(
+    both: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The press's read, then the step and the "handled" mark in one write (was three
+    transactions: the read, the step's write, the mark's)."""
+    monkeypatch.setattr("bot.presses.Update", _Update)
+    storage = DatabaseStorage(both.conversations)
+    key = StorageKey(bot_id=1, chat_id=5, user_id=5)
+    press, step = PressMiddleware(StoredPresses(both.presses)), StepMiddleware()
+
+    async def handler(event: Any, data: dict[str, Any]) -> None:
+        await data["state"].set_state("filing:kind")
+
+    async def steps(event: Any, data: dict[str, Any]) -> Any:
+        return await step(handler, event, data)
+
+    with _begins(both) as begins:
+        update: Any = _Update("11")
+        await press(steps, update, {"state": FSMContext(storage, key)})
+    assert len(begins) == 2, begins
+    assert await storage.get_state(key) == "filing:kind"
+    again = PressMiddleware(StoredPresses(both.presses))  # after a restart
+    assert await _run(again, _Update("11"), None) == 0
