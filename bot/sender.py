@@ -28,6 +28,7 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
 )
 from aiogram.methods import SendMessage
+from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -69,6 +70,11 @@ class SentId(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
     message_id: int
+
+
+# Held for the process's life, as bot/answer_types.py holds aiogram's own: pydantic caches a
+# parametrized generic only weakly, and building it again costs milliseconds per send.
+_SENT_ID_ANSWER = Response[SentId]
 
 
 class OutboxText(SendMessage):
