@@ -337,7 +337,8 @@ def table(results: dict[str, Any]) -> str:
 def sample(pid: int, label: str, seconds: float) -> subprocess.Popen[bytes]:
     """py-spy over a running bot (collapsed stacks in bench/results/profiles/); ``pip install
     py-spy`` into the venv first."""
-    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or "py-spy"
+    spy = shutil.which("py-spy", path=str(Path(sys.executable).parent)) or shutil.which("py-spy")
+    spy = spy or "py-spy"
     out = RESULTS.parent / "profiles" / f"{label}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
     command = [spy, "record", "--pid", str(pid), "--duration", str(max(1, int(seconds)))]
@@ -345,10 +346,15 @@ def sample(pid: int, label: str, seconds: float) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-async def main(smoke: bool, profile: bool = False) -> dict[str, Any]:
+async def main(
+    smoke: bool,
+    profile: bool = False,
+    rates: tuple[int, ...] = (25, 1000),
+    memory_runs: bool = True,
+) -> dict[str, Any]:
     slow = 200 if smoke else 1_500
     fast = 3_000 if smoke else 20_000
-    sizes = [10_000] if smoke else [10_000, 1_000_000]
+    sizes = ([10_000] if smoke else [10_000, 1_000_000]) if memory_runs else []
     results: dict[str, Any] = {
         "smoke": smoke,
         "machine": {
@@ -357,8 +363,10 @@ async def main(smoke: bool, profile: bool = False) -> dict[str, Any]:
             "load_before": round(os.getloadavg()[0], 2),
         },
         "delivery": [
-            await delivery(25, 30, slow, profile),
-            await delivery(1000, 1200, fast, profile),
+            await delivery(25, 30, slow, profile)
+            if rate == 25
+            else await delivery(1000, 1200, fast, profile)
+            for rate in rates
         ],
         "memory": [await asyncio.to_thread(memory, n) for n in sizes],
     }
@@ -373,11 +381,20 @@ if __name__ == "__main__":
     parser.add_argument(
         "--profile", action="store_true", help="sample the bot with py-spy while it delivers"
     )
+    parser.add_argument(
+        "--rates",
+        type=int,
+        nargs="+",
+        choices=(25, 1000),
+        default=(25, 1000),
+        help="which deliveries to run (25/s against 30, 1000/s against 1200)",
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
     args = parser.parse_args()
     if args.fanout:
         asyncio.run(fanout_child(args.fanout[0], int(args.fanout[1])))
         sys.exit(0)
-    outcome = asyncio.run(main(args.smoke, args.profile))
+    outcome = asyncio.run(main(args.smoke, args.profile, tuple(args.rates), not args.no_memory))
     print(table(outcome))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(outcome, indent=2) + "\n", encoding="utf-8")

@@ -2,7 +2,9 @@
 handlers, services and outbox sender against the emulator in-process (``tests/harness.py``),
 no sockets, no other process. A resident and a cadre register through the bot, the resident
 files a case through the wizard, then sends follow-ups as native replies to the filing
-confirmation — the path residents take; then files a few more cases. Reports CPU per
+confirmation — the path residents take, relayed by the running sender as in ``cpbot run``
+(``--sender drain``: by the harness's drain after every round, as before the sender's pass);
+then files a few more cases. Reports CPU per
 follow-up (handled and relayed), per warm filing (the six updates of the wizard, the median),
 transactions and statements of each, and with ``--profile``, where a follow-up's CPU goes
 (cProfile, grouped by package). The first filing is reported apart: it also compiles every
@@ -24,6 +26,7 @@ import pstats
 import sys
 import tempfile
 import time
+import weakref
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -120,12 +123,65 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             def on_execute(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
                 statements.append(sql.split(None, 1)[0].upper())
                 if args.show_sql:
-                    print("SQL", " ".join(sql.split())[:150])
+                    print("SQL", " ".join(sql.split())[:150], "(sender)" if in_sender() else "")
+
+            # Transactions begun by the running sender's own tasks (its loop, its recorder and
+            # its sends), told apart from the intake's by the task they run in.
+            sender_begins = [0]
+
+            sender_tasks: weakref.WeakSet[asyncio.Task[Any]] = weakref.WeakSet()
+            sender_cpu = [0.0]
+
+            def in_sender() -> bool:
+                try:
+                    return asyncio.current_task() in sender_tasks
+                except RuntimeError:
+                    return False
+
+            class Timed:
+                """Drives a sender coroutine, adding the main-thread CPU of each of its steps
+                (its SQLAlchemy greenlets and the in-process emulator's answers included)."""
+
+                def __init__(self, coro: Any) -> None:
+                    self.coro = coro
+
+                def __await__(self) -> Any:
+                    value: Any = None
+                    error: BaseException | None = None
+                    while True:
+                        started = time.thread_time()
+                        try:
+                            if error is not None:
+                                future = self.coro.throw(error)
+                            else:
+                                future = self.coro.send(value)
+                        except StopIteration as done:
+                            return done.value
+                        finally:
+                            sender_cpu[0] += time.thread_time() - started
+                        try:
+                            value, error = (yield future), None
+                        except BaseException as exc:  # handed to the coroutine
+                            value, error = None, exc
+
+            async def timed(coro: Any) -> Any:
+                return await Timed(coro)
+
+            def task_factory(loop: Any, coro: Any, **kw: Any) -> asyncio.Task[Any]:
+                own = getattr(coro, "__qualname__", "").startswith("OutboxSender.")
+                task = asyncio.Task(timed(coro) if own else coro, loop=loop, **kw)
+                if own:
+                    sender_tasks.add(task)
+                return task
+
+            asyncio.get_running_loop().set_task_factory(task_factory)
 
             def on_begin(_c: Any) -> None:
                 begins[0] += 1
+                if in_sender():
+                    sender_begins[0] += 1
                 if args.show_sql:
-                    print("SQL BEGIN")
+                    print("SQL BEGIN", "(sender)" if in_sender() else "")
 
             # The sender has an engine of its own on PostgreSQL.
             engines = [world.app.db.engine.sync_engine]
@@ -157,7 +213,43 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     split["sender"][1] += begins[0] - before
 
             world.app.dp.feed_update = feed  # type: ignore[method-assign]
-            world.app.sender.drain = drain  # type: ignore[method-assign]
+            sender_task: asyncio.Task[None] | None = None
+            if args.sender == "running":
+                # As in `cpbot run`: the sender runs on its own, woken by the intake's commits;
+                # each round of the harness waits for the follow-up's outcome to be recorded
+                # and for the sender to fall quiet (its trailing claims count too).
+                sender, store = world.app.sender, world.app.sender.store
+                recorded = [0]
+                record_seen = asyncio.Event()
+                real_complete = store.complete
+
+                async def complete(results: Any) -> bool:
+                    queued = await real_complete(results)
+                    recorded[0] += len(results)
+                    record_seen.set()
+                    return queued
+
+                store.complete = complete  # type: ignore[method-assign]
+                expected = [recorded[0]]
+
+                async def running_drain(*_a: Any, **_kw: Any) -> int:
+                    while recorded[0] < expected[0]:
+                        record_seen.clear()
+                        await asyncio.wait_for(record_seen.wait(), 10)
+                    while True:  # quiet: no transaction begun for 20 ms
+                        seen = begins[0]
+                        await asyncio.sleep(0.02)
+                        if begins[0] == seen:
+                            return 0
+
+                world.app.sender.drain = running_drain  # type: ignore[method-assign]
+                sender_task = asyncio.create_task(sender.run())
+                await asyncio.sleep(0.2)  # its start (taking back orphans) is not measured
+                begins[0] = sender_begins[0] = 0
+                sender_cpu[0] = 0.0
+                statements.clear()
+            else:
+                world.app.sender.drain = drain  # type: ignore[method-assign]
             # Main-thread CPU time, not wall time: waiting is not cost.
             profiler = cProfile.Profile(time.thread_time) if args.profile else None
             cpu, main_cpu = time.process_time(), time.thread_time()
@@ -165,6 +257,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 profiler.enable()
             for i in range(args.follow_ups):
                 clock.advance(seconds=3)  # under flood control, as a person types
+                if sender_task is not None:
+                    expected[0] += 1  # each follow-up is one row to the cadre
                 await resident.reply(confirmation, f"follow-up {i}")
             if profiler:
                 profiler.disable()
@@ -172,6 +266,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             main_thread_ms = (time.thread_time() - main_cpu) * 1000 / args.follow_ups
             relayed = sum(1 for text in cadre.texts() if "follow-up " in text)
             follow_up_begins, follow_up_statements = begins[0], list(statements)
+            if sender_task is not None:
+                # The running sender works while a handler waits for its row's outcome: its
+                # transactions and CPU are told apart by task (the rest is the intake's, the
+                # harness's waiting included).
+                split["sender"][1] = sender_begins[0]
+                split["intake"][1] = begins[0] - sender_begins[0]
+                split["sender"][0] = sender_cpu[0]
+                split["intake"][0] = time.thread_time() - main_cpu - sender_cpu[0]
+                await world.app.sender.stop()
+                await sender_task
+                world.app.sender.drain = real_drain  # type: ignore[method-assign]
+                world.app.sender.store.complete = real_complete  # type: ignore[method-assign]
             follow_up_split = {
                 side: {
                     "main_thread_cpu_ms": round(cpu_s * 1000 / args.follow_ups, 2),
@@ -185,6 +291,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             for side in split.values():
                 side[0], side[1] = 0.0, 0
             filings_ms = []
+            world.app.sender.drain = drain  # type: ignore[method-assign]
             for i in range(args.filings):
                 clock.advance(seconds=60)
                 cpu = time.process_time()
@@ -229,11 +336,22 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     k: round(v / args.follow_ups, 1) for k, v in sorted(kinds.items())
                 },
                 "database": "postgresql" if args.postgres else "sqlite",
+                "sender": args.sender,
                 "note": "in-process, includes the emulator's own work; profile shares below",
             }
             if profiler:
                 stats = pstats.Stats(profiler)
                 report["profile_shares"] = shares(stats)
+                if sender_task is not None:
+                    raw: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+                    tops = ("_run", "_flush_loop", "_send")
+                    sender_s = sum(
+                        ct
+                        for (filename, _l, name), (_cc, _nc, _tt, ct, _c) in raw.items()
+                        if filename.endswith("bot/sender.py") and name in tops
+                    )
+                    total_s = sum(tt for (_cc, _nc, tt, _ct, _c) in raw.values()) or 1.0
+                    report["sender_share"] = round(sender_s / total_s, 3)
                 out = RESULTS / "profiles" / "hot_path.pstats"
                 out.parent.mkdir(parents=True, exist_ok=True)
                 stats.dump_stats(str(out))
@@ -252,6 +370,13 @@ def main() -> int:
     parser.add_argument("--filings", type=int, default=9, help="warm filings (median CPU)")
     parser.add_argument(
         "--postgres", action="store_true", help="on PostgreSQL (CPBOT_TEST_POSTGRES_URL)"
+    )
+    parser.add_argument(
+        "--sender",
+        choices=("running", "drain"),
+        default="running",
+        help="follow-ups relayed by a running sender (as in cpbot run) or by the harness's "
+        "drain after every round (the figures before the sender's pass)",
     )
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--top", type=int, default=40)

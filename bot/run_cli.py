@@ -10,16 +10,17 @@ from pathlib import Path
 
 import click
 
-from bot.cli_core import Cli, pass_cli
+from bot.cli_core import Cli, importing, pass_cli
 
 
 @click.command()
 @pass_cli
 def run(cli: Cli) -> None:
     """Run the bot with long polling (one process): intake, sender and scheduler."""
-    from bot.logs import setup_logging
-    from bot.runners import run_polling
-    from bot.settings import SettingsError
+    with importing(freeze=True):
+        from bot.logs import setup_logging
+        from bot.runners import run_polling
+        from bot.settings import SettingsError
 
     setup_logging(cli.settings)
     try:
@@ -38,9 +39,10 @@ def run(cli: Cli) -> None:
 @pass_cli
 def webhook(cli: Cli, intake_only: bool) -> None:
     """Take updates by webhook (CPBOT_WEBHOOK_URL), answering each after handling it."""
-    from bot.logs import setup_logging
-    from bot.settings import SettingsError
-    from bot.webhook import run_webhook
+    with importing(freeze=True):
+        from bot.logs import setup_logging
+        from bot.settings import SettingsError
+        from bot.webhook import run_webhook
 
     setup_logging(cli.settings)
     try:
@@ -56,9 +58,10 @@ def webhook(cli: Cli, intake_only: bool) -> None:
 @pass_cli
 def worker(cli: Cli) -> None:
     """Send the outbox and run the scheduler, beside webhook replicas (no update intake)."""
-    from bot.logs import setup_logging
-    from bot.runners import run_worker
-    from bot.settings import SettingsError
+    with importing(freeze=True):
+        from bot.logs import setup_logging
+        from bot.runners import run_worker
+        from bot.settings import SettingsError
 
     setup_logging(cli.settings)
     try:
@@ -72,9 +75,10 @@ def worker(cli: Cli) -> None:
 @pass_cli
 def set_webhook(cli: Cli) -> None:
     """Tell Telegram where to post updates (CPBOT_WEBHOOK_URL, CPBOT_WEBHOOK_SECRET)."""
-    from bot.factory import build_app
-    from bot.settings import SettingsError
-    from bot.webhook import set_webhook as tell_telegram
+    with importing():
+        from bot.factory import build_app
+        from bot.settings import SettingsError
+        from bot.webhook import set_webhook as tell_telegram
 
     async def go() -> None:
         app = await build_app(cli.settings)
@@ -95,7 +99,8 @@ def set_webhook(cli: Cli) -> None:
 @pass_cli
 def migrate(cli: Cli) -> None:
     """Bring the database (CPBOT_DATABASE_URL) up to date."""
-    from models.migrate import upgrade
+    with importing():
+        from models.migrate import upgrade
 
     upgrade(cli.settings.database_url)
     click.echo(cli.t("cli.migrated"))
@@ -114,7 +119,8 @@ def migrate(cli: Cli) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 def demo(folder: Path, port: int, host: str) -> None:
     """Start the local Telegram and WeChat emulators, the bot and a chat page to try it all."""
-    from bot.demo import run_demo
+    with importing(freeze=True):
+        from bot.demo import run_demo
 
     logging.basicConfig(level=logging.WARNING)
     asyncio.run(run_demo(folder, host, port))

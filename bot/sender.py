@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -24,6 +27,8 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
+from aiogram.methods import SendMessage
+from aiogram.methods.base import Response
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -35,6 +40,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
+from pydantic import BaseModel, ConfigDict
 
 from bot.keyboards import inline, main_menu
 from bot.limits import in_outbox_send
@@ -58,6 +64,80 @@ log = logging.getLogger(__name__)
 SHUTDOWN_PATIENCE = 10.0  # seconds a stopping sender keeps trying to record what it sent
 
 
+class SentId(BaseModel):
+    """What the sender reads of a message it sent: its id (the rest of Telegram's answer —
+    the chat, the sender, the text — is not parsed)."""
+
+    model_config = ConfigDict(extra="ignore")
+    message_id: int
+
+
+# Held for the process's life, as bot/answer_types.py holds aiogram's own: pydantic caches a
+# parametrized generic only weakly, and building it again costs milliseconds per send.
+_SENT_ID_ANSWER = Response[SentId]
+
+
+class OutboxText(SendMessage):
+    """``sendMessage`` for an outbox text row, as aiogram's ``Bot.send_message`` would send it
+    (the same fields and values on the wire), for less CPU — it is most of a notice's sends:
+    built without validation from what the row holds, its keyboard serialized once per distinct
+    keyboard (``reply_markup`` holds that JSON), and only the new message's id read back."""
+
+    __returning__: ClassVar[Any] = SentId
+
+    def model_dump(self, **_: Any) -> dict[str, Any]:
+        wire: dict[str, Any] = {
+            "chat_id": self.chat_id,
+            "text": self.text,
+            "parse_mode": "HTML",
+            "link_preview_options": self.link_preview_options,
+        }
+        if self.reply_markup is not None:
+            wire["reply_markup"] = self.reply_markup
+        return wire
+
+
+# The buttons' JSON -> reply_markup's JSON (encoded as aiogram's session encodes it), for the
+# latest few keyboards: a notice's rows share one per language.
+_KEYBOARDS: OrderedDict[str, str] = OrderedDict()
+_KEYBOARDS_KEPT = 256
+_NO_PREVIEW = json.dumps({"is_disabled": True})
+
+
+def _inline_json(buttons: list[list[dict[str, Any]]]) -> str:
+    key = json.dumps(buttons, ensure_ascii=False, sort_keys=True)
+    markup = _KEYBOARDS.get(key)
+    if markup is None:
+        built = inline(keyboard_of({"buttons": buttons}))
+        assert built is not None
+        markup = json.dumps(built.model_dump(exclude_none=True))
+        _KEYBOARDS[key] = markup
+        if len(_KEYBOARDS) > _KEYBOARDS_KEPT:
+            _KEYBOARDS.popitem(last=False)
+    else:
+        _KEYBOARDS.move_to_end(key)
+    return markup
+
+
+def text_request(chat_id: int, payload: dict[str, Any]) -> OutboxText:
+    """The request for a text row without a menu (see :class:`OutboxText`)."""
+    buttons = payload.get("buttons")
+    # A copy of a request built once (model_construct deep-copies every field's default, more
+    # CPU than the rest of the request), with this row's fields: already encoded, as the
+    # session would encode them (hence not the fields' declared types).
+    method = copy.copy(_TEXT_TEMPLATE)
+    method.__dict__.update(
+        chat_id=chat_id,
+        text=payload["text"],
+        reply_markup=_inline_json(buttons) if buttons else None,
+        link_preview_options=_NO_PREVIEW,
+    )
+    return method
+
+
+_TEXT_TEMPLATE = OutboxText.model_construct(chat_id=0, text="")
+
+
 async def deliver(
     bot: Bot,
     chat_id: int,
@@ -68,6 +148,8 @@ async def deliver(
     """Send one payload; returns the new message's id (None for non-message payloads).
     ``facts`` receives what else Telegram said about the sent message (a poll's id)."""
     kind = payload["type"]
+    if kind == "text" and not (payload.get("menu") and texts is not None):
+        return (await bot(text_request(chat_id, payload))).message_id
     markup: InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
     markup = inline(keyboard_of(payload))
     if payload.get("menu") and texts is not None:
@@ -227,6 +309,14 @@ class OutboxSender:
         self._done: asyncio.Queue[tuple[Result, asyncio.Future[None]] | None] = asyncio.Queue()
         self._flusher: asyncio.Task[None] | None = None
         self._given_up = False
+        # The last claim left rows due but untaken, each behind its chat's unsent head: the
+        # next record may free one, so the recorder wakes the claimer then (otherwise a record
+        # frees nothing to claim, and the claimer sleeps until a commit wakes it or the next
+        # row is due).
+        self._behind = False
+        self._records = 0  # records committed, to spot one that landed during a claim
+        self._claim_failed = False
+        self._blocked_wait = 0.0  # how long to wait for rows behind someone else's head
         self._watchers: dict[str, list[asyncio.Future[Result]]] = {}
         self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
         self.outage: Outage = DATABASE
@@ -288,7 +378,13 @@ class OutboxSender:
                     self._slot.clear()
                     await self._slot.wait()
                     continue
-                claimed = await self._claim(free)
+                # Cleared before the claim: a commit from now on is seen by this claim or
+                # wakes the next one.
+                self._wake.clear()
+                records = self._records
+                claimed, due = await self._claim(free)
+                # After a failed claim, any record may be worth a claim (as before the pass).
+                self._behind = due == 0.0 or self._claim_failed
                 for row in claimed:
                     task = asyncio.create_task(self._send(row))
                     self._inflight.add(task)
@@ -296,7 +392,9 @@ class OutboxSender:
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
-                await self._idle()
+                if self._behind and self._records != records:
+                    continue  # a record landed during the claim: it may have freed a row
+                await self._idle(due, bool(claimed))
         finally:
             if self._inflight:
                 # Each ends once its outcome is recorded (or the recorder gave up).
@@ -315,28 +413,38 @@ class OutboxSender:
         self._wake.set()
         self._slot.set()
 
-    async def _claim(self, limit: int) -> list[Claimed]:
+    async def _claim(self, limit: int) -> tuple[list[Claimed], float | None]:
+        """Claim, and learn in the same transaction when the next row left is due."""
+        self._claim_failed = False
         try:
-            claimed = await self.store.claim(limit)
+            claimed, due = await self.store.claim_due(limit)
         except Exception as exc:
+            self._claim_failed = True
             if is_unreachable(exc):
                 self.outage.failed(exc)
             else:
                 log.exception("outbox claim failed; retrying after the poll interval")
-            return []
+            return [], None
         self.outage.ok()
-        return claimed
+        return claimed, due
 
-    async def _idle(self) -> None:
+    async def _idle(self, due: float | None, took: bool) -> None:
+        """Wait for a commit (``wake``), a record that may have freed a chat's next row, or
+        the next row's due time; the poll interval is only a safety net. Nothing is asked of
+        the database here: the claim said when the next row is due."""
         timeout = self.poll_seconds
-        if not self.outage.down:
-            with contextlib.suppress(Exception):
-                due = await self.store.next_due_in()
-                if due is not None:
-                    timeout = min(timeout, max(due, 0.05))
+        if due is None or took:
+            self._blocked_wait = 0.0
+        if due is not None and due > 0:
+            timeout = min(timeout, max(due, 0.05))
+        elif due is not None and not self._inflight:
+            # Due but untaken, behind an unsent head that is not this sender's (the records of
+            # its own heads wake it): another sender's, or a dead one's lease. Looked at
+            # again after a pause that doubles while nothing else happens.
+            self._blocked_wait = min(max(self._blocked_wait * 2, 0.05), self.poll_seconds)
+            timeout = self._blocked_wait
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout)
-        self._wake.clear()
 
     async def _send(self, row: Claimed) -> None:
         """Send, then hold the slot until the outcome is committed: a row whose result is
@@ -424,12 +532,18 @@ class OutboxSender:
     async def drain(self, batch: int = 100) -> int:
         """Send everything due now and return how many rows were handled (tests, tools)."""
         handled = 0
-        while claimed := await self.store.claim(batch):
+        while True:
+            claimed, due = await self.store.claim_due(batch)
+            if not claimed:
+                return handled
             results = list(await asyncio.gather(*(self.deliver_row(row) for row in claimed)))
-            await self.store.complete(results)
+            queued = await self.store.complete(results)
             self._tell(results)
             handled += len(claimed)
-        return handled
+            # Claim again only if there may be more due now: a full batch, a row that waited
+            # behind one just recorded, or rows the record queued.
+            if len(claimed) < batch and due != 0.0 and not queued:
+                return handled
 
     async def _flush_loop(self) -> None:
         """Record outcomes as they come: whatever finished while the last record was written
@@ -458,9 +572,10 @@ class OutboxSender:
                     return
                 continue
             batch = [result for result, _ in pending]
+            queued = False
             try:
                 if not self._given_up:
-                    await self.store.complete(batch)
+                    queued = bool(await self.store.complete(batch))
             except Exception as exc:
                 self.outage.failed(exc)
                 if self._stopping.is_set() and waited > SHUTDOWN_PATIENCE:
@@ -479,8 +594,13 @@ class OutboxSender:
             delay, waited = 0.2, 0.0
             self._settle(pending)
             pending = []
-            # A finished row may have been the head of its chat: the next one is now due.
-            self._wake.set()
+            self._records += 1
+            # The claimer claims again only when this record may have made a row due: a
+            # recorded head with a row behind it (the last claim saw such rows), a row put
+            # back for later (its due time is learnt by claiming), or rows queued by the
+            # record. Otherwise claiming now would find nothing.
+            if self._behind or queued or any(r.outcome != "sent" for r in batch):
+                self._wake.set()
 
     @staticmethod
     def _settle(pending: list[tuple[Result, asyncio.Future[None]]]) -> None:

@@ -15,7 +15,6 @@ from aiogram.exceptions import TelegramNetworkError, TelegramServerError
 from bot.factory import App, build_app
 from bot.settings import Settings
 from models.db import delivery_lane
-from models.migrate import upgrade_async
 from scheduler.setup import build_scheduler
 
 log = logging.getLogger(__name__)
@@ -59,8 +58,14 @@ class Background:
 
 async def prepare(settings: Settings) -> App:
     if settings.is_sqlite:
-        # One process owns an SQLite database: bring it up to date on start.
-        await upgrade_async(settings.database_url)
+        # One process owns an SQLite database: bring it up to date on start. Alembic (its
+        # import and its run, a few tenths of a second) only when a migration is due.
+        from models.schema_check import sqlite_at_head
+
+        if not sqlite_at_head(settings.database_url):
+            from models.migrate import upgrade_async
+
+            await upgrade_async(settings.database_url)
     return await build_app(settings)
 
 

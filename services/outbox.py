@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -48,7 +48,7 @@ def _build_claim(skip_locked: bool) -> Any:
     """The claim: lease up to ``lim`` due rows, each its chat's oldest unsent one.
 
     Built once per dialect with bound parameters (Core, on the table): building it anew on
-    every claim cost more CPU than running it (the sender claims at least twice per relay)."""
+    every claim cost more CPU than running it."""
     earlier = _T.alias("earlier")
     now = bindparam("now", type_=_T.c.next_attempt_at.type)
     head = ~exists().where(
@@ -56,19 +56,36 @@ def _build_claim(skip_locked: bool) -> Any:
         earlier.c.id < _T.c.id,
         earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
     )
-    due = or_(
-        and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now),
-        and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now),
-    )
+    pending = and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now)
+    lapsed = and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now)
     mine = _T.c.channel == bindparam("for_channel")
-    pick = (
-        select(_T.c.id)
-        .where(due, head, mine)
-        .order_by(_T.c.id)
-        .limit(bindparam("lim", type_=Integer))
-    )
+    lim = bindparam("lim", type_=Integer)
     if skip_locked:
-        pick = pick.with_for_update(skip_locked=True)
+        # PostgreSQL: row locks, skipped when another sender's claim holds them (a lock
+        # clause cannot apply to a UNION).
+        pick: Any = (
+            select(_T.c.id)
+            .where(or_(pending, lapsed), head, mine)
+            .order_by(_T.c.id)
+            .limit(lim)
+            .with_for_update(skip_locked=True)
+        )
+    else:
+        # SQLite: lapsed leases first (a dead sender's rows), then pending rows in the order
+        # they fell due — the order of the (status, next_attempt_at) index, whose entries end
+        # with the id, so the walk stops after ``lim`` heads. Ordered by id alone, every due
+        # row was sorted on every claim: with a notice's thousands queued ahead, most of a
+        # claim's CPU (1.1 ms against 0.02 for 25 of 3,000).
+        first = select(_T.c.id).where(lapsed, head, mine).limit(lim).subquery()
+        then = (
+            select(_T.c.id)
+            .where(pending, head, mine)
+            .order_by(_T.c.next_attempt_at, _T.c.id)
+            .limit(lim)
+            .subquery()
+        )
+        both = union_all(select(first.c.id), select(then.c.id)).subquery()
+        pick = select(both.c.id).limit(lim)
     return (
         _T.update()
         .where(_T.c.id.in_(pick.scalar_subquery()))
@@ -91,7 +108,7 @@ def _build_claim(skip_locked: bool) -> Any:
     )
 
 
-# When the sender next has something to do (it asks each time it goes idle).
+# When the sender next has something to do (read in a claim that left it slots to spare).
 _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
     _T.c.status == OutboxStatus.PENDING, _T.c.channel == bindparam("for_channel")
 )
@@ -325,6 +342,15 @@ class OutboxStore:
         Taking only a chat's head row keeps each chat's messages in commit order, also with
         several senders: a later row is never claimed while an earlier one is unsent.
         """
+        return (await self.claim_due(limit, next_due=False))[0]
+
+    async def claim_due(
+        self, limit: int, *, next_due: bool = True
+    ) -> tuple[list[Claimed], float | None]:
+        """:meth:`claim`, and in the same transaction, when it took fewer than ``limit`` rows,
+        the seconds until the earliest row left pending is due: 0 when one is due now but
+        could not be taken (it waits behind its chat's unsent head), None when none waits
+        (or ``limit`` rows were taken: there may be more to take at once)."""
         now = self.ctx.clock.now()
         stmt = _CLAIMS[not self.ctx.db.is_sqlite]
         params = {
@@ -334,14 +360,27 @@ class OutboxStore:
             "lim": limit,
             "for_channel": self.channel,
         }
+        when: datetime | None = None
         async with self.ctx.db.write() as session:
             rows = (await session.execute(stmt, params, execution_options=_NO_SYNC)).all()
-        return sorted((Claimed(*row) for row in rows), key=lambda c: c.id)
+            if next_due and len(rows) < limit:
+                found = await session.execute(
+                    _NEXT_DUE, {"for_channel": self.channel}, execution_options=_NO_SYNC
+                )
+                when = found.scalar_one_or_none()
+        claimed = [Claimed(*row) for row in rows]
+        if len(claimed) > 1:
+            claimed.sort(key=lambda c: c.id)
+        if when is None:
+            return claimed, None
+        return claimed, max((when - now).total_seconds(), 0.0)
 
-    async def complete(self, results: list[Result]) -> None:
-        """Record the outcomes of a batch of sends in one short transaction."""
+    async def complete(self, results: list[Result]) -> bool:
+        """Record the outcomes of a batch of sends in one short transaction; True when that
+        queued messages of its own (an author told of an undelivered message, a late poll
+        closed)."""
         if not results:
-            return
+            return False
         now = self.ctx.clock.now()
         # Plain sends, the bulk of any batch, are recorded in one statement run for all of
         # them; other outcomes and sealed rows one by one.
@@ -360,6 +399,8 @@ class OutboxStore:
             for res in results:
                 if not (res.outcome == "sent" and not _sealed(res)):
                     await self._record(session, res, now)
+            queued = bool(session.info.get(OUTBOX_TOUCHED))
+        return queued
 
     async def _links(self, session: AsyncSession, sent: list[Result]) -> None:
         """Where each sent message came from, so a swipe-reply to it finds its case or report."""

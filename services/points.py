@@ -21,7 +21,6 @@ from models.tables import Assignment, ContactPoint, Residency, Staff, User
 from services.audit import audit
 from services.context import Context
 from services.errors import Invalid, NotFound
-from services.posters import render_poster
 
 CODE_RE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 COLUMNS = ("code", "name", "region", "address", "lat", "lon")
@@ -206,7 +205,10 @@ class Points:
         lines = [texts(locale, "poster.scan") for locale in texts.locales]
         lines += [texts(locale, "poster.then") for locale in texts.locales]
         footer = " · ".join(part for part in (point.code, point.address) if part)
-        # Rendering takes a good fraction of a second: keep it off the event loop.
+        # Rendering takes a good fraction of a second: keep it off the event loop. Pillow and
+        # qrcode are imported here, not by every command that lists points.
+        from services.posters import render_poster
+
         return await asyncio.to_thread(
             render_poster,
             title=point.name,

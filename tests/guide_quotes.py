@@ -16,6 +16,7 @@ section's quotes the bot never said.
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -145,7 +146,10 @@ def _plain(text: str) -> str:
 def _labels(markup: Any) -> list[str]:
     if markup is None:
         return []
-    data = markup.model_dump() if hasattr(markup, "model_dump") else dict(markup)
+    if isinstance(markup, str):  # the sender's prepared text request: already JSON
+        data = json.loads(markup)
+    else:
+        data = markup.model_dump() if hasattr(markup, "model_dump") else dict(markup)
     rows = data.get("inline_keyboard") or data.get("keyboard") or []
     labels = []
     for row in rows:

@@ -29,7 +29,7 @@ from emulator.core import Emulator
 from emulator.runner import start_emulator
 from models.db import Database
 from models.enums import EventType
-from models.tables import Case, CaseEvent
+from models.tables import Case, CaseEvent, User
 from services.app import Services
 from services.clock import SystemClock
 from services.config import ServiceConfig
@@ -291,9 +291,23 @@ async def test_two_replicas_two_workers_ten_thousand_updates(
                     .where(CaseEvent.type == EventType.MESSAGE)
                 )
             ).scalar_one()
+            short = (
+                await session.execute(
+                    select(User.tg_id, func.count(CaseEvent.id))
+                    .join(Case, Case.resident_id == User.id)
+                    .join(CaseEvent, CaseEvent.case_id == Case.id)
+                    .where(CaseEvent.type == EventType.MESSAGE)
+                    .group_by(User.tg_id)
+                    .having(func.count(CaseEvent.id) != 1 + FOLLOW_UPS)
+                )
+            ).all()
         await db.dispose()
+        by_id = {p.id: p for p in residents}
+        stories = "\n".join(
+            f"resident {tg} has {n} messages:\n{by_id[tg].story()}" for tg, n in short[:3]
+        )
         assert cases == RESIDENTS and set(per_resident.values()) == {1}
-        assert messages == RESIDENTS * (1 + FOLLOW_UPS)
+        assert messages == RESIDENTS * (1 + FOLLOW_UPS), stories
         for cadre in cadres:
             texts = [
                 m.get("text") or ""

@@ -6,13 +6,9 @@ transaction, so a list kept too long never files a case under a retired category
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 import services.cases as cases_module
 from models.db import Database
@@ -25,23 +21,7 @@ from services.context import Context
 from services.errors import Invalid
 from services.parts import Part
 from tests.factories import load_points, resident, staff
-
-
-@contextmanager
-def category_reads(services: Services) -> Iterator[list[str]]:
-    """The statements that read the categories table, while inside."""
-    seen: list[str] = []
-    engine = services.ctx.db.engine.sync_engine
-
-    def on_execute(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
-        if "FROM categories" in sql:
-            seen.append(sql)
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+from tests.statements import reads_of
 
 
 async def offered(services: Services) -> dict[str, tuple[str, str]]:
@@ -56,7 +36,7 @@ async def test_read_once_and_again_after_each_change_by_an_administrator(
     boss = await staff(services, "Zhou", "admin", None)
     res = await resident(services, "Zhang")
     cats = Administration(services.ctx).categories
-    with category_reads(services) as reads:
+    with reads_of(services, "categories") as reads:
         first = await offered(services)
         assert len(reads) == 1
         assert await offered(services) == first
@@ -78,7 +58,7 @@ async def test_read_once_and_again_after_each_change_by_an_administrator(
         await services.cases.file(res.user_id, Draft("complaint", 10_000, [part]))
     assert refused.value.key == "filing.bad_category"
     await cats.restore(boss.user_id, pets.id)
-    with category_reads(services) as reads:
+    with reads_of(services, "categories") as reads:
         assert "pets" in await offered(services)
         assert "pets" in await offered(services)
         assert len(reads) == 1  # read again after the change, then kept
@@ -106,7 +86,7 @@ async def test_another_process_without_redis_is_seen_within_the_ttl(
         cats = Administration(other.ctx).categories
         await cats.rename(boss.user_id, water.id, "水", "Water supply")
         await cats.retire(boss.user_id, water.id)
-        with category_reads(services) as reads:
+        with reads_of(services, "categories") as reads:
             assert "water" in await offered(services)  # still the kept list
             assert reads == []
         # Filing under it is refused all the same: checked in the filing's transaction.
@@ -129,7 +109,7 @@ async def test_another_services_on_the_same_database_sees_the_change_at_once(
     await load_points(services)
     boss = await staff(services, "Zhou", "admin", None)
     other = Services(Context.create(services.ctx.db, config, clock))
-    with category_reads(services) as reads:
+    with reads_of(services, "categories") as reads:
         await offered(other)
         await offered(other)
         assert len(reads) == 1

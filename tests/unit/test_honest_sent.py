@@ -86,6 +86,10 @@ class Telegram:
             )
         return SimpleNamespace(message_id=7)
 
+    async def __call__(self, method: Any, request_timeout: int | None = None) -> Any:
+        # The sender sends a text row as a prepared sendMessage (bot.sender.OutboxText).
+        return await self.send_message(method.chat_id, method.text)
+
 
 async def answer_to_cadre(services: Services, telegram: Telegram | None, wait: float = 3) -> str:
     cadre, res, case_id = await a_case(services)

@@ -7,13 +7,9 @@ long never takes a case after it was closed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 import services.points as points_module
 from models.db import Database
@@ -26,23 +22,7 @@ from services.context import Context
 from services.errors import Invalid, NotFound
 from services.parts import Part
 from tests.factories import load_points, resident, staff
-
-
-@contextmanager
-def point_reads(services: Services) -> Iterator[list[str]]:
-    """The statements that read the contact points table, while inside."""
-    seen: list[str] = []
-    engine = services.ctx.db.engine.sync_engine
-
-    def on_execute(_c: Any, _cur: Any, sql: str, *_a: Any) -> None:
-        if "FROM contact_points" in sql:
-            seen.append(sql)
-
-    event.listen(engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", on_execute)
+from tests.statements import reads_of
 
 
 async def test_read_once_and_again_after_an_administrator_edits_or_closes_it(
@@ -53,7 +33,7 @@ async def test_read_once_and_again_after_an_administrator_edits_or_closes_it(
     boss = await staff(services, "Zhou", "admin", None)
     xh01 = await services.points.by_code("XH01")
     admin = Administration(services.ctx).points
-    with point_reads(services) as reads:
+    with reads_of(services, "contact_points") as reads:
         first = await services.points.get(xh01.id)
         assert await services.points.get(xh01.id) == first
         assert len(reads) == 1  # kept: no second read
@@ -62,7 +42,7 @@ async def test_read_once_and_again_after_an_administrator_edits_or_closes_it(
     await admin.deactivate(boss.user_id, xh01.id)
     assert not (await services.points.get(xh01.id)).active
     await admin.reactivate(boss.user_id, xh01.id)
-    with point_reads(services) as reads:
+    with reads_of(services, "contact_points") as reads:
         assert (await services.points.get(xh01.id)).active
         assert (await services.points.get(xh01.id)).active
         assert len(reads) == 1  # read again after the change, then kept
@@ -78,7 +58,7 @@ async def test_another_services_on_the_same_database_sees_the_change_at_once(
     boss = await staff(services, "Zhou", "admin", None)
     xh01 = await services.points.by_code("XH01")
     other = Services(Context.create(services.ctx.db, config, clock))
-    with point_reads(services) as reads:
+    with reads_of(services, "contact_points") as reads:
         assert (await other.points.get(xh01.id)).active
         assert (await other.points.get(xh01.id)).active
         assert len(reads) == 1
@@ -108,7 +88,7 @@ async def test_another_process_without_redis_is_seen_within_the_ttl(
     try:
         boss = await staff(other, "Zhou", "admin", None)
         await Administration(other.ctx).points.deactivate(boss.user_id, xh01.id)
-        with point_reads(services) as reads:
+        with reads_of(services, "contact_points") as reads:
             assert (await services.points.get(xh01.id)).active  # still the kept point
             assert reads == []
         # Filing there is refused all the same: checked in the filing's transaction.

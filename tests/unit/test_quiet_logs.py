@@ -131,6 +131,11 @@ class DownStore:
             raise DOWN
         return []
 
+    async def claim_due(
+        self, limit: int, *, next_due: bool = True
+    ) -> tuple[list[Claimed], float | None]:
+        return await self.claim(limit), None
+
     async def next_due_in(self) -> float | None:
         return 0.0
 

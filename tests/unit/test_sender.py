@@ -37,6 +37,10 @@ class FakeBot:
         self.sent.append(chat_id)
         return SimpleNamespace(message_id=len(self.sent))
 
+    async def __call__(self, method: Any, request_timeout: int | None = None) -> Any:
+        # The sender sends a text row as a prepared sendMessage (bot.sender.OutboxText).
+        return await self.send_message(method.chat_id, method.text)
+
 
 async def queue(services: Services, chats: range) -> None:
     async with services.ctx.db.write() as session:
@@ -89,12 +93,12 @@ async def test_a_failed_record_is_tried_again_and_the_row_is_not_sent_twice(
     real = store.complete
     failures = 0
 
-    async def flaky(results: list[Result]) -> None:
+    async def flaky(results: list[Result]) -> bool:
         nonlocal failures
         if failures < 2:
             failures += 1
             raise OSError("connection pool timed out")
-        await real(results)
+        return await real(results)
 
     store.complete = flaky  # type: ignore[method-assign]
     bot = FakeBot()
