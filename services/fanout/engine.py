@@ -173,37 +173,45 @@ class Fanout(Generic[L]):
             led = self._l(run)
             if led.status != SENDING or led.fanout_done_at is not None:
                 return None
-            wanted, cursor, done = await self.recipients(session, run, size, scan)
-            people = await contacts(session, wanted)
-            payloads = await self.payloads(session, run)
-            fallback = payloads[self.fallback_locale(run)]
-            prefix = self.row_prefix(run)
-            out: list[dict[str, Any]] = []
-            skipped = 0
-            for user_id in wanted:
-                if user_id not in people:
-                    continue  # erased meanwhile
-                chat_id, locale, blocked = people[user_id]
-                if blocked:
-                    skipped += 1
-                    continue
-                out.append(
-                    {
-                        "dedupe_key": f"{prefix}u{user_id}",
-                        "chat_id": chat_id,
-                        "payload": payloads.get(locale, fallback),
-                        "recipient_user_id": user_id,
-                    }
-                )
-            await enqueue_many(session, out, now)
-            led.cursor = cursor
-            led.queued += len(out)
-            led.skipped_blocked += skipped
-            led.outbox_upto_id = max(led.outbox_upto_id, await lg.max_outbox_id(session))
-            if done:
-                led.fanout_done_at = now
-                led.audience_size = led.queued + led.skipped_blocked
-            return ChunkResult(len(out), skipped, done)
+            return await self.queue_in(session, run, size, scan, now)
+
+    async def queue_in(
+        self, session: AsyncSession, run: L, size: int, scan: int, now: datetime
+    ) -> ChunkResult:
+        """One chunk in the caller's transaction: up to ``size`` recipients after the cursor
+        (looking at no more than ``scan``), their rows queued and the cursor moved past them."""
+        led = self._l(run)
+        wanted, cursor, done = await self.recipients(session, run, size, scan)
+        people = await contacts(session, wanted)
+        payloads = await self.payloads(session, run)
+        fallback = payloads[self.fallback_locale(run)]
+        prefix = self.row_prefix(run)
+        out: list[dict[str, Any]] = []
+        skipped = 0
+        for user_id in wanted:
+            if user_id not in people:
+                continue  # erased meanwhile
+            chat_id, locale, blocked = people[user_id]
+            if blocked:
+                skipped += 1
+                continue
+            out.append(
+                {
+                    "dedupe_key": f"{prefix}u{user_id}",
+                    "chat_id": chat_id,
+                    "payload": payloads.get(locale, fallback),
+                    "recipient_user_id": user_id,
+                }
+            )
+        await enqueue_many(session, out, now)
+        led.cursor = cursor
+        led.queued += len(out)
+        led.skipped_blocked += skipped
+        led.outbox_upto_id = max(led.outbox_upto_id, await lg.max_outbox_id(session))
+        if done:
+            led.fanout_done_at = now
+            led.audience_size = led.queued + led.skipped_blocked
+        return ChunkResult(len(out), skipped, done)
 
     async def settle(self, run_id: int) -> Progress | None:
         """Tally the rows above the settled mark, move the mark over the final ones, measure the

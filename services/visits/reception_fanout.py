@@ -22,9 +22,8 @@ from models.tables import ContactPoint, Residency, Staff
 from models.visits import ReceptionDay, ReceptionRun
 from services.cards import staff_name
 from services.fanout import ledger as lg
-from services.fanout.audience import contacts
 from services.fanout.engine import ChunkResult, Fanout
-from services.outbox import enqueue_many, text_message
+from services.outbox import text_message
 from services.staff import label_of
 from services.texts import esc
 from services.visits.wording import day_text, hours_text
@@ -109,45 +108,14 @@ class ReceptionFanout(Fanout[ReceptionRun]):
     ) -> ChunkResult:
         """Queue the first window in the caller's transaction (the run's start), so residents of
         an ordinary point are told with the announcement itself; larger points are continued
-        by the tick (``advance``), a window at a time. The same steps as ``queue_chunk``, which
-        opens a transaction of its own."""
-        room, queued, skipped = self.first_window, 0, 0
-        prefix = self.row_prefix(run)
-        payloads = await self.payloads(session, run)
-        fallback = payloads[self.fallback_locale(run)]
-        done = False
+        by the tick (``advance``), a window at a time: ``queue_chunk``'s step, in this
+        transaction."""
+        room, queued, skipped, done = self.first_window, 0, 0, False
         while room > 0 and not done:
             size = min(room, self.chunk_size)
-            wanted, cursor, done = await self.recipients(session, run, size, size)
-            people = await contacts(session, wanted)
-            out: list[dict[str, Any]] = []
-            blocked = 0
-            for user_id in wanted:
-                if user_id not in people:
-                    continue
-                chat_id, locale, is_blocked = people[user_id]
-                if is_blocked:
-                    blocked += 1
-                    continue
-                out.append(
-                    {
-                        "dedupe_key": f"{prefix}u{user_id}",
-                        "chat_id": chat_id,
-                        "payload": payloads.get(locale, fallback),
-                        "recipient_user_id": user_id,
-                    }
-                )
-            if out:
-                await enqueue_many(session, out, now)
-            run.cursor = cursor
-            run.queued += len(out)
-            run.skipped_blocked += blocked
-            queued, skipped = queued + len(out), skipped + blocked
-            room -= len(out) + blocked
-        run.outbox_upto_id = max(run.outbox_upto_id, await lg.max_outbox_id(session))
-        if done:
-            run.fanout_done_at = now
-            run.audience_size = run.queued + run.skipped_blocked
+            chunk = await self.queue_in(session, run, size, size, now)
+            queued, skipped, done = queued + chunk.queued, skipped + chunk.skipped, chunk.done
+            room -= chunk.queued + chunk.skipped
         await session.flush()
         return ChunkResult(queued, skipped, done)
 

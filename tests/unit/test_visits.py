@@ -533,7 +533,7 @@ async def test_the_fan_out_streams_residents_in_chunks(
     people = await reception_county(services)
     for n in range(3):
         await resident(services, f"Neighbour {n}")
-    import services.visits.reception_fanout as module
+    import services.fanout.engine as module  # the shared fan-out queues the chunks
 
     sizes: list[int] = []
     original = module.enqueue_many
