@@ -332,25 +332,27 @@ class Cases:
         records a message's link to its case right after Telegram answered, and a quick
         swipe-reply (the confirmation, answered at once) can arrive in between. While a row to
         this chat is being sent, look again, for at most ``LINK_PATIENCE`` seconds."""
+        case_id = await self._linked(chat_id, message_id)
+        if case_id is not None or not sent_by_bot:
+            return case_id
         loop = asyncio.get_running_loop()
         deadline = loop.time() + LINK_PATIENCE
         pause = 0.02
         while True:
-            async with self.ctx.db.read() as session:
-                found = await session.execute(
-                    _CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id}
-                )
-                case_id: int | None = found.scalar()
-            if (
-                case_id is not None
-                or not sent_by_bot
-                or loop.time() >= deadline
-                or not await sending_to(self.ctx, chat_id)
-            ):
+            # Asked before the link is read again: a send recorded in between is then seen
+            # by that read (asked after, a record committed between the two was missed).
+            busy = await sending_to(self.ctx, chat_id)
+            case_id = await self._linked(chat_id, message_id)
+            if case_id is not None or not busy or loop.time() >= deadline:
                 return case_id
             await release_reads()  # no connection or snapshot held while waiting
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.5)
+
+    async def _linked(self, chat_id: int, message_id: int) -> int | None:
+        async with self.ctx.db.read() as session:
+            found = await session.execute(_CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id})
+            return found.scalar()
 
     async def link_message(self, chat_id: int, message_id: int, case_id: int) -> None:
         """Remember that a message the bot showed belongs to a case (for native replies)."""

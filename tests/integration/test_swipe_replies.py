@@ -10,8 +10,10 @@ from datetime import timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from aiogram.types import Update
 
+import services.cases as cases_module
 from services.clock import FakeClock
 from services.texts import Texts
 from services.visits import day_text
@@ -143,12 +145,15 @@ async def test_a_reply_to_a_message_of_no_case_goes_where_it_went(world: World) 
     assert len(res.bot_messages()) == before  # nothing reached the resident
 
 
+@pytest.mark.parametrize("recorded", ["while_waiting", "between_the_looks"])
 async def test_a_reply_to_a_confirmation_not_yet_recorded_goes_to_its_case(
-    world: World,
+    world: World, monkeypatch: pytest.MonkeyPatch, recorded: str
 ) -> None:
     """The sender records a message's link to its case just after Telegram answered; a
     resident who replies in between (seen in a scale run under load) still reaches the case,
-    instead of being asked what to do with a message of no case."""
+    instead of being asked what to do with a message of no case — also when the record
+    commits just after the bot found no link and before it asked whether a send is on its
+    way (seen too: the second look must come after that question)."""
     await load_points(world)
     cadre = world.person("Li", "en", "Wei")
     await join_staff(world, cadre)
@@ -185,7 +190,19 @@ async def test_a_reply_to_a_confirmation_not_yet_recorded_goes_to_its_case(
     world.emulator.user_send(
         res.id, text="Also the pump hums", reply_to_message_id=confirmation["message_id"]
     )
-    await asyncio.gather(_feed(world), record_later())
+    if recorded == "while_waiting":
+        await asyncio.gather(_feed(world), record_later())
+    else:
+        real = cases_module.sending_to
+
+        async def recorded_first(ctx: Any, chat_id: int) -> bool:
+            if results:
+                await sender.store.complete(results)
+                results.clear()
+            return await real(ctx, chat_id)
+
+        monkeypatch.setattr(cases_module, "sending_to", recorded_first)
+        await _feed(world)
     await world.settle()
     assert "Also the pump hums" in cadre.last_text()
     assert number.group(0) in cadre.last_text()
