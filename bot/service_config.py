@@ -24,4 +24,5 @@ def service_config(settings: Settings, bot_username: str) -> ServiceConfig:
         monthly_reports=settings.monthly_reports,
         weekly_digest=settings.weekly_digest,
         report_case_rows=settings.report_case_rows,
+        send_rate=settings.rate_per_second,
     )

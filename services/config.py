@@ -101,3 +101,6 @@ class ServiceConfig:
     # A report made in the chat lists at most this many cases in its cases sheet (its time
     # grows with the rows); ``cpbot report`` lists them all.
     report_case_rows: int = 10_000
+    # The bot-wide sending rate (messages a second): a fan-out's first window is sized on it
+    # before its own delivery rate has been measured.
+    send_rate: int = 25

@@ -713,3 +713,20 @@ async def test_services_wire_the_feature(services: Services) -> None:
     assert isinstance(services.notices, Notices)
     assert services.notices.reminder_handlers() == {}
     assert isinstance(services.ctx, Context)
+
+
+async def test_the_first_window_is_sized_on_the_bots_rate(services: Services) -> None:
+    """Before a notice's own rate is measured (two seconds in), the rows queued ahead must keep
+    a fast bot busy between ticks: at 1,000 a second a 500-row window ran dry and the notice
+    reached 91% of the rate (bench/broadcast.py)."""
+    import dataclasses
+
+    fast = Context(
+        services.ctx.db,
+        dataclasses.replace(services.ctx.config, send_rate=1000),
+        services.ctx.clock,
+        services.ctx.texts,
+    )
+    assert Notices(fast).window(0) == 3000  # three seconds at 1,000 a second
+    assert Notices(services.ctx).window(0) == 500  # at 25 a second, 500 as before
+    assert Notices(fast).window(200) == 2000  # once measured: ten seconds at the measured rate
