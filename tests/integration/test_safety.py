@@ -172,6 +172,7 @@ async def test_flood_control_slows_but_drops_nothing(world: World, county) -> No
     # Stop the refill: from now on, every message past the burst of 6 has to wait its turn.
     assert world.flood is not None
     world.flood.clock = lambda: 1_000.0
+    world.flood.burst = 6
     world.flood._buckets.clear()
     for n in range(12):
         world.emulator.user_send(res.id, text=f"part {n}")
