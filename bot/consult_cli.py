@@ -6,12 +6,15 @@ with the outcome. ``bot/cli.py`` names ``consult``
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.notices_cli import CliLike, Decorator
 from services.app import Services
 from services.consultations import Form, Preview
+
+if TYPE_CHECKING:
+    from bot.notices_cli import CliLike, Decorator
 
 FORMAT = """\b
 A consultation file is TOML, for example:

@@ -8,13 +8,14 @@ module only when the command runs.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from bot.notices_cli import CliLike, Decorator
-from services.app import Services
-from services.reports.service import MonthlyReport
+if TYPE_CHECKING:  # the report's modules (matplotlib, the models) load when it is made
+    from bot.notices_cli import CliLike, Decorator
+    from services.app import Services
+    from services.reports.service import MonthlyReport
 
 
 def write_report(made: MonthlyReport, out: Path) -> list[Path]:

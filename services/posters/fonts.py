@@ -17,15 +17,14 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
+
+from services.bundled_font import BUNDLED_FONT
 
 log = logging.getLogger(__name__)
 
 FONT_ENV = "CPBOT_POSTER_FONT"
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
-BUNDLED_FONT = FONTS_DIR / "CPBotPosterSansSC-Bold.otf"
 
 # Searched in this order; a pattern may match several files (taken in name order).
 NOTO_CJK_FONTS: tuple[str, ...] = (

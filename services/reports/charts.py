@@ -25,7 +25,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from services.posters import BUNDLED_FONT
+from services.bundled_font import BUNDLED_FONT
 from services.reports.figures import MonthlyFigures, Ranked
 from services.texts import Texts
 

@@ -36,6 +36,7 @@ report = {
     "full_passes": gc.get_stats()[2]["collections"] - full_passes,
     "gc_enabled": gc.isenabled(),
     "frozen": gc.get_freeze_count(),
+    "services": sorted(m for m in sys.modules if m.startswith("services.")),
 }
 print("\\n" + json.dumps(report))
 """
@@ -105,6 +106,22 @@ def test_office_commands_do_not_import_aiogram(tmp_path: Path, command: tuple[st
     # script, which may take a pass of its own.
     assert int(str(report["full_passes"])) <= (1 if command == ("migrate",) else 0), report
     assert report["gc_enabled"] is True and report["frozen"] == 0, report
+
+
+def test_the_report_imports_what_it_draws_with_and_no_more(tmp_path: Path) -> None:
+    """``cpbot report`` draws charts (matplotlib) and writes a workbook; it imports neither the
+    poster renderer (qrcode) nor the notices (half a second) it has no use for."""
+    assert cpbot_modules(tmp_path, "migrate")[0] == 0
+    code, loaded, output, report = cpbot_probe(
+        tmp_path, "report", "--month", "2026-11", "--out", str(tmp_path / "out")
+    )
+    assert code == 0, output
+    assert {"matplotlib", "openpyxl"} <= loaded or {"matplotlib", "xlsxwriter"} <= loaded
+    assert not loaded & {"aiogram", "qrcode"}, loaded
+    imported = set(report["services"])  # type: ignore[arg-type]
+    assert "services.reports.charts" in imported
+    assert not imported & {"services.notices", "services.posters"}, imported
+    assert len(list((tmp_path / "out").glob("*.png"))) == 7
 
 
 def test_the_bot_imports_itself_without_a_full_collection(tmp_path: Path) -> None:
