@@ -20,7 +20,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from services.bundled_font import BUNDLED_FONT
+from services.bundled_font import BUNDLED_FONT as BUNDLED_FONT
 
 log = logging.getLogger(__name__)
 
