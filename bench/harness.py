@@ -655,11 +655,12 @@ async def run_levels(
     acknowledged: bool,
     children: Sequence[Child],
     profile: Path | None = None,
+    saturating: bool = True,
 ) -> list[Level]:
-    """Each concurrency saturating (the whole pool), then paced (N residents) if asked."""
+    """Each concurrency saturating (the whole pool), then paced (N residents), as asked."""
     done = []
     for n in levels:
-        modes = [("saturating", subjects, COOLDOWN)]
+        modes = [("saturating", subjects, COOLDOWN)] if saturating else []
         if paced:
             modes.append(("paced", subjects[:n], PACED_COOLDOWN))
         for mode, pool, cooldown in modes:

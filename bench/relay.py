@@ -82,7 +82,9 @@ from bench.harness import (  # noqa: E402
 
 
 def level_args(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = {k: getattr(args, k) for k in ("levels", "seconds", "warmup", "paced")}
+    chosen = {
+        k: getattr(args, k) for k in ("levels", "seconds", "warmup", "paced", "saturating")
+    }
     return {**chosen, "profile": RESULTS / "profiles" if args.profile else None}
 
 
@@ -311,6 +313,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pool", type=int, default=800, help="residents (each with a cadre)")
     parser.add_argument("--filing-concurrency", type=int, default=100)
     parser.add_argument("--no-paced", dest="paced", action="store_false")
+    parser.add_argument(
+        "--no-saturating",
+        dest="saturating",
+        action="store_false",
+        help="paced levels only (latency, CPU per relay at a steady rate)",
+    )
     parser.add_argument(
         "--profile",
         action="store_true",

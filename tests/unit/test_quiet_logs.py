@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -123,7 +124,8 @@ class DownStore:
     def __init__(self) -> None:
         self.up = False
         self.claims = 0
-        self.ctx: Any = None
+        # No database to hand rows over in (the sender offers that on SQLite only).
+        self.ctx: Any = SimpleNamespace(db=SimpleNamespace(is_sqlite=False, handoff=None))
 
     async def claim(self, limit: int) -> list[Claimed]:
         self.claims += 1
