@@ -82,9 +82,7 @@ from bench.harness import (  # noqa: E402
 
 
 def level_args(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = {
-        k: getattr(args, k) for k in ("levels", "seconds", "warmup", "paced", "saturating")
-    }
+    chosen = {k: getattr(args, k) for k in ("levels", "seconds", "warmup", "paced", "saturating")}
     return {**chosen, "profile": RESULTS / "profiles" if args.profile else None}
 
 

@@ -111,7 +111,9 @@ async def test_a_row_is_taken_in_its_write_and_sent_when_it_commits(
 async def test_a_rolled_back_write_hands_nothing_over(
     services: Services, running: Running, bot: GatedBot
 ) -> None:
-    with pytest.raises(RuntimeError):
+    held: list[int] = []
+
+    async def failing_use_case() -> None:
         async with services.ctx.db.write() as session:
             await enqueue(
                 session,
@@ -120,8 +122,12 @@ async def test_a_rolled_back_write_hands_nothing_over(
                 chat_id=21,
                 payload=text_message("gone"),
             )
-            assert running.handoff.reserved == 1  # its slot is held until the write ends
+            held.append(running.handoff.reserved)  # its slot is held until the write ends
             raise RuntimeError("the use case failed after queuing")
+
+    with pytest.raises(RuntimeError):
+        await failing_use_case()
+    assert held == [1]
     assert running.handoff.reserved == 0
     assert "gone" not in await statuses(services)
     await queue(services, (21, "next"))
