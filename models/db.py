@@ -357,9 +357,9 @@ class Database:
             finally:
                 touched = session.info.pop(OUTBOX_TOUCHED, False)
                 people = session.info.pop(_PEOPLE_TOUCHED, False)
-                handed = self._handed(session, committed)
+                self._hand_over(session, committed)
                 await session.close()
-        self._committed(touched, people, handed)
+        self._committed(touched, people)
 
     @asynccontextmanager
     async def _unit_write(self, unit: _Unit) -> AsyncIterator[AsyncSession]:
@@ -387,33 +387,30 @@ class Database:
                 finally:
                     touched = session.info.pop(OUTBOX_TOUCHED, False)
                     people = session.info.pop(_PEOPLE_TOUCHED, False)
-                    handed = self._handed(session, committed)
+                    self._hand_over(session, committed)
         finally:
             unit.writing = False
-        self._committed(touched, people, handed)
+        self._committed(touched, people)
 
     def _offer_handoff(self, session: AsyncSession) -> None:
         if self.handoff is not None:
             session.info[OUTBOX_HANDOFF] = self.handoff
 
     @staticmethod
-    def _handed(session: AsyncSession, committed: bool) -> tuple[HandoffLike, list[Any]] | None:
-        """The rows the sender took in this write: its to send once committed; a write rolled
+    def _hand_over(session: AsyncSession, committed: bool) -> None:
+        """The rows the sender took in this write: handed to it once committed (here, before
+        anything else is awaited, so that no cancellation can strand them); a write rolled
         back took nothing (its rows never existed), and the room they held is given back."""
         handoff: HandoffLike | None = session.info.pop(OUTBOX_HANDOFF, None)
         handed: list[Any] | None = session.info.pop(OUTBOX_HANDED, None)
         if not handed or handoff is None:
-            return None
-        if not committed:
+            return
+        if committed:
+            handoff.committed(handed)
+        else:
             handoff.rolled_back(handed)
-            return None
-        return handoff, handed
 
-    def _committed(
-        self, touched: bool, people: bool, handed: tuple[HandoffLike, list[Any]] | None = None
-    ) -> None:
-        if handed is not None:
-            handed[0].committed(handed[1])
+    def _committed(self, touched: bool, people: bool) -> None:
         if people:
             self.people_version += 1
             for callback in self._after_people_commit:
