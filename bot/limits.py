@@ -14,7 +14,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, cast
 
 from aiogram import Bot
@@ -240,11 +240,17 @@ async def _edit_forgivingly(
     make_request: NextRequestMiddlewareType[TelegramType],
     bot: Bot,
     method: TelegramMethod[TelegramType],
+    send: Callable[
+        [NextRequestMiddlewareType[TelegramType], Bot, TelegramMethod[TelegramType]],
+        Awaitable[Response[TelegramType]],
+    ],
 ) -> Response[TelegramType]:
     """Editing a message into what it already shows (the same step handled twice after a
     redelivery) has done its job. A message that is gone (the bot replaced a prompt while a
     press on it was on its way, an update handled again after a crash) is not a dead end:
-    the step it was to show is sent as a new message."""
+    the step it was to show is sent as a new message — through ``send``, held to the limits
+    and tried again after a 429 like any other message (a resend that met the chat's limit
+    once ended the resident's step in "something went wrong")."""
     try:
         return await make_request(bot, method)
     except TelegramBadRequest as exc:
@@ -265,7 +271,7 @@ async def _edit_forgivingly(
                 link_preview_options=method.link_preview_options,
                 reply_markup=method.reply_markup,
             )
-            return await make_request(bot, cast(TelegramMethod[TelegramType], resend))
+            return await send(make_request, bot, cast(TelegramMethod[TelegramType], resend))
         raise
 
 
@@ -289,8 +295,18 @@ class RateLimitMiddleware(BaseRequestMiddleware):
             return await _answer_forgivingly(make_request, bot, method, self.presses)
         if isinstance(method, EDITS):
             return await _edit_forgivingly(
-                make_request, bot, cast(TelegramMethod[TelegramType], method)
+                make_request, bot, cast(TelegramMethod[TelegramType], method), self._limited
             )
+        return await self._limited(make_request, bot, method)
+
+    async def _limited(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """Send within the limits; after a 429 everyone pauses and this is tried again (an
+        outbox send is not: its row is put back for later)."""
         chat_id = getattr(method, "chat_id", None)
         # Usernames (@channel) can't be keyed per chat; they still count bot-wide below.
         limited_chat = chat_id if isinstance(chat_id, int) else None
