@@ -56,8 +56,7 @@ from services.channel_media import (
     file_name,
     sniff,
 )
-from services.channels import TELEGRAM
-from services.outbox import FILE_KINDS, Claimed, Handoff, OutboxStore, Result, keyboard_of
+from services.outbox import FILE_KINDS, Claimed, OutboxStore, Result, keyboard_of
 from services.texts import Texts, Translator
 
 log = logging.getLogger(__name__)
@@ -322,9 +321,6 @@ class OutboxSender:
         self._case_watchers: list[tuple[int, int, asyncio.Future[Result]]] = []
         self.outage: Outage = DATABASE
         self.sent = 0
-        # Rows this process's writes queue are taken in those writes (SQLite; see Handoff).
-        self._handoff: Handoff | None = None
-        self._closed = False  # run() has ended: nothing more is sent or recorded
         # Where files kept by other channels are fetched (channel -> fetch; ``channel_file``
         # payloads), set when that channel runs in this process.
         self.channel_files: dict[str, FetchFile] = {}
@@ -373,10 +369,9 @@ class OutboxSender:
             except Exception as exc:
                 self.outage.failed(exc)
         flusher = self._flusher = asyncio.create_task(self._flush_loop())
-        self._offer_handoff()
         try:
             while not self._stopping.is_set():
-                free = self._room() - self._reserved()
+                free = self.concurrency - len(self._inflight)
                 if free < max(1, self.concurrency // 4):
                     # (Nearly) every slot busy: wait for a quarter of them to free, without
                     # asking the database — claims come in chunks, not one row at a time.
@@ -390,7 +385,10 @@ class OutboxSender:
                 claimed, due = await self._claim(free)
                 # After a failed claim, any record may be worth a claim (as before the pass).
                 self._behind = due == 0.0 or self._claim_failed
-                self._start(claimed)
+                for row in claimed:
+                    task = asyncio.create_task(self._send(row))
+                    self._inflight.add(task)
+                    task.add_done_callback(self._finished)
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
@@ -398,17 +396,9 @@ class OutboxSender:
                     continue  # a record landed during the claim: it may have freed a row
                 await self._idle(due, bool(claimed))
         finally:
-            self._withdraw_handoff()
-            patience = asyncio.get_running_loop().time() + SHUTDOWN_PATIENCE
-            while self._inflight or self._reserved():
-                if self._inflight:
-                    # Each ends once its outcome is recorded (or the recorder gave up).
-                    await asyncio.gather(*self._inflight, return_exceptions=True)
-                elif asyncio.get_running_loop().time() < patience:
-                    await asyncio.sleep(0.01)  # a write took rows and has not committed yet
-                else:
-                    break
-            self._closed = True
+            if self._inflight:
+                # Each ends once its outcome is recorded (or the recorder gave up).
+                await asyncio.gather(*self._inflight, return_exceptions=True)
             await self._done.put(None)  # nothing more will come: stop
             await flusher
             with contextlib.suppress(Exception):
@@ -418,40 +408,7 @@ class OutboxSender:
         self._inflight.discard(task)
         self._slot.set()
 
-    def _offer_handoff(self) -> None:
-        """On SQLite, take what this process's writes queue in those writes (Handoff): the
-        only sender of its database, so no claim of another can be skipped over."""
-        db = self.store.ctx.db
-        if db.is_sqlite and self.store.channel == TELEGRAM and db.handoff is None:
-            self._handoff = Handoff(self.store, self._room, self._start)
-            db.handoff = self._handoff
-
-    def _withdraw_handoff(self) -> None:
-        db = self.store.ctx.db
-        if self._handoff is not None and db.handoff is self._handoff:
-            db.handoff = None
-
-    def _room(self) -> int:
-        """Slots free for new sends (none once stopping)."""
-        if self._stopping.is_set():
-            return 0
-        return self.concurrency - len(self._inflight)
-
-    def _reserved(self) -> int:
-        return self._handoff.reserved if self._handoff is not None else 0
-
-    def _start(self, rows: list[Claimed]) -> None:
-        """Send claimed rows; each holds its slot until its outcome is recorded. Rows handed
-        over after the sender closed stay leased to it: the next start takes them back."""
-        if self._closed:
-            return
-        for row in rows:
-            task = asyncio.create_task(self._send(row))
-            self._inflight.add(task)
-            task.add_done_callback(self._finished)
-
     async def stop(self) -> None:
-        self._withdraw_handoff()
         self._stopping.set()
         self._wake.set()
         self._slot.set()

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, make_url
@@ -46,10 +46,6 @@ from models import sqlite_inline
 
 _WRITE = "cpbot_write"
 OUTBOX_TOUCHED = "cpbot_outbox_touched"
-# A write's session carries the running sender's hand-off (``services.outbox.Handoff``), and
-# the rows it took in that transaction, given to it once the commit is done.
-OUTBOX_HANDOFF = "cpbot_outbox_handoff"
-OUTBOX_HANDED = "cpbot_outbox_handed"
 _DELIVERY: ContextVar[bool] = ContextVar("cpbot_delivery_lane", default=False)
 # Who people are, and the categories they file under: a write to these tables makes every
 # process-wide cache of people, roles, points and categories stale (``Database.people_version``).
@@ -252,14 +248,6 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
     )
 
 
-class HandoffLike(Protocol):
-    """What a write needs of ``services.outbox.Handoff`` (models do not import services)."""
-
-    def committed(self, rows: list[Any]) -> None: ...
-
-    def rolled_back(self, rows: list[Any]) -> None: ...
-
-
 class Database:
     """Owns the engine; hands out short read and write transactions."""
 
@@ -270,9 +258,6 @@ class Database:
         self._write_gate = WriteGate() if self.is_sqlite else None
         self._after_outbox_commit: list[Callable[[], None]] = []
         self._after_people_commit: list[Callable[[], None]] = []
-        # The sender running in this process takes the rows a write queues in that write
-        # (SQLite only: one writer at a time, see services.outbox.Handoff); None otherwise.
-        self.handoff: HandoffLike | None = None
         # Bumped after every commit that changed people, roles, points or categories in this
         # process; caches compare it (and subscribers hear of it, e.g. to tell other processes).
         self.people_version = 0
@@ -344,20 +329,16 @@ class Database:
             return
         async with self._writer_slot():
             session = self.sessions()
-            committed = False
             try:
                 await session.connection(execution_options={_WRITE: True})
-                self._offer_handoff(session)
                 yield session
                 await session.commit()
-                committed = True
             except BaseException:
                 await session.rollback()
                 raise
             finally:
                 touched = session.info.pop(OUTBOX_TOUCHED, False)
                 people = session.info.pop(_PEOPLE_TOUCHED, False)
-                self._hand_over(session, committed)
                 await session.close()
         self._committed(touched, people)
 
@@ -370,16 +351,13 @@ class Database:
         else:
             session.expunge_all()  # PostgreSQL: the reads' transaction goes on as the write
         unit.writing = True
-        committed = False
         try:
             async with self._writer_slot():
                 try:
                     if not session.in_transaction():
                         await session.connection(execution_options={_WRITE: True})
-                    self._offer_handoff(session)
                     yield session
                     await session.commit()
-                    committed = True
                 except BaseException:
                     session.expunge_all()
                     await session.rollback()
@@ -387,28 +365,9 @@ class Database:
                 finally:
                     touched = session.info.pop(OUTBOX_TOUCHED, False)
                     people = session.info.pop(_PEOPLE_TOUCHED, False)
-                    self._hand_over(session, committed)
         finally:
             unit.writing = False
         self._committed(touched, people)
-
-    def _offer_handoff(self, session: AsyncSession) -> None:
-        if self.handoff is not None:
-            session.info[OUTBOX_HANDOFF] = self.handoff
-
-    @staticmethod
-    def _hand_over(session: AsyncSession, committed: bool) -> None:
-        """The rows the sender took in this write: handed to it once committed (here, before
-        anything else is awaited, so that no cancellation can strand them); a write rolled
-        back took nothing (its rows never existed), and the room they held is given back."""
-        handoff: HandoffLike | None = session.info.pop(OUTBOX_HANDOFF, None)
-        handed: list[Any] | None = session.info.pop(OUTBOX_HANDED, None)
-        if not handed or handoff is None:
-            return
-        if committed:
-            handoff.committed(handed)
-        else:
-            handoff.rolled_back(handed)
 
     def _committed(self, touched: bool, people: bool) -> None:
         if people:

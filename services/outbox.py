@@ -9,7 +9,6 @@ sender turns into its channel's button format.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -18,7 +17,7 @@ from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, unio
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from models.db import OUTBOX_HANDED, OUTBOX_HANDOFF, OUTBOX_TOUCHED
+from models.db import OUTBOX_TOUCHED
 from models.enums import OutboxStatus
 from models.queries import insert_ignore
 from models.tables import Case, CaseEvent, MessageLink, Outbox, User, table_of
@@ -45,9 +44,8 @@ _SENT = (
 )
 
 
-def _build_claim(skip_locked: bool, by_keys: Literal["one", "many", ""] = "") -> Any:
-    """The claim: lease up to ``lim`` due rows, each its chat's oldest unsent one (``by_keys``:
-    only among the rows with these dedupe keys, for a :class:`Handoff`).
+def _build_claim(skip_locked: bool) -> Any:
+    """The claim: lease up to ``lim`` due rows, each its chat's oldest unsent one.
 
     Built once per dialect with bound parameters (Core, on the table): building it anew on
     every claim cost more CPU than running it."""
@@ -62,16 +60,10 @@ def _build_claim(skip_locked: bool, by_keys: Literal["one", "many", ""] = "") ->
     lapsed = and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now)
     mine = _T.c.channel == bindparam("for_channel")
     lim = bindparam("lim", type_=Integer)
-    if by_keys == "one":
-        # One row (a relay, the common case): no IN list to expand on every run.
-        pick: Any = select(_T.c.id).where(_T.c.dedupe_key == bindparam("key"), pending, head, mine)
-    elif by_keys:
-        keyed = _T.c.dedupe_key.in_(bindparam("keys", expanding=True))
-        pick = select(_T.c.id).where(keyed, pending, head, mine).order_by(_T.c.id).limit(lim)
-    elif skip_locked:
+    if skip_locked:
         # PostgreSQL: row locks, skipped when another sender's claim holds them (a lock
         # clause cannot apply to a UNION).
-        pick = (
+        pick: Any = (
             select(_T.c.id)
             .where(or_(pending, lapsed), head, mine)
             .order_by(_T.c.id)
@@ -122,8 +114,6 @@ _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
 )
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
-_CLAIM_KEY = _build_claim(False, by_keys="one")
-_CLAIM_KEYS = _build_claim(False, by_keys="many")
 
 # Is a message to this chat being sent right now (sent, perhaps, and not yet recorded)?
 _SENDING_TO = (
@@ -300,12 +290,7 @@ async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]], now: d
         for row in rows
     ]
     await insert_ignore(session, _T, full, "dedupe_key")
-    handoff: Handoff | None = session.info.get(OUTBOX_HANDOFF)
-    taken = 0
-    if handoff is not None and not session.in_nested_transaction():
-        taken = await handoff.claim_in(session, full, now)
-    if taken < len(full):  # rows left for the sender's claim: wake it after the commit
-        session.info[OUTBOX_TOUCHED] = True
+    session.info[OUTBOX_TOUCHED] = True
 
 
 @dataclass(frozen=True)
@@ -318,73 +303,6 @@ class Claimed:
     case_id: int | None
     event_id: int | None
     dedupe_key: str = ""
-
-
-class Handoff:
-    """A running sender's standing offer to take the rows a write queues, claimed in that
-    write and handed over in memory once it commits: the sender then sends at once, with no
-    claim transaction of its own (a relay's latency and a third of its sending CPU).
-
-    SQLite only (``Database.handoff`` is set by a sender on SQLite): there one write runs at a
-    time, so the claim's rule — only a chat's oldest unsent row — is checked against every
-    row committed before, as the sender's own claim would; on PostgreSQL two writes to one
-    chat could each see no head. A row is taken only while the sender has room
-    (``concurrency``, counting rows taken but not yet committed), so a crash repeats no more
-    than before; a row taken is ``sending`` under the sender's lease as if it had claimed it,
-    and after a crash goes out again as claimed rows do. A write rolled back took nothing."""
-
-    def __init__(
-        self,
-        store: OutboxStore,
-        room: Callable[[], int],
-        take: Callable[[list[Claimed]], None],
-    ) -> None:
-        self.store = store
-        self._room = room
-        self._take = take
-        self.reserved = 0  # rows taken in writes not yet committed (their slots are held)
-
-    async def claim_in(
-        self, session: AsyncSession, rows: list[dict[str, Any]], now: datetime
-    ) -> int:
-        """Claim the sender's own rows among ``rows`` (just inserted) in the caller's write."""
-        handed: list[Claimed] = session.info.get(OUTBOX_HANDED, [])
-        busy = {c.chat_id for c in handed}  # a chat whose head this write took already
-        keys = [
-            r["dedupe_key"]
-            for r in rows
-            if r["channel"] == self.store.channel and r["chat_id"] not in busy
-        ]
-        limit = min(len(keys), self._room() - self.reserved)
-        if limit <= 0:
-            return 0
-        self.reserved += limit
-        try:
-            params = {
-                "now": now,
-                "until": self.store.ctx.clock.now() + self.store.lease,
-                "worker": self.store.worker_id,
-                "for_channel": self.store.channel,
-            }
-            if len(keys) == 1:
-                stmt, params["key"] = _CLAIM_KEY, keys[0]
-            else:
-                stmt, params["keys"], params["lim"] = _CLAIM_KEYS, keys, limit
-            found = await session.execute(stmt, params, execution_options=_NO_SYNC)
-            claimed = [Claimed(*row) for row in found.all()]
-        except BaseException:
-            self.reserved -= limit
-            raise
-        self.reserved -= limit - len(claimed)
-        session.info.setdefault(OUTBOX_HANDED, []).extend(claimed)
-        return len(claimed)
-
-    def committed(self, rows: list[Claimed]) -> None:
-        self.reserved -= len(rows)
-        self._take(sorted(rows, key=lambda c: c.id))
-
-    def rolled_back(self, rows: list[Claimed]) -> None:
-        self.reserved -= len(rows)
 
 
 Outcome = Literal["sent", "retry", "dead", "blocked", "rate_limited"]

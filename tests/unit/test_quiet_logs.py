@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
@@ -124,8 +123,7 @@ class DownStore:
     def __init__(self) -> None:
         self.up = False
         self.claims = 0
-        # No database to hand rows over in (the sender offers that on SQLite only).
-        self.ctx: Any = SimpleNamespace(db=SimpleNamespace(is_sqlite=False, handoff=None))
+        self.ctx: Any = None
 
     async def claim(self, limit: int) -> list[Claimed]:
         self.claims += 1

@@ -1,10 +1,8 @@
 """What a relay costs the running sender (issue 13): woken by the commit that queued a row, it
 claims once (learning in the same transaction when the next row is due) and records once. It
 used to claim, ask for the next due time, record, claim again to find nothing and ask again:
-five transactions per relay at low rates. On SQLite the row is claimed in the write that
-queued it and handed to the sender at the commit (``services.outbox.Handoff``): the sender's
-only transaction is the record. A chat's next row is still claimed as soon as the row before
-it is recorded, and each chat's messages keep their order."""
+five transactions per relay at low rates. A chat's next row is still claimed as soon as the
+row before it is recorded, and each chat's messages keep their order."""
 
 from __future__ import annotations
 
@@ -48,8 +46,7 @@ class Counts:
     """The sender's own statements and transactions (those begun in its tasks)."""
 
     def __init__(self) -> None:
-        self.claims = 0  # by the sender
-        self.handed = 0  # in the write that queued the rows (a hand-off)
+        self.claims = 0
         self.next_due = 0
         self.transactions = 0
 
@@ -62,10 +59,7 @@ class Counts:
     def on_execute(self, _c: Any, _cur: Any, sql: str, *_a: Any) -> None:
         flat = " ".join(sql.split()).lower()
         if flat.startswith("update outbox set status") and "returning" in flat:
-            if self.in_sender():
-                self.claims += 1
-            else:
-                self.handed += 1
+            self.claims += 1
         elif flat.startswith("select min(outbox.next_attempt_at)"):
             self.next_due += 1
 
@@ -74,7 +68,7 @@ class Counts:
             self.transactions += 1
 
     def reset(self) -> None:
-        self.claims = self.handed = self.next_due = self.transactions = 0
+        self.claims = self.next_due = self.transactions = 0
 
 
 @contextmanager
@@ -133,18 +127,15 @@ async def test_a_relay_costs_one_claim_and_one_record(services: Services) -> Non
                 assert (await asyncio.wait_for(outcome, 10)).outcome == "sent"
                 await quiet(counts)
             claims, next_due, transactions = counts.claims, counts.next_due, counts.transactions
-            handed = counts.handed
         finally:
             await sender.stop()
             await task
     assert bot.sent == [(11, "relay11"), (12, "relay12"), (13, "relay13")]
-    if services.ctx.db.is_sqlite:
-        # Claimed in the write that queued it; the sender only records (one transaction).
-        assert (handed, claims, next_due, transactions) == (3, 0, 0, 3)
-    else:
-        # Per relay: one claim (with its next-due question) and one record. Before: two
-        # claims, two next-due reads and the record, five transactions.
-        assert (handed, claims, next_due, transactions) == (0, 3, 3, 6)
+    # Per relay: one claim (with its next-due question) and one record. Before: two claims,
+    # two next-due reads and the record, five transactions.
+    assert claims == 3
+    assert next_due == 3
+    assert transactions == 6
 
 
 async def test_a_chats_next_row_is_claimed_once_the_one_before_is_recorded(
@@ -159,20 +150,12 @@ async def test_a_chats_next_row_is_claimed_once_the_one_before_is_recorded(
             last = sender.watch("c3")
             await queue(services, 21, "c1", "c2", "c3")  # three at once to one chat
             assert (await asyncio.wait_for(last, 10)).outcome == "sent"  # without a poll
-            claims_by_the_last = counts.claims
             await quiet(counts)
-            claims, handed = counts.claims, counts.handed
+            claims = counts.claims
         finally:
             await sender.stop()
             await task
     assert bot.sent == [(21, "c1"), (21, "c2"), (21, "c3")]
-    # No claim that finds nothing after the last is recorded (before: one more).
-    assert claims == claims_by_the_last
-    # Each row claimed once the one before it is recorded.
-    if services.ctx.db.is_sqlite:
-        # c1 in the write that queued the three; c2 and c3 by the sender, and perhaps one
-        # claim woken by that commit that found both behind c1 (it depends on which of the
-        # claim and c1's record gets the writer first).
-        assert handed == 1 and claims in (2, 3)
-    else:
-        assert (handed, claims) == (0, 3)
+    # Each row claimed once the one before it is recorded, and no claim that finds nothing
+    # after the last (before: a fourth).
+    assert claims == 3
