@@ -201,7 +201,13 @@ async def main(args: argparse.Namespace) -> int:
         if target == "postgres" and postgres_base() is None:
             print("postgres: skipped (CPBOT_TEST_POSTGRES_URL unset)")
             continue
-        outcome = await overload(target, args.residents, args.each, concurrency=args.concurrency)
+        outcome = await overload(
+            target,
+            args.residents,
+            args.each,
+            concurrency=args.concurrency,
+            patience=args.patience,
+        )
         report["runs"].append(asdict(outcome))
         ok = ok and not outcome.problems
         print(json.dumps(asdict(outcome), indent=2), flush=True)
@@ -217,6 +223,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--residents", type=int, default=60)
     parser.add_argument("--each", type=int, default=8, help="follow-ups per resident")
     parser.add_argument("--concurrency", type=int, help="CPBOT_INTAKE_CONCURRENCY")
+    parser.add_argument(
+        "--patience",
+        type=float,
+        default=300,
+        help="seconds to wait for every relay (raise it with the load: ~residents*each/150)",
+    )
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args(argv)
     if args.smoke:

@@ -204,10 +204,14 @@ def _inline_on_connect(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
 
 
 def _inline_on_begin(conn: Connection) -> None:
+    # Straight to the inline connection (models/sqlite_inline.py): a BEGIN sent as a driver
+    # statement cost as much CPU as a query, and a relay begins four transactions.
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, sqlite_inline.InlineConnection)
     if conn.get_execution_options().get(_WRITE, False):
-        sqlite_inline.begin_immediate(lambda: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        sqlite_inline.begin_immediate(lambda: driver.begin(immediate=True))
     else:
-        conn.exec_driver_sql("BEGIN")
+        driver.begin(immediate=False)
 
 
 def _inline_path(url: str) -> str | None:

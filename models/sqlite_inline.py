@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.util import await_
 
 # How long a write waits for another process's write lock before failing as transient.
@@ -115,6 +116,19 @@ class InlineConnection:
         if self._conn is None:
             raise ValueError("no active connection")
         return InlineCursor(self._conn)
+
+    def begin(self, *, immediate: bool) -> None:
+        """Open the transaction SQLAlchemy's ``begin`` event asks for, straight on SQLite: as a
+        driver statement (``exec_driver_sql``) it took as much CPU as a query — events, a
+        cursor, a result — and every transaction has one. Errors come out as SQLAlchemy's,
+        as they would from a statement (so a locked database still reads as transient)."""
+        if self._conn is None:
+            raise ValueError("no active connection")
+        sql = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+        try:
+            self._conn.execute(sql)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
 
     async def commit(self) -> None:
         if self._conn is not None:
