@@ -119,7 +119,7 @@ class InlineConnection:
 
     def begin(self, *, immediate: bool) -> None:
         """Open the transaction SQLAlchemy's ``begin`` event asks for, straight on SQLite: as a
-        driver statement (``exec_driver_sql``) it took as much CPU as a query — events, a
+        driver statement (``exec_driver_sql``) it took nearly half a query's CPU — events, a
         cursor, a result — and every transaction has one. Errors come out as SQLAlchemy's,
         as they would from a statement (so a locked database still reads as transient)."""
         if self._conn is None:

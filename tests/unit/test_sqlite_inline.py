@@ -102,8 +102,8 @@ async def test_threaded_on_request(db_path: Path, monkeypatch: pytest.MonkeyPatc
 async def test_a_transaction_begins_on_sqlite_without_a_statement_of_sqlalchemys(
     db: Database,
 ) -> None:
-    """BEGIN goes straight to the inline connection: as a driver statement it cost as much
-    CPU as a query, once per transaction (four per relay). The transaction is still real:
+    """BEGIN goes straight to the inline connection: as a driver statement it cost nearly
+    half a query's CPU, once per transaction (four per relay). The transaction is still real:
     a write holds SQLite's write lock until it ends."""
     seen: list[str] = []
 
