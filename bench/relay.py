@@ -254,7 +254,15 @@ async def main(args: argparse.Namespace) -> int:
         "code": str(args.code) if args.code else "this checkout",
         "settings": {
             k: getattr(args, k)
-            for k in ("levels", "seconds", "warmup", "pool", "filing_concurrency", "paced")
+            for k in (
+                "levels",
+                "seconds",
+                "warmup",
+                "pool",
+                "filing_concurrency",
+                "paced",
+                "saturating",
+            )
         },
     }
     print(f"load average {report['machine']['load_average_at_start']}", flush=True)
