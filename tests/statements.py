@@ -1,12 +1,18 @@
-"""Counting the statements a piece of work sends to the database (for cache tests)."""
+"""For cache tests: the statements a piece of work sends to the database, and another process
+on the same database."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
 from typing import Any
 
+from models.db import Database
 from services.app import Services
+from services.clock import FakeClock
+from services.config import ServiceConfig
+from services.context import Context
 
 
 @contextmanager
@@ -27,3 +33,16 @@ def reads_of(services: Services, table: str) -> Iterator[list[str]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
+
+
+@asynccontextmanager
+async def another_process(
+    db_path: Path, config: ServiceConfig, clock: FakeClock
+) -> AsyncIterator[Services]:
+    """The command line, say: its own database engine on the same SQLite file, and no signal
+    to this process when it changes something."""
+    db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
+    try:
+        yield Services(Context.create(db, config, clock))
+    finally:
+        await db.dispose()

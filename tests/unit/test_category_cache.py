@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 import services.cases as cases_module
-from models.db import Database
 from services.administration import Administration
 from services.app import Services
 from services.cases import Draft
@@ -21,7 +20,7 @@ from services.context import Context
 from services.errors import Invalid
 from services.parts import Part
 from tests.factories import load_points, resident, staff
-from tests.statements import reads_of
+from tests.statements import another_process, reads_of
 
 
 async def offered(services: Services) -> dict[str, tuple[str, str]]:
@@ -78,10 +77,7 @@ async def test_another_process_without_redis_is_seen_within_the_ttl(
     await load_points(services)
     res = await resident(services, "Zhang")
     water = {c.code: c for c in await services.cases.categories()}["water"]
-    # The command line, say: its own database engine, no signal to this process.
-    other_db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
-    other = Services(Context.create(other_db, config, clock))
-    try:
+    async with another_process(db_path, config, clock) as other:
         boss = await staff(other, "Zhou", "admin", None)
         cats = Administration(other.ctx).categories
         await cats.rename(boss.user_id, water.id, "水", "Water supply")
@@ -99,8 +95,6 @@ async def test_another_process_without_redis_is_seen_within_the_ttl(
         assert "water" not in await offered(services)
         await cats.restore(boss.user_id, water.id)
         assert (await offered(services))["water"][0] == "Water supply"
-    finally:
-        await other_db.dispose()
 
 
 async def test_another_services_on_the_same_database_sees_the_change_at_once(

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 import services.points as points_module
-from models.db import Database
 from services.administration import Administration
 from services.app import Services
 from services.cases import Draft
@@ -22,7 +21,7 @@ from services.context import Context
 from services.errors import Invalid, NotFound
 from services.parts import Part
 from tests.factories import load_points, resident, staff
-from tests.statements import reads_of
+from tests.statements import another_process, reads_of
 
 
 async def test_read_once_and_again_after_an_administrator_edits_or_closes_it(
@@ -82,10 +81,7 @@ async def test_another_process_without_redis_is_seen_within_the_ttl(
     xh01 = await services.points.by_code("XH01")
     assert (await services.points.get(xh01.id)).active
     cats = await services.cases.categories()
-    # The command line, say: its own database engine, no signal to this process.
-    other_db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
-    other = Services(Context.create(other_db, config, clock))
-    try:
+    async with another_process(db_path, config, clock) as other:
         boss = await staff(other, "Zhou", "admin", None)
         await Administration(other.ctx).points.deactivate(boss.user_id, xh01.id)
         with reads_of(services, "contact_points") as reads:
@@ -99,5 +95,3 @@ async def test_another_process_without_redis_is_seen_within_the_ttl(
         # Once the kept point is older than the TTL it is read again.
         monkeypatch.setattr(points_module, "POINTS_TTL", 0.0)
         assert not (await services.points.get(xh01.id)).active
-    finally:
-        await other_db.dispose()
