@@ -52,7 +52,11 @@ async def relayed(
         if not expect(value):  # nothing was queued for anyone (nobody to deliver to)
             return value, "unknown"
         try:
-            result = await asyncio.wait_for(asyncio.shield(future), wait)
+            # One turn of the event loop from the record to this handler (wait_for and
+            # shield each added a task or a callback between them); a time-out cancels the
+            # future, which the sender then leaves alone.
+            async with asyncio.timeout(wait):
+                result = await future
         except TimeoutError:
             return value, "queued"
         return value, _verdict(result)

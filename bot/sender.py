@@ -443,8 +443,13 @@ class OutboxSender:
             # again after a pause that doubles while nothing else happens.
             self._blocked_wait = min(max(self._blocked_wait * 2, 0.05), self.poll_seconds)
             timeout = self._blocked_wait
+        # asyncio.timeout, not wait_for: wait_for runs the wait as a task of its own, and a
+        # commit's wake then took three turns of the event loop to reach the claim — behind
+        # every handler ready meanwhile (some 10 ms of a relay's latency when updates come in
+        # a batch).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
 
     async def _send(self, row: Claimed) -> None:
         """Send, then hold the slot until the outcome is committed: a row whose result is

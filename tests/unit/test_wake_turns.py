@@ -1,0 +1,114 @@
+"""A relay's latency (issue 13): the commit that queues a row reaches the sender's claim, and the
+recorded outcome reaches the handler waiting to answer its author, in one turn of the event
+loop. With ``asyncio.wait_for`` (and ``shield``) each took three: when updates come in a batch,
+every other handler ready meanwhile ran a step first at each turn, and the paced benchmark's
+median relay took some 10 ms longer (docs/performance.md, "Seventh pass")."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any, cast
+
+from aiogram import Bot
+
+from bot import sender as sender_module
+from bot.delivery_answer import relayed
+from bot.sender import OutboxSender
+from services.outbox import OutboxStore, Result
+
+
+class Store:
+    """Claims nothing; counts the claims."""
+
+    def __init__(self) -> None:
+        self.claims = 0
+
+    async def claim_due(self, limit: int) -> tuple[list[Any], float | None]:
+        self.claims += 1
+        return [], None
+
+    async def complete(self, results: list[Result]) -> bool:
+        return False
+
+    async def release(self) -> None:
+        return None
+
+
+async def turns_until(done: Any, most: int = 20) -> int:
+    for turn in range(1, most + 1):
+        await asyncio.sleep(0)
+        if done():
+            return turn
+    raise AssertionError(f"not within {most} turns")
+
+
+async def test_a_commit_wakes_the_sender_to_claim_within_one_turn() -> None:
+    store = Store()
+    sender = OutboxSender(cast(OutboxStore, store), cast(Bot, object()), poll_seconds=60)
+    running = asyncio.create_task(sender.run())
+    try:
+        await turns_until(lambda: store.claims == 1)  # the first claim; now idle
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert store.claims == 1  # idle means idle: nothing is claimed until a commit
+        sender.wake()
+        assert await turns_until(lambda: store.claims == 2) == 1
+        sender.wake()
+        assert await turns_until(lambda: store.claims == 3) == 1
+    finally:
+        await sender.stop()
+        await running
+
+
+class Watching:
+    """Stands in for the running sender: the handler watches the case's relay."""
+
+    def __init__(self) -> None:
+        self.futures: list[asyncio.Future[Result]] = []
+
+    def watch_case(self, case_id: int, not_chat: int) -> asyncio.Future[Result]:
+        future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        self.futures.append(future)
+        return future
+
+    def unwatch_case(self, future: asyncio.Future[Result]) -> None:
+        self.futures.remove(future)
+
+
+async def test_the_recorded_outcome_reaches_the_waiting_handler_within_one_turn() -> None:
+    bot = cast(Bot, object())
+    watching = Watching()
+    sender_module._RUNNING[id(bot)] = cast(OutboxSender, watching)
+
+    async def action() -> Any:
+        return SimpleNamespace(assignee_id=1)
+
+    try:
+        answer = asyncio.create_task(relayed(bot, 7, 1, action, wait=30))
+        await turns_until(lambda: bool(watching.futures))
+        for _ in range(3):
+            await asyncio.sleep(0)  # the action is done: the handler waits for the outcome
+        assert not answer.done()
+        watching.futures[0].set_result(Result(1, "sent", message_id=5))
+        assert await turns_until(answer.done) == 1
+        assert answer.result()[1] == "sent"
+        assert not watching.futures  # no longer watched
+    finally:
+        sender_module._RUNNING.pop(id(bot), None)
+
+
+async def test_a_handler_that_waited_too_long_says_queued_and_stops_watching() -> None:
+    bot = cast(Bot, object())
+    watching = Watching()
+    sender_module._RUNNING[id(bot)] = cast(OutboxSender, watching)
+
+    async def action() -> Any:
+        return SimpleNamespace(assignee_id=1)
+
+    try:
+        _, delivery = await relayed(bot, 7, 1, action, wait=0.01)
+        assert delivery == "queued"
+        assert not watching.futures  # the sender's later record tells nobody
+    finally:
+        sender_module._RUNNING.pop(id(bot), None)
