@@ -62,6 +62,8 @@ from services.texts import Texts, Translator
 log = logging.getLogger(__name__)
 
 SHUTDOWN_PATIENCE = 10.0  # seconds a stopping sender keeps trying to record what it sent
+# Turns of the event loop a busy sender lets pass after a commit's wake before it claims.
+COALESCE_TURNS = 2
 
 
 class SentId(BaseModel):
@@ -450,6 +452,13 @@ class OutboxSender:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
+        if self._wake.is_set() and self._inflight:
+            # Busy: let the handlers already running commit too, and take their rows in the
+            # same claim. Claiming at every single commit cost a claim transaction per row
+            # under load (saturating, 13 % fewer relays a second); a quiet sender, with
+            # nothing in flight, claims at once.
+            for _ in range(COALESCE_TURNS):
+                await asyncio.sleep(0)
 
     async def _send(self, row: Claimed) -> None:
         """Send, then hold the slot until the outcome is committed: a row whose result is

@@ -1,6 +1,7 @@
 """A relay's latency (issue 13): the commit that queues a row reaches the sender's claim, and the
 recorded outcome reaches the handler waiting to answer its author, in one turn of the event
-loop. With ``asyncio.wait_for`` (and ``shield``) each took three: when updates come in a batch,
+loop (a sender with sends in flight lets a couple more turns pass, to take the rows of the
+handlers running meanwhile in one claim). With ``asyncio.wait_for`` (and ``shield``) each took three: when updates come in a batch,
 every other handler ready meanwhile ran a step first at each turn, and the paced benchmark's
 median relay took some 10 ms longer (docs/performance.md, "Seventh pass")."""
 
@@ -15,7 +16,7 @@ from aiogram import Bot
 from bot import sender as sender_module
 from bot.delivery_answer import relayed
 from bot.sender import OutboxSender
-from services.outbox import OutboxStore, Result
+from services.outbox import Claimed, OutboxStore, Result
 
 
 class Store:
@@ -57,6 +58,46 @@ async def test_a_commit_wakes_the_sender_to_claim_within_one_turn() -> None:
         sender.wake()
         assert await turns_until(lambda: store.claims == 3) == 1
     finally:
+        await sender.stop()
+        await running
+
+
+class Telegram:
+    """Holds every send until let go: the row stays in flight."""
+
+    def __init__(self) -> None:
+        self.go = asyncio.Event()
+
+    async def __call__(self, method: Any, request_timeout: int | None = None) -> Any:
+        await self.go.wait()
+        return SimpleNamespace(message_id=1)
+
+
+class OneRowStore(Store):
+    """The first claim takes one row; later claims find nothing."""
+
+    async def claim_due(self, limit: int) -> tuple[list[Any], float | None]:
+        self.claims += 1
+        if self.claims > 1:
+            return [], None
+        return [Claimed(1, 10, {"type": "text", "text": "hi"}, 1, None, None, None)], None
+
+
+async def test_a_busy_sender_takes_the_commits_of_the_next_turns_in_one_claim() -> None:
+    store, telegram = OneRowStore(), Telegram()
+    sender = OutboxSender(cast(OutboxStore, store), cast(Bot, telegram), poll_seconds=60)
+    running = asyncio.create_task(sender.run())
+    try:
+        await turns_until(lambda: store.claims == 1)  # one row taken, its send in flight
+        sender.wake()  # one handler's commit
+        await asyncio.sleep(0)
+        sender.wake()  # the next handler's, a turn later
+        for _ in range(10):
+            await asyncio.sleep(0)
+        # One claim for both (claiming at each commit made it two under load).
+        assert store.claims == 2
+    finally:
+        telegram.go.set()
         await sender.stop()
         await running
 
