@@ -1,9 +1,10 @@
 """A relay's latency (issue 13): the commit that queues a row reaches the sender's claim, and the
 recorded outcome reaches the handler waiting to answer its author, in one turn of the event
-loop (a sender with sends in flight lets a couple more turns pass, to take the rows of the
-handlers running meanwhile in one claim). With ``asyncio.wait_for`` (and ``shield``) each took three: when updates come in a batch,
-every other handler ready meanwhile ran a step first at each turn, and the paced benchmark's
-median relay took some 10 ms longer (docs/performance.md, "Seventh pass")."""
+loop. A sender with sends in flight lets a couple more turns pass, to take the rows of the
+handlers running meanwhile in one claim. With ``asyncio.wait_for`` (and ``shield``) each took
+three turns: when updates come in a batch, every other handler ready meanwhile ran a step
+first at each turn, and the paced benchmark's median relay took longer (docs/performance.md,
+"Seventh pass")."""
 
 from __future__ import annotations
 
