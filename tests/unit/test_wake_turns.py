@@ -9,9 +9,11 @@ first at each turn, and the paced benchmark's median relay took longer (docs/per
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any, cast
 
+import pytest
 from aiogram import Bot
 
 from bot import sender as sender_module
@@ -118,39 +120,39 @@ class Watching:
         self.futures.remove(future)
 
 
-async def test_the_recorded_outcome_reaches_the_waiting_handler_within_one_turn() -> None:
+@pytest.fixture
+def watched() -> Iterator[tuple[Bot, Watching]]:
+    """A bot whose running sender is a :class:`Watching`."""
     bot = cast(Bot, object())
     watching = Watching()
     sender_module._RUNNING[id(bot)] = cast(OutboxSender, watching)
-
-    async def action() -> Any:
-        return SimpleNamespace(assignee_id=1)
-
-    try:
-        answer = asyncio.create_task(relayed(bot, 7, 1, action, wait=30))
-        await turns_until(lambda: bool(watching.futures))
-        for _ in range(3):
-            await asyncio.sleep(0)  # the action is done: the handler waits for the outcome
-        assert not answer.done()
-        watching.futures[0].set_result(Result(1, "sent", message_id=5))
-        assert await turns_until(answer.done) == 1
-        assert answer.result()[1] == "sent"
-        assert not watching.futures  # no longer watched
-    finally:
-        sender_module._RUNNING.pop(id(bot), None)
+    yield bot, watching
+    sender_module._RUNNING.pop(id(bot), None)
 
 
-async def test_a_handler_that_waited_too_long_says_queued_and_stops_watching() -> None:
-    bot = cast(Bot, object())
-    watching = Watching()
-    sender_module._RUNNING[id(bot)] = cast(OutboxSender, watching)
+async def a_view() -> Any:
+    return SimpleNamespace(assignee_id=1)
 
-    async def action() -> Any:
-        return SimpleNamespace(assignee_id=1)
 
-    try:
-        _, delivery = await relayed(bot, 7, 1, action, wait=0.01)
-        assert delivery == "queued"
-        assert not watching.futures  # the sender's later record tells nobody
-    finally:
-        sender_module._RUNNING.pop(id(bot), None)
+async def test_the_recorded_outcome_reaches_the_waiting_handler_within_one_turn(
+    watched: tuple[Bot, Watching],
+) -> None:
+    bot, watching = watched
+    answer = asyncio.create_task(relayed(bot, 7, 1, a_view, wait=30))
+    await turns_until(lambda: bool(watching.futures))
+    for _ in range(3):
+        await asyncio.sleep(0)  # the action is done: the handler waits for the outcome
+    assert not answer.done()
+    watching.futures[0].set_result(Result(1, "sent", message_id=5))
+    assert await turns_until(answer.done) == 1
+    assert answer.result()[1] == "sent"
+    assert not watching.futures  # no longer watched
+
+
+async def test_a_handler_that_waited_too_long_says_queued_and_stops_watching(
+    watched: tuple[Bot, Watching],
+) -> None:
+    bot, watching = watched
+    _, delivery = await relayed(bot, 7, 1, a_view, wait=0.01)
+    assert delivery == "queued"
+    assert not watching.futures  # the sender's later record tells nobody
