@@ -62,6 +62,9 @@ TOKEN_RE = re.compile(r"\bbm(\d+)\b")
 NEW_CASE, KIND, CATEGORY = "📝 New case", "Complaint", "Water supply"
 ASK_CONTENT, RECEIVED, FILED, CARD = "Describe it", "Received 1", "was sent to", "🆕"
 ACK = "Added to case"
+# How the acknowledgement tells the two outcomes apart (locales/en: "… and sent to {name}." once
+# the relay was sent; "… It will reach {name} shortly; …" while it is still queued).
+ACK_SENT, ACK_QUEUED = "and sent to", "will reach"
 RATE = 1000  # the bot's CPBOT_RATE_PER_SECOND: Telegram's paid broadcast rate, far above load
 COOLDOWN = 1.1  # seconds between two messages to any one chat (Telegram: one a second)
 PACED_COOLDOWN = 2.0  # a paced resident's pause; also under the bot's flood control (0.5/s)
@@ -230,6 +233,8 @@ class Watch:
         self.relays: dict[int, asyncio.Future[Arrival]] = {}
         self.expected_chat: dict[int, int] = {}
         self.acks: dict[tuple[int, int], asyncio.Future[float]] = {}
+        # What each acknowledgement said, by (chat, the message it replies to).
+        self.ack_texts: dict[tuple[int, int], str] = {}
         self.arrivals: collections.Counter[int] = collections.Counter()
         self.misplaced = 0
         self.stray_tokens = 0
@@ -277,6 +282,7 @@ class Watch:
         if replied is not None:
             ack = self.acks.get((chat_id, int(replied)))
             if ack is not None and not ack.done():
+                self.ack_texts[(chat_id, int(replied))] = text
                 ack.set_result(at)
 
     def expect_relay(self, token: int, chat_id: int) -> asyncio.Future[Arrival]:

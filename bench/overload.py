@@ -3,8 +3,13 @@ in the time, against the real ``cpbot run`` (SQLite; PostgreSQL when its URL is 
 
 Every follow-up must be relayed to its resident's cadre exactly once and in the order it was
 sent, stored as a case event with its outbox row 'sent', and acknowledged to the resident
-("Added to case"): 0 lost, 0 duplicated, everyone answered. The bot takes
+("Added to case"): 0 lost, 0 duplicated, everyone answered. An acknowledgement that says
+"sent" must come after its relay reached the cadre ("queued" otherwise). The bot takes
 ``CPBOT_INTAKE_CONCURRENCY`` updates at a time; the rest wait in the emulator's queue.
+
+Whether intake starves the sender shows in the relays' timeline while the backlog drains:
+how many reached the cadres in each second, the slowest full second and the longest pause
+between two relays (figures for docs/performance.md, not checked: they are wall-clock).
 
     .venv/bin/python bench/overload.py                      # 60 residents x 8 follow-ups
     .venv/bin/python bench/overload.py --residents 200 --each 10 --targets sqlite postgres
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import json
 import sys
 import tempfile
@@ -31,11 +37,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench.harness import (  # noqa: E402
+    ACK_QUEUED,
+    ACK_SENT,
     CPBOT,
     RATE,
     RESULTS,
     TOKEN,
     USERNAME,
+    Arrival,
     Child,
     Watch,
     bench_emulator,
@@ -71,6 +80,17 @@ class Outcome:
     seconds_to_last_relay: float = 0.0
     relays_per_second: float = 0.0
     cpu_ms_per_follow_up: float = 0.0
+    # What residents were told: "sent" (the relay had gone) or "queued" (still on its way),
+    # and "sent" said before the relay reached the cadre (a false word: must be 0).
+    told_sent: int = 0
+    told_queued: int = 0
+    told_sent_before_relay: int = 0
+    # The drain's timeline: relays per second from the first offer; the slowest full second
+    # between the first relay and the last, and the longest pause between two relays.
+    relays_each_second: list[int] = field(default_factory=list)
+    first_relay_s: float = 0.0
+    slowest_second: int = 0
+    longest_pause_s: float = 0.0
     stored: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
@@ -128,6 +148,7 @@ async def overload(
             order: dict[int, list[int]] = collections.defaultdict(list)
             relays = []
             acks = []
+            ack_keys: list[tuple[int, int]] = []
             token = 0
             started = time.perf_counter()
             for round_ in range(each):  # round by round: each resident's follow-ups in order
@@ -140,7 +161,9 @@ async def overload(
                         text=f"follow-up bm{token}: round {round_ + 1}",
                         reply_to_message_id=subject.reply_to,
                     )
-                    acks.append(watch.expect_ack(subject.resident_id, int(message["message_id"])))
+                    key = (subject.resident_id, int(message["message_id"]))
+                    ack_keys.append(key)
+                    acks.append(watch.expect_ack(*key))
             outcome.offered = token
             outcome.offered_in_s = round(time.perf_counter() - started, 3)
             done, _ = await asyncio.wait(relays + acks, timeout=patience)
@@ -163,6 +186,8 @@ async def overload(
                 seen = [t for _, t in sorted(arrivals_in_chat.get(chat_id, []))]
                 if seen != [t for t in tokens if t in seen]:
                     outcome.out_of_order += 1
+            told(outcome, watch, relays, acks, ack_keys)
+            timeline(outcome, [f.result().at - started for f in relays if f in done])
         finally:
             if bot is not None:
                 bot.stop()
@@ -176,6 +201,10 @@ async def overload(
         finally:
             if target == "postgres":
                 await drop_postgres(url)
+    if outcome.told_sent_before_relay:
+        outcome.problems.append(
+            f"{outcome.told_sent_before_relay} residents told 'sent' before the relay was sent"
+        )
     outcome.relayed_once = sum(1 for t in watch.relays if watch.arrivals[t] == 1)
     outcome.duplicated = sum(1 for t in watch.relays if watch.arrivals[t] > 1)
     outcome.lost = sum(1 for t in watch.relays if watch.arrivals[t] == 0)
@@ -192,6 +221,43 @@ async def overload(
         outcome.problems.append(f"{watch.misplaced} misplaced, {watch.stray_tokens} stray relays")
     outcome.problems += storage_problems(outcome.stored, outcome.offered)
     return outcome
+
+
+def told(
+    outcome: Outcome,
+    watch: Watch,
+    relays: list[asyncio.Future[Arrival]],
+    acks: list[asyncio.Future[float]],
+    keys: list[tuple[int, int]],
+) -> None:
+    """Count what the acknowledgements said, and every "sent" that came before its relay."""
+    for relay, ack, key in zip(relays, acks, keys, strict=True):
+        if not ack.done():
+            continue
+        text = watch.ack_texts.get(key, "")
+        if ACK_SENT in text:
+            outcome.told_sent += 1
+            if not relay.done() or relay.result().at > ack.result():
+                outcome.told_sent_before_relay += 1
+        elif ACK_QUEUED in text:
+            outcome.told_queued += 1
+
+
+def timeline(outcome: Outcome, arrivals: list[float]) -> None:
+    """Relays per second since the offer began, the slowest full second between the first
+    relay and the last, and the longest pause between two relays."""
+    if not arrivals:
+        return
+    arrivals.sort()
+    seconds = [0] * (int(arrivals[-1]) + 1)
+    for at in arrivals:
+        seconds[int(at)] += 1
+    outcome.relays_each_second = seconds
+    outcome.first_relay_s = round(arrivals[0], 3)
+    full = seconds[int(arrivals[0]) + 1 : int(arrivals[-1])]
+    outcome.slowest_second = min(full) if full else len(arrivals)
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    outcome.longest_pause_s = round(max(gaps, default=0.0), 3)
 
 
 async def main(args: argparse.Namespace) -> int:

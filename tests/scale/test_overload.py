@@ -1,6 +1,7 @@
 """Overload: residents' follow-ups offered all at once, several times what the bot takes in
 the time, against the real ``cpbot run`` and the emulator (``bench/overload.py`` at a CI size).
-0 lost, 0 duplicated, each cadre's in order, every follow-up stored and acknowledged; on
+0 lost, 0 duplicated, each cadre's in order, every follow-up stored and acknowledged — as
+"sent" only after its relay reached the cadre, "queued" otherwise; on
 SQLite, and on PostgreSQL when CPBOT_TEST_POSTGRES_URL is set. The bot takes 4 updates at a
 time here, so 240 follow-ups are sixty times what it has in hand."""
 
@@ -22,4 +23,6 @@ async def test_many_residents_at_once_nothing_lost_nothing_twice(target: str) ->
     assert outcome.problems == [], outcome
     assert outcome.relayed_once == outcome.offered
     assert outcome.acknowledged == outcome.offered
+    assert outcome.told_sent + outcome.told_queued == outcome.offered
+    assert outcome.told_sent_before_relay == 0
     assert outcome.stored["events"] == outcome.offered
