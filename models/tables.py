@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.types import BigId, JsonDoc, UtcDateTime
@@ -188,6 +188,12 @@ class MessageLink(SQLModel, table=True):
     event_id: int | None = Field(default=None, foreign_key="case_events.id", sa_type=BigInteger)
 
 
+# The rows still to be sent (or being sent). Sent rows stay in the table for good, so the
+# sender's claim reads only the partial indexes over these: its cost follows the rows queued,
+# not the history (services/outbox.py writes this condition literally, as the planners need).
+OUTBOX_UNSENT = "status IN ('pending', 'sending')"
+
+
 class Outbox(SQLModel, table=True):
     """Every message to someone other than the current chat, written with the state change."""
 
@@ -195,6 +201,19 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         Index("ix_outbox_due", "status", "next_attempt_at"),
         Index("ix_outbox_chat", "chat_id", "id"),
+        Index(
+            "ix_outbox_unsent",
+            "id",
+            sqlite_where=text(OUTBOX_UNSENT),
+            postgresql_where=text(OUTBOX_UNSENT),
+        ),
+        Index(
+            "ix_outbox_chat_unsent",
+            "chat_id",
+            "id",
+            sqlite_where=text(OUTBOX_UNSENT),
+            postgresql_where=text(OUTBOX_UNSENT),
+        ),
     )
     id: int | None = Field(default=None, primary_key=True, sa_type=BigId)
     dedupe_key: str = Field(unique=True, max_length=120)

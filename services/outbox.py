@@ -13,8 +13,20 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Integer, and_, bindparam, exists, func, or_, select, union_all, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models.db import OUTBOX_TOUCHED
@@ -44,6 +56,19 @@ _SENT = (
 )
 
 
+# The statuses of rows still to be sent, written as literals: the planners use the partial
+# indexes over them (models.tables.OUTBOX_UNSENT) only when the query states the same condition
+# in so many words — a bound parameter's value is unknown when the plan is made.
+_UNSENT: list[ColumnElement[str]] = [
+    literal_column(f"'{s.value}'") for s in (OutboxStatus.PENDING, OutboxStatus.SENDING)
+]
+
+
+def unsent(status: Any) -> ColumnElement[bool]:
+    """``status IN ('pending', 'sending')``, as the partial indexes state it."""
+    return status.in_(_UNSENT)  # type: ignore[no-any-return]
+
+
 def _build_claim(skip_locked: bool) -> Any:
     """The claim: lease up to ``lim`` due rows, each its chat's oldest unsent one.
 
@@ -54,7 +79,7 @@ def _build_claim(skip_locked: bool) -> Any:
     head = ~exists().where(
         earlier.c.chat_id == _T.c.chat_id,
         earlier.c.id < _T.c.id,
-        earlier.c.status.in_((OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        unsent(earlier.c.status),
     )
     pending = and_(_T.c.status == OutboxStatus.PENDING, _T.c.next_attempt_at <= now)
     lapsed = and_(_T.c.status == OutboxStatus.SENDING, _T.c.locked_until < now)
@@ -62,10 +87,11 @@ def _build_claim(skip_locked: bool) -> Any:
     lim = bindparam("lim", type_=Integer)
     if skip_locked:
         # PostgreSQL: row locks, skipped when another sender's claim holds them (a lock
-        # clause cannot apply to a UNION).
+        # clause cannot apply to a UNION). In id order over the unsent rows' index: by the
+        # primary key, every claim stepped over every row ever sent (8 ms at 60,000).
         pick: Any = (
             select(_T.c.id)
-            .where(or_(pending, lapsed), head, mine)
+            .where(unsent(_T.c.status), or_(pending, lapsed), head, mine)
             .order_by(_T.c.id)
             .limit(lim)
             .with_for_update(skip_locked=True)
@@ -118,7 +144,11 @@ _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
 # Is a message to this chat being sent right now (sent, perhaps, and not yet recorded)?
 _SENDING_TO = (
     select(_T.c.id)
-    .where(_T.c.chat_id == bindparam("chat"), _T.c.status == OutboxStatus.SENDING)
+    .where(
+        _T.c.chat_id == bindparam("chat"),
+        unsent(_T.c.status),
+        _T.c.status == OutboxStatus.SENDING,
+    )
     .limit(1)
 )
 
