@@ -56,7 +56,17 @@ async def route_waiting_tipoffs(services: Services) -> None:
         log.info("tip-offs: %d waiting reports handed to an inspector", moved)
 
 
-def build_scheduler(services: Services, outage: Outage | None = None) -> AsyncIOScheduler:
+# The fan-out ticks APScheduler fires each second: notices, consultations and reception days.
+# Each asks the database every second only while something is going on, every few seconds
+# otherwise (``Pace``).
+PACED_TICKS = (notices.JOB_ID, consultations.JOB_ID, visits.FANOUT_JOB_ID)
+
+
+def build_scheduler(
+    services: Services,
+    outage: Outage | None = None,
+    clock: Callable[[], float] = time.monotonic,
+) -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(
         timezone="UTC",
         # Two instances allowed only so that APScheduler never logs "maximum number of running
@@ -91,20 +101,15 @@ def build_scheduler(services: Services, outage: Outage | None = None) -> AsyncIO
     )
     for feature in (notices, visits, consultations, reports):
         feature.add_jobs(scheduler, services)
-    # The notices tick fires every second but asks the database only while something is going
-    # on (an outbox commit in this process in the last seconds); when all is quiet, every few
-    # seconds — a scheduled notice still starts within IDLE_EVERY of its time.
-    pace = Pace()
-    services.ctx.db.on_outbox_commit(pace.wake)
+    # A fan-out tick asks the database each second while something is going on (an outbox
+    # commit in this process in the last seconds: a fan-out writes rows at every step); when
+    # all is quiet, every few seconds — a notice or consultation due, or composed in another
+    # process, still starts within IDLE_EVERY of its time.
+    paces = {job_id: Pace(clock=clock) for job_id in PACED_TICKS}
+    for pace in paces.values():
+        services.ctx.db.on_outbox_commit(pace.wake)
     for job in scheduler.get_jobs():
-        job.modify(
-            func=quiet(
-                job.func,
-                outage or DATABASE,
-                pace if job.id == notices.JOB_ID else None,
-            ),
-            max_instances=2,
-        )
+        job.modify(func=quiet(job.func, outage or DATABASE, paces.get(job.id)), max_instances=2)
     return scheduler
 
 

@@ -16,7 +16,9 @@ from sqlalchemy.exc import OperationalError
 from bot.logs import Outage, setup_logging
 from bot.sender import OutboxSender
 from bot.settings import Settings
-from scheduler.setup import Pace, quiet
+from models.db import OUTBOX_TOUCHED
+from scheduler.setup import PACED_TICKS, Pace, build_scheduler, quiet
+from services.app import Services
 from services.outbox import Claimed, OutboxStore
 
 DOWN = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
@@ -107,6 +109,46 @@ def test_an_idle_notices_tick_asks_the_database_every_few_seconds_only() -> None
         busy += pace.due()
         now[0] += 1.0
     assert busy == 10
+
+
+async def test_idle_fan_out_ticks_each_ask_the_database_every_few_seconds_only(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notices, consultations and reception days each tick every second; idle, each asks the
+    database every 3 s, and an outbox commit (a fan-out writing its rows) makes them all ask
+    each second again."""
+    asked: dict[str, int] = dict.fromkeys(PACED_TICKS, 0)
+
+    def counting(job_id: str, result: Any) -> Callable[[], Any]:
+        async def tick() -> Any:
+            asked[job_id] += 1
+            return result
+
+        return tick
+
+    quiet_report = type("Report", (), {"started": 0, "advanced": 0, "finished": 0})()
+    monkeypatch.setattr(services.notices, "tick", counting("notices_tick", quiet_report))
+    monkeypatch.setattr(services.consultations, "tick", counting("consultations_tick", 0))
+    monkeypatch.setattr(
+        services.visits, "advance_receptions", counting("reception_fanout_tick", None)
+    )
+    now = [0.0]
+    jobs = {job.id: job for job in build_scheduler(services, clock=lambda: now[0]).get_jobs()}
+    assert set(PACED_TICKS) <= set(jobs)
+
+    async def fire_each_second(seconds: int) -> None:
+        for _ in range(seconds):  # as APScheduler does
+            for job_id in PACED_TICKS:
+                await jobs[job_id].func(*jobs[job_id].args)
+            now[0] += 1.0
+
+    now[0] = 20.0  # past the attentive start, nothing happened
+    await fire_each_second(30)
+    assert asked == dict.fromkeys(PACED_TICKS, 10)
+    async with services.ctx.db.write() as session:
+        session.info[OUTBOX_TOUCHED] = True  # what a write of outbox rows marks
+    await fire_each_second(10)
+    assert asked == dict.fromkeys(PACED_TICKS, 20)
 
 
 async def until(condition: Callable[[], bool]) -> None:
