@@ -22,17 +22,29 @@ depends_on: str | Sequence[str] | None = None
 _UNSENT = "status IN ('pending', 'sending')"
 
 
-def _partial() -> dict[str, sa.TextClause]:
-    return {"sqlite_where": sa.text(_UNSENT), "postgresql_where": sa.text(_UNSENT)}
+_INDEXES = (("ix_outbox_unsent", ["id"]), ("ix_outbox_chat_unsent", ["chat_id", "id"]))
 
 
 def upgrade() -> None:
-    op.create_index("ix_outbox_unsent", "outbox", ["id"], unique=False, **_partial())
-    op.create_index(
-        "ix_outbox_chat_unsent", "outbox", ["chat_id", "id"], unique=False, **_partial()
-    )
+    if op.get_bind().dialect.name == "postgresql":
+        # A large outbox takes a while to index: build without blocking the bot's writes
+        # (CONCURRENTLY runs outside a transaction).
+        with op.get_context().autocommit_block():
+            for name, columns in _INDEXES:
+                op.create_index(
+                    name,
+                    "outbox",
+                    columns,
+                    unique=False,
+                    postgresql_where=sa.text(_UNSENT),
+                    postgresql_concurrently=True,
+                    if_not_exists=True,
+                )
+        return
+    for name, columns in _INDEXES:
+        op.create_index(name, "outbox", columns, unique=False, sqlite_where=sa.text(_UNSENT))
 
 
 def downgrade() -> None:
-    op.drop_index("ix_outbox_chat_unsent", table_name="outbox")
-    op.drop_index("ix_outbox_unsent", table_name="outbox")
+    for name, _ in reversed(_INDEXES):
+        op.drop_index(name, table_name="outbox")
