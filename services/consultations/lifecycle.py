@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -57,47 +57,29 @@ class Lifecycle(Polls):
     def reminder_handlers(self) -> dict[str, Handler]:
         return {REMIND_KIND: self._remind}
 
+    _due_to_open = select(col(Consultation.id)).where(
+        col(Consultation.status) == SCHEDULED, col(Consultation.opens_at) <= bindparam("now")
+    )
+    _due_to_close = select(col(Consultation.id)).where(
+        col(Consultation.status) == OPEN, col(Consultation.closes_at) <= bindparam("now")
+    )
+    _runs_going = select(col(ConsultRun.id)).where(col(ConsultRun.finished_at).is_(None))
+
     async def tick(self) -> int:
         """Open due consultations, close those past their deadline, advance every fan-out."""
         now = self.ctx.clock.now()
+        # One short read when nothing is going on (the tick runs every few seconds then).
         async with self.ctx.db.read() as session:
-            due = (
-                (
-                    await session.execute(
-                        select(col(Consultation.id)).where(
-                            col(Consultation.status) == SCHEDULED, col(Consultation.opens_at) <= now
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            due = (await session.execute(self._due_to_open, {"now": now})).scalars().all()
+            ending = (await session.execute(self._due_to_close, {"now": now})).scalars().all()
+            runs = (await session.execute(self._runs_going)).scalars().all()
         for consultation_id in due:
             await self._open(int(consultation_id or 0), now)
-        async with self.ctx.db.read() as session:
-            ending = (
-                (
-                    await session.execute(
-                        select(col(Consultation.id)).where(
-                            col(Consultation.status) == OPEN, col(Consultation.closes_at) <= now
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
         for consultation_id in ending:
             await self._end(int(consultation_id or 0), now)
-        async with self.ctx.db.read() as session:
-            runs = (
-                (
-                    await session.execute(
-                        select(col(ConsultRun.id)).where(col(ConsultRun.finished_at).is_(None))
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        if due or ending:  # opening starts a run (the invitations), closing may end one
+            async with self.ctx.db.read() as session:
+                runs = (await session.execute(self._runs_going)).scalars().all()
         for run_id in runs:
             try:
                 await self.runs.advance(int(run_id or 0))

@@ -5,9 +5,10 @@ author (or an administrator over it) follows the progress and may stop it."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -27,29 +28,30 @@ from services.texts import esc
 
 log = logging.getLogger("services.notices")
 
+# What the tick reads: scheduled notices now due, and those in flight.
+_DUE = select(col(Notice.id)).where(
+    col(Notice.status) == SCHEDULED, col(Notice.send_at) <= bindparam("now")
+)
+_GOING = (
+    select(col(Notice.id))
+    .where(col(Notice.status).in_((SENDING, CANCELLED)), col(Notice.finished_at).is_(None))
+    .order_by(col(Notice.id))
+)
+
 
 class Sending(NoticeBase):
     async def tick(self) -> TickReport:
         """Start due notices, then advance every notice in flight (progress, fan-out, end)."""
-        started = await self.start_due()
+        now = self.ctx.clock.now()
+        # One short read when nothing is going on (the tick runs every few seconds then).
         async with self.ctx.db.read() as session:
-            open_ids = (
-                (
-                    await session.execute(
-                        select(col(Notice.id))
-                        .where(
-                            col(Notice.status).in_((SENDING, CANCELLED)),
-                            col(Notice.finished_at).is_(None),
-                        )
-                        .order_by(col(Notice.id))
-                    )
-                )
-                .scalars()
-                .all()
-            )
+            due = (await session.execute(_DUE, {"now": now})).scalars().all()
+            going = (await session.execute(_GOING)).scalars().all()
+        begun = await self._start_each(due, now)
+        # A notice started now goes out in this tick.
+        open_ids = sorted({*(int(i or 0) for i in going), *begun})
         queued = finished = 0
         for notice_id in open_ids:
-            assert notice_id is not None
             try:
                 progress = await self.advance(notice_id)
             except Exception:
@@ -59,24 +61,18 @@ class Sending(NoticeBase):
                 continue
             queued += progress[1]
             finished += int(progress[0].finished)
-        return TickReport(started, len(open_ids), queued, finished)
+        return TickReport(len(begun), len(open_ids), queued, finished)
 
     async def start_due(self) -> int:
         """Move due scheduled notices to sending; a guarded update, so one instance starts each."""
         now = self.ctx.clock.now()
         async with self.ctx.db.read() as session:
-            due = (
-                (
-                    await session.execute(
-                        select(col(Notice.id)).where(
-                            col(Notice.status) == SCHEDULED, col(Notice.send_at) <= now
-                        )
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        started = 0
+            due = (await session.execute(_DUE, {"now": now})).scalars().all()
+        return len(await self._start_each(due, now))
+
+    async def _start_each(self, due: Sequence[int | None], now: datetime) -> list[int]:
+        """Start each of these notices still scheduled; the ids of those this call started."""
+        started: list[int] = []
         for notice_id in due:
             async with self.ctx.db.write() as session:
                 claimed = await session.execute(
@@ -93,7 +89,7 @@ class Sending(NoticeBase):
                 notice = await session.get(Notice, notice_id, populate_existing=True)
                 assert notice is not None
                 await self._start(session, notice, now)
-                started += 1
+                started.append(int(notice_id or 0))
         return started
 
     async def _start(self, session: AsyncSession, notice: Notice, now: datetime) -> None:

@@ -11,6 +11,7 @@ from typing import Any, cast
 
 import pytest
 from aiogram import Bot
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bot.logs import Outage, setup_logging
@@ -149,6 +150,29 @@ async def test_idle_fan_out_ticks_each_ask_the_database_every_few_seconds_only(
         session.info[OUTBOX_TOUCHED] = True  # what a write of outbox rows marks
     await fire_each_second(10)
     assert asked == dict.fromkeys(PACED_TICKS, 20)
+
+
+async def test_an_idle_fan_out_tick_is_one_short_read(services: Services) -> None:
+    """With nothing scheduled or going out, each fan-out tick begins one transaction (the
+    consultations tick began three, the notices tick two)."""
+    begun: list[str] = []
+    engine = services.ctx.db.engine.sync_engine
+
+    def listener(_conn: Any) -> None:
+        begun.append("begin")
+
+    event.listen(engine, "begin", listener)
+    try:
+        for tick in (
+            services.notices.tick,
+            services.consultations.tick,
+            services.visits.advance_receptions,
+        ):
+            begun.clear()
+            await tick()
+            assert begun == ["begin"], tick
+    finally:
+        event.remove(engine, "begin", listener)
 
 
 async def until(condition: Callable[[], bool]) -> None:
