@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from locales import LOCALES
-from models.tables import ContactPoint, Residency, Staff
+from models.enums import OutboxStatus
+from models.tables import ContactPoint, Outbox, Residency, Staff
 from models.visits import ReceptionDay, ReceptionRun
 from services.cards import staff_name
 from services.fanout import ledger as lg
@@ -37,6 +38,17 @@ TEXT_KEYS = {
     TODAY: "visits.reception.today",
     CANCELLED: "visits.reception.cancelled",
 }
+
+
+def told_of_day(day_id: int) -> Any:
+    """The resident (``Residency.user_id``) was sent an announcement of this day: its row,
+    found by its unique key ``reception{day}:{purpose}:u{user}``, is sent or being sent."""
+    user = cast(col(Residency.user_id), String)
+    keys = [literal(f"reception{day_id}:{purpose}:u") + user for purpose in (NOTICE, TODAY)]
+    return exists().where(
+        col(Outbox.dedupe_key).in_(keys),
+        col(Outbox.status).in_((OutboxStatus.SENT, OutboxStatus.SENDING)),
+    )
 
 
 class ReceptionFanout(Fanout[ReceptionRun]):
@@ -60,25 +72,24 @@ class ReceptionFanout(Fanout[ReceptionRun]):
         self, session: AsyncSession, run: ReceptionRun, size: int, scan: int
     ) -> tuple[list[int], int, bool]:
         """The point's residents after the cursor, in id order, but the cadre (blocked ones
-        are skipped and counted by the engine)."""
+        are skipped and counted by the engine). A cancellation goes only to those who heard of
+        the day: an announcement of it was sent to them (or is being sent)."""
         day = await self._day(session, run)
         cadre = (
             await session.execute(select(col(Staff.user_id)).where(col(Staff.id) == day.staff_id))
         ).scalar()
-        ids = [
-            int(i)
-            for i in (
-                await session.execute(
-                    select(col(Residency.user_id))
-                    .where(
-                        col(Residency.contact_point_id) == day.contact_point_id,
-                        col(Residency.user_id) > run.cursor,
-                    )
-                    .order_by(col(Residency.user_id))
-                    .limit(size)
-                )
-            ).scalars()
-        ]
+        query = (
+            select(col(Residency.user_id))
+            .where(
+                col(Residency.contact_point_id) == day.contact_point_id,
+                col(Residency.user_id) > run.cursor,
+            )
+            .order_by(col(Residency.user_id))
+            .limit(size)
+        )
+        if run.purpose == CANCELLED:
+            query = query.where(told_of_day(run.reception_day_id))
+        ids = [int(i) for i in (await session.execute(query)).scalars()]
         cursor = ids[-1] if ids else run.cursor
         return [i for i in ids if i != cadre], cursor, len(ids) < size
 

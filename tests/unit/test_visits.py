@@ -15,6 +15,7 @@ from models.visits import Visit
 from services.app import Services
 from services.clock import FakeClock
 from services.errors import Invalid, NotAllowed, NotFound
+from services.outbox import Result
 from services.reminders import Reminders
 from tests.factories import Person, load_points, register, resident, staff
 
@@ -492,6 +493,9 @@ async def test_calling_off_a_reception_day(services: Services, clock: FakeClock)
     told = await announce(services, li, date(2026, 3, 4), time(9), time(12))
     tick = runner(services, "a")
     assert await tick.tick() == {}  # the 4 March one: residents were told at once
+    store = services.outbox("test")  # ... and the sender sent it
+    claimed = await store.claim(100)
+    await store.complete([Result(c.id, "sent", message_id=c.id, claimed=c) for c in claimed])
     before = len(await messages(services))
     # Called off before anyone heard: nothing to say, and nothing is said later either.
     await services.visits.cancel_reception(li.user_id, early.id)
