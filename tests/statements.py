@@ -1,5 +1,5 @@
-"""For cache tests: the statements a piece of work sends to the database, and another process
-on the same database."""
+"""For cache and cost tests: the statements and transactions a piece of work sends to the
+database, and another process on the same database."""
 
 from __future__ import annotations
 
@@ -13,6 +13,24 @@ from services.app import Services
 from services.clock import FakeClock
 from services.config import ServiceConfig
 from services.context import Context
+
+
+@contextmanager
+def transactions_begun(services: Services) -> Iterator[list[str]]:
+    """One entry for each transaction begun on the services' database, while inside."""
+    from sqlalchemy import event
+
+    begins: list[str] = []
+    engine = services.ctx.db.engine.sync_engine
+
+    def on_begin(_conn: Any) -> None:
+        begins.append("begin")
+
+    event.listen(engine, "begin", on_begin)
+    try:
+        yield begins
+    finally:
+        event.remove(engine, "begin", on_begin)
 
 
 @contextmanager

@@ -3,15 +3,13 @@ shares, so a redelivered press is answered once and acted on once; pruned after 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.storage.base import StorageKey
-from sqlalchemy import event
 
 from bot.fsm import DatabaseStorage, StepMiddleware
 from bot.presses import PressMiddleware, StoredPresses
@@ -24,6 +22,7 @@ from services.context import Context
 from services.errors import Invalid
 from services.presses import KEEP, handler_finished
 from tests import pg
+from tests.statements import transactions_begun
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -149,7 +148,7 @@ async def test_the_handled_mark_rides_on_the_update_write_after_its_handler(both
         async with db.write():
             pass  # the step's write
         assert presses.carried("9")
-        with _begins(both) as begins:
+        with transactions_begun(both) as begins:
             await presses.done("9")
         assert begins == []
     assert await presses.handled("9")
@@ -169,21 +168,6 @@ async def test_a_step_write_that_failed_leaves_the_press_to_be_handled_again(
     assert not await presses.handled("10")
 
 
-@contextmanager
-def _begins(services: Services) -> Iterator[list[str]]:
-    begins: list[str] = []
-    engine = services.ctx.db.engine.sync_engine
-
-    def on_begin(_conn: Any) -> None:
-        begins.append("begin")
-
-    event.listen(engine, "begin", on_begin)
-    try:
-        yield begins
-    finally:
-        event.remove(engine, "begin", on_begin)
-
-
 async def test_a_press_that_changes_the_step_costs_no_transaction_of_its_own_to_mark(
     both: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -200,7 +184,7 @@ async def test_a_press_that_changes_the_step_costs_no_transaction_of_its_own_to_
     async def steps(event: Any, data: dict[str, Any]) -> Any:
         return await step(handler, event, data)
 
-    with _begins(both) as begins:
+    with transactions_begun(both) as begins:
         update: Any = _Update("11")
         await press(steps, update, {"state": FSMContext(storage, key)})
     assert len(begins) == 2, begins

@@ -11,7 +11,6 @@ from typing import Any, cast
 
 import pytest
 from aiogram import Bot
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from bot.logs import Outage, setup_logging
@@ -21,6 +20,7 @@ from models.db import OUTBOX_TOUCHED
 from scheduler.setup import PACED_TICKS, Pace, build_scheduler, quiet
 from services.app import Services
 from services.outbox import Claimed, OutboxStore
+from tests.statements import transactions_begun
 
 DOWN = OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
 
@@ -155,14 +155,7 @@ async def test_idle_fan_out_ticks_each_ask_the_database_every_few_seconds_only(
 async def test_an_idle_fan_out_tick_is_one_short_read(services: Services) -> None:
     """With nothing scheduled or going out, each fan-out tick begins one transaction (the
     consultations tick began three, the notices tick two)."""
-    begun: list[str] = []
-    engine = services.ctx.db.engine.sync_engine
-
-    def listener(_conn: Any) -> None:
-        begun.append("begin")
-
-    event.listen(engine, "begin", listener)
-    try:
+    with transactions_begun(services) as begun:
         for tick in (
             services.notices.tick,
             services.consultations.tick,
@@ -171,8 +164,6 @@ async def test_an_idle_fan_out_tick_is_one_short_read(services: Services) -> Non
             begun.clear()
             await tick()
             assert begun == ["begin"], tick
-    finally:
-        event.remove(engine, "begin", listener)
 
 
 async def until(condition: Callable[[], bool]) -> None:
