@@ -146,7 +146,7 @@ _SENDING_TO = (
     select(_T.c.id)
     .where(
         _T.c.chat_id == bindparam("chat"),
-        unsent(_T.c.status),
+        unsent(_T.c.status),  # implied by the next line; stated so the chat's unsent index serves
         _T.c.status == OutboxStatus.SENDING,
     )
     .limit(1)

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from locales import LOCALES
@@ -40,7 +41,7 @@ TEXT_KEYS = {
 }
 
 
-def told_of_day(day_id: int) -> Any:
+def told_of_day(day_id: int) -> ColumnElement[bool]:
     """The resident (``Residency.user_id``) was sent an announcement of this day: its row,
     found by its unique key ``reception{day}:{purpose}:u{user}``, is sent or being sent."""
     user = cast(col(Residency.user_id), String)
