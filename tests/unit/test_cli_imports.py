@@ -21,10 +21,10 @@ from bot.cli import COMMANDS, main
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import gc, json, sys
-from bot.cli import entry
+from bot.cli import main
 full_passes = gc.get_stats()[2]["collections"]
 try:
-    entry(sys.argv[1:])
+    main.main(args=sys.argv[1:], prog_name="cpbot")
 except SystemExit as exc:
     code = exc.code
 else:
@@ -122,6 +122,41 @@ def test_the_report_imports_what_it_draws_with_and_no_more(tmp_path: Path) -> No
     assert "services.reports.charts" in imported
     assert not imported & {"services.notices", "services.posters"}, imported
     assert len(list((tmp_path / "out").glob("*.png"))) == 7
+    # matplotlib, the workbook and the figures' queries load with the collector paused.
+    assert report["full_passes"] == 0, report
+
+
+def test_the_cpbot_script_freezes_the_heap_when_the_command_is_done(tmp_path: Path) -> None:
+    """The ``cpbot`` script (``entry``) freezes what the command loaded once it is done, so the
+    interpreter's last collection does not walk it; ``main`` alone (as a test's CliRunner runs
+    it) freezes nothing (``test_office_commands_do_not_import_aiogram``)."""
+    probe = (
+        "import gc, sys\n"
+        "from bot.cli import entry\n"
+        "try:\n"
+        "    entry(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    print('frozen', gc.get_freeze_count(), 'enabled', gc.isenabled())\n"
+    )
+    env = {
+        **os.environ,
+        "CPBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}",
+        "PYTHONPATH": str(ROOT),
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe, "--help"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    words = done.stdout.split()
+    assert words[-4] == "frozen" and int(words[-3]) > 1_000, done.stdout + done.stderr
+    assert pyproject_script() == "bot.cli:entry"
+
+
+def pyproject_script() -> str:
+    import tomllib
+
+    scripts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    return str(scripts["scripts"]["cpbot"])
 
 
 def test_the_bot_imports_itself_without_a_full_collection(tmp_path: Path) -> None:
