@@ -6,7 +6,9 @@ confirmation — the path residents take, relayed by the running sender as in ``
 (``--sender drain``: by the harness's drain after every round, as before the sender's pass);
 then files a few more cases. Reports CPU per
 follow-up (handled and relayed), per warm filing (the six updates of the wizard, the median),
-transactions and statements of each, and with ``--profile``, where a follow-up's CPU goes
+transactions (``BEGIN`` … ``COMMIT``: a statement in autocommit, as the sender's on
+PostgreSQL, commits alone and is not counted) and statements of each, and with
+``--profile``, where a follow-up's CPU goes
 (cProfile, grouped by package). The first filing is reported apart: it also compiles every
 statement once.
 
@@ -176,7 +178,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
             asyncio.get_running_loop().set_task_factory(task_factory)
 
-            def on_begin(_c: Any) -> None:
+            def on_begin(conn: Any) -> None:
+                if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+                    return  # a statement that is its own transaction: no BEGIN on the wire
                 begins[0] += 1
                 if in_sender():
                     sender_begins[0] += 1

@@ -34,6 +34,7 @@ from typing import Any
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -260,6 +261,8 @@ class Database:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_gate = WriteGate() if self.is_sqlite else None
+        # The same pool, each statement its own transaction (PostgreSQL): see ``alone()``.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
         self._after_outbox_commit: list[Callable[[], None]] = []
         self._after_people_commit: list[Callable[[], None]] = []
         # Bumped after every commit that changed people, roles, points or categories in this
@@ -389,6 +392,19 @@ class Database:
         else:
             async with self._write_gate.held():
                 yield
+
+    @asynccontextmanager
+    async def alone(self) -> AsyncIterator[AsyncConnection]:
+        """A connection on which every statement is a transaction of its own — PostgreSQL only,
+        for a write that one statement does whole (the outbox's claim): no ``BEGIN`` and
+        ``COMMIT`` round trips around it, and none of a session's machinery. Nothing here
+        wakes the sender or drops the caches of people: use it for no statement that writes
+        outbox rows or people. On SQLite every write goes through ``write()`` (its one
+        writer is handed out there)."""
+        if self.is_sqlite:
+            raise RuntimeError("Database.alone() is for PostgreSQL; SQLite writes use write()")
+        async with self._autocommit.connect() as conn:
+            yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

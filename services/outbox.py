@@ -22,9 +22,11 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    true,
     union_all,
     update,
 )
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
@@ -54,6 +56,35 @@ _SENT = (
         locked_until=None,
     )
 )
+
+
+def _build_sent_with_link() -> Any:
+    """PostgreSQL: one plain send recorded whole in one statement — its message's link to
+    its case, when it has one, and its row marked sent. Run for a batch as one executemany
+    on a connection of its own (``Database.alone()``): the driver sends the batch in one
+    round trip, all or nothing, where ``BEGIN``, the links, the rows and ``COMMIT`` took
+    four."""
+    links = table_of(MessageLink)
+    case = bindparam("case", type_=links.c.case_id.type)
+    message = bindparam("mid", type_=links.c.message_id.type)
+    link = (
+        postgresql.insert(links)
+        .from_select(
+            ["chat_id", "message_id", "case_id", "event_id"],
+            select(
+                bindparam("chat", type_=links.c.chat_id.type),
+                message,
+                case,
+                bindparam("event", type_=links.c.event_id.type),
+            ).where(case.is_not(None), message.is_not(None)),
+        )
+        .on_conflict_do_nothing(index_elements=["chat_id", "message_id"])
+        .cte("link")
+    )
+    return _SENT.add_cte(link)
+
+
+_SENT_WITH_LINK = _build_sent_with_link()
 
 
 # The statuses of rows still to be sent, written as literals: the planners use the partial
@@ -140,6 +171,33 @@ _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
 )
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
+CLAIMED_COLUMNS = 8  # what the claim returns of each row (Claimed's fields, in order)
+
+
+def _build_claim_with_next_due() -> Any:
+    """PostgreSQL: the claim and the next due time as one statement, run on its own
+    (``Database.alone()``): one round trip where ``BEGIN``, the claim, the next due time and
+    ``COMMIT`` took four — and with a batch of updates in hand, each round trip waits for a
+    step of every other update (docs/performance.md, ninth pass). One row per claimed row,
+    each with the next due time; a single row of NULLs and the time when nothing was taken.
+
+    The statement's parts share one snapshot, in which the rows this claim takes still read
+    as pending: the next due time leaves them out by id (in a transaction of its own, as on
+    SQLite, the second statement sees them leased)."""
+    claimed = _CLAIMS[True].cte("claimed")
+    due = (
+        select(func.min(_T.c.next_attempt_at).label("next_due"))
+        .where(
+            _T.c.status == OutboxStatus.PENDING,
+            _T.c.channel == bindparam("for_channel"),
+            _T.c.id.not_in(select(claimed.c.id)),
+        )
+        .subquery("due")
+    )
+    return select(claimed, due.c.next_due).select_from(due.outerjoin(claimed, true()))
+
+
+_CLAIM_WITH_NEXT_DUE = _build_claim_with_next_due()
 
 # Is a message to this chat being sent right now (sent, perhaps, and not yet recorded)?
 _SENDING_TO = (
@@ -167,6 +225,19 @@ UNDELIVERED_BECAUSE = {
     "dead": "delivery.reason.refused",
     "retry": "delivery.reason.gave_up",
 }
+
+
+def _linked_at_most(res: Result) -> bool:
+    """A plain send whose record is its row and at most its link to a case: no anonymous
+    reporter's row to seal, no report's link, no consultation's poll."""
+    claimed = res.claimed
+    return (
+        res.outcome == "sent"
+        and claimed is not None
+        and not _sealed(res)
+        and not claimed.payload.get("tipoff_link")
+        and not claimed.payload.get("consult_poll")
+    )
 
 
 def _sealed(res: Result) -> bool:
@@ -382,7 +453,6 @@ class OutboxStore:
         could not be taken (it waits behind its chat's unsent head), None when none waits
         (or ``limit`` rows were taken: there may be more to take at once)."""
         now = self.ctx.clock.now()
-        stmt = _CLAIMS[not self.ctx.db.is_sqlite]
         params = {
             "now": now,
             "until": now + self.lease,
@@ -391,13 +461,21 @@ class OutboxStore:
             "for_channel": self.channel,
         }
         when: datetime | None = None
-        async with self.ctx.db.write() as session:
-            rows = (await session.execute(stmt, params, execution_options=_NO_SYNC)).all()
-            if next_due and len(rows) < limit:
-                found = await session.execute(
-                    _NEXT_DUE, {"for_channel": self.channel}, execution_options=_NO_SYNC
-                )
-                when = found.scalar_one_or_none()
+        if not self.ctx.db.is_sqlite:
+            async with self.ctx.db.alone() as conn:
+                both = (await conn.execute(_CLAIM_WITH_NEXT_DUE, params)).all()
+            rows = [tuple(row[:CLAIMED_COLUMNS]) for row in both if row[0] is not None]
+            if next_due and len(rows) < limit and both:
+                when = both[0][CLAIMED_COLUMNS]
+        else:
+            async with self.ctx.db.write() as session:
+                taken = await session.execute(_CLAIMS[False], params, execution_options=_NO_SYNC)
+                rows = [tuple(row) for row in taken]
+                if next_due and len(rows) < limit:
+                    found = await session.execute(
+                        _NEXT_DUE, {"for_channel": self.channel}, execution_options=_NO_SYNC
+                    )
+                    when = found.scalar_one_or_none()
         claimed = [Claimed(*row) for row in rows]
         if len(claimed) > 1:
             claimed.sort(key=lambda c: c.id)
@@ -412,6 +490,11 @@ class OutboxStore:
         if not results:
             return False
         now = self.ctx.clock.now()
+        if not self.ctx.db.is_sqlite and all(_linked_at_most(r) for r in results):
+            # PostgreSQL, plain sends only (nearly every batch): one statement for the lot.
+            async with self.ctx.db.alone() as conn:
+                await conn.execute(_SENT_WITH_LINK, [self._sent_with_link(r, now) for r in results])
+            return False
         # Plain sends, the bulk of any batch, are recorded in one statement run for all of
         # them; other outcomes and sealed rows one by one.
         plain = [r for r in results if r.outcome == "sent" and not _sealed(r)]
@@ -431,6 +514,19 @@ class OutboxStore:
                     await self._record(session, res, now)
             queued = bool(session.info.get(OUTBOX_TOUCHED))
         return queued
+
+    def _sent_with_link(self, res: Result, now: datetime) -> dict[str, Any]:
+        claimed = res.claimed
+        assert claimed is not None
+        return {
+            "rid": res.id,
+            "worker": self.worker_id,
+            "at": now,
+            "mid": res.message_id,
+            "chat": claimed.chat_id,
+            "case": claimed.case_id or None,
+            "event": claimed.event_id,
+        }
 
     async def _links(self, session: AsyncSession, sent: list[Result]) -> None:
         """Where each sent message came from, so a swipe-reply to it finds its case or report."""

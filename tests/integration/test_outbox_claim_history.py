@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.outbox import _CLAIMS
+from services.outbox import _CLAIM_WITH_NEXT_DUE, _CLAIMS
 
 CHATS = 100
 PENDING = 2_000  # 20 a chat
@@ -125,7 +125,7 @@ async def pg_claim_rows(url: str, sent: int) -> tuple[float, set[str]]:
             transaction = await conn.begin()
             # The claim as the sender runs it, explained: the same SQL and parameters.
             event.listen(engine.sync_engine, "before_cursor_execute", explained, retval=True)
-            result = await conn.execute(_CLAIMS[True], PARAMS)
+            result = await conn.execute(_CLAIM_WITH_NEXT_DUE, PARAMS)
             plan = result.cursor.fetchall()[0][0]
             await transaction.rollback()
     finally:

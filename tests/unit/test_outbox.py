@@ -70,6 +70,82 @@ async def test_an_expired_lease_is_claimed_again(services: Services, clock: Fake
     assert (await rows(services))["x"].status == "sending"
 
 
+async def test_a_claim_says_when_the_next_row_is_due(services: Services, clock: FakeClock) -> None:
+    """The claim's answer the sender sleeps on, on both databases (one statement on
+    PostgreSQL, whose parts share a snapshot in which the rows just taken still read as
+    pending)."""
+    store = services.outbox("w")
+    assert await store.claim_due(10) == ([], None)  # nothing queued: sleep until a commit
+    await put(services, "alone", 1)
+    taken, due = await store.claim_due(10)
+    assert [c.payload["text"] for c in taken] == ["alone"]
+    assert due is None  # the row just taken is not waiting for anyone
+    await put(services, "first", 2)
+    await put(services, "second", 2)
+    taken, due = await store.claim_due(10)
+    assert [c.payload["text"] for c in taken] == ["first"]
+    assert due == 0.0  # due now, behind its chat's unsent head: a record may free it
+    await put(services, "a", 3)
+    await put(services, "b", 4)
+    taken, due = await store.claim_due(1)
+    assert len(taken) == 1 and due is None  # as many as asked for: there may be more at once
+    await store.release()
+    while batch := await store.claim(10):  # send everything queued so far
+        await store.complete([Result(c.id, "sent", message_id=c.id, claimed=c) for c in batch])
+    await put(services, "slow", 5)
+    slow = await store.claim(10)
+    await store.complete([Result(slow[0].id, "rate_limited", retry_after=30, claimed=slow[0])])
+    taken, due = await store.claim_due(10)
+    assert taken == [] and due is not None and 29 <= due <= 30  # the earliest pending row
+    clock.advance(seconds=31)
+    assert [c.payload["text"] for c in (await store.claim_due(10))[0]] == ["slow"]
+
+
+async def test_a_relay_is_claimed_and_recorded_in_one_statement_each_on_postgresql(
+    services: Services,
+) -> None:
+    """On PostgreSQL the claim (with the next due time) and the record of plain sends (with
+    their links to cases) are one statement each, each its own transaction: a round trip
+    apiece where four were (docs/performance.md, ninth pass). SQLite runs two statements in
+    one transaction for each."""
+    from sqlalchemy import event
+
+    await load_points(services)
+    await staff(services, "Li Wei")
+    res = await resident(services, "Zhang San")
+    filed = await file(services, res, [text(1, res.tg_id, "x")])
+    store = services.outbox("w")
+    statements: list[str] = []
+
+    def on_execute(_c: object, _cur: object, sql: str, *_a: object) -> None:
+        statements.append(sql)
+
+    engine = services.ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        sent = 0
+        while claimed := await store.claim_due(10):
+            if not claimed[0]:
+                break
+            per_claim = len(statements)
+            await store.complete(
+                [Result(c.id, "sent", message_id=5000 + c.id, claimed=c) for c in claimed[0]]
+            )
+            per_record = len(statements) - per_claim
+            expected = (2, 2) if services.ctx.db.is_sqlite else (1, 1)
+            assert (per_claim, per_record) == expected, statements
+            sent += len(claimed[0])
+            statements.clear()
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    assert sent >= 2  # the card and the confirmation, at least
+    async with services.ctx.db.read() as session:
+        links = (await session.execute(select(MessageLink))).scalars().all()
+        outbox = (await session.execute(select(Outbox))).scalars().all()
+    assert {link.case_id for link in links} == {filed.case.id} and len(links) >= 2
+    assert all(row.status == "sent" and row.locked_by is None for row in outbox)
+
+
 async def test_retry_backs_off_and_finally_gives_up(services: Services, clock: FakeClock) -> None:
     await put(services, "flaky", 1)
     store = services.outbox("w")
