@@ -396,11 +396,11 @@ class Database:
     @asynccontextmanager
     async def alone(self) -> AsyncIterator[AsyncConnection]:
         """A connection on which every statement is a transaction of its own — PostgreSQL only,
-        for a write that one statement does whole (the outbox's claim): no ``BEGIN`` and
-        ``COMMIT`` round trips around it, and none of a session's machinery. Nothing here
-        wakes the sender or drops the caches of people: use it for no statement that writes
-        outbox rows or people. On SQLite every write goes through ``write()`` (its one
-        writer is handed out there)."""
+        for a write that one statement does whole (the outbox's claim, its record of plain
+        sends): no ``BEGIN`` and ``COMMIT`` round trips around it, and none of a session's
+        machinery. Nothing here wakes the sender or drops the caches of people: use it for
+        no statement that writes outbox rows or people. On SQLite every write goes through
+        ``write()`` (its one writer is handed out there)."""
         if self.is_sqlite:
             raise RuntimeError("Database.alone() is for PostgreSQL; SQLite writes use write()")
         async with self._autocommit.connect() as conn:

@@ -171,7 +171,7 @@ _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
 )
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
-CLAIMED_COLUMNS = 8  # what the claim returns of each row (Claimed's fields, in order)
+_CLAIMED_COLUMNS = 8  # what the claim returns of each row (Claimed's fields, in order)
 
 
 def _build_claim_with_next_due() -> Any:
@@ -464,9 +464,9 @@ class OutboxStore:
         if not self.ctx.db.is_sqlite:
             async with self.ctx.db.alone() as conn:
                 both = (await conn.execute(_CLAIM_WITH_NEXT_DUE, params)).all()
-            rows = [tuple(row[:CLAIMED_COLUMNS]) for row in both if row[0] is not None]
+            rows = [tuple(row[:_CLAIMED_COLUMNS]) for row in both if row[0] is not None]
             if next_due and len(rows) < limit and both:
-                when = both[0][CLAIMED_COLUMNS]
+                when = both[0][_CLAIMED_COLUMNS]
         else:
             async with self.ctx.db.write() as session:
                 taken = await session.execute(_CLAIMS[False], params, execution_options=_NO_SYNC)
