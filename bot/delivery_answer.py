@@ -10,8 +10,9 @@ from collections.abc import Awaitable, Callable
 from typing import Literal, TypeVar
 
 from aiogram import Bot
+from aiogram.types import Message
 
-from bot.sender import running_sender
+from bot.sender import reply_request, running_sender
 from services.outbox import Result
 from services.texts import Translator
 
@@ -75,3 +76,10 @@ def acknowledgement(
     if delivery == "queued":
         return t(queued, no=no, **params)
     return t("delivery.not_delivered", no=no, reason=t(REASONS[delivery]))
+
+
+async def reply_under(message: Message, text: str) -> None:
+    """Answer the author under their own message — ``message.reply(text)``, for less CPU
+    (``bot.sender.reply_request``): the acknowledgement of every relayed message."""
+    assert message.bot is not None
+    await message.bot(reply_request(message, text))

@@ -96,6 +96,11 @@ class OutboxText(SendMessage):
         }
         if self.reply_markup is not None:
             wire["reply_markup"] = self.reply_markup
+        # A reply (``reply_request``): these hold their wire form too.
+        for field in ("reply_parameters", "message_thread_id", "business_connection_id"):
+            value = getattr(self, field)
+            if value is not None:
+                wire[field] = value
         return wire
 
 
@@ -138,6 +143,27 @@ def text_request(chat_id: int, payload: dict[str, Any]) -> OutboxText:
 
 
 _TEXT_TEMPLATE = OutboxText.model_construct(chat_id=0, text="")
+
+
+def reply_request(message: Message, text: str) -> OutboxText:
+    """``message.reply(text)`` as aiogram would put it on the wire (the same fields and
+    values), built without validation and reading back only the new message's id: the
+    acknowledgement of every relayed message, where aiogram's own request and its reading of
+    Telegram's answer (the sent message with the whole replied-to message inside) were a
+    tenth of the relay's CPU."""
+    method = copy.copy(_TEXT_TEMPLATE)
+    chat = message.chat.id
+    method.__dict__.update(
+        chat_id=chat,
+        text=text,
+        link_preview_options=_NO_PREVIEW,
+        reply_parameters=json.dumps(
+            {"message_id": message.message_id, "chat_id": chat, "quote_parse_mode": "HTML"}
+        ),
+        message_thread_id=message.message_thread_id if message.is_topic_message else None,
+        business_connection_id=message.business_connection_id,
+    )
+    return method
 
 
 async def deliver(

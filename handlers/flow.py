@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, Message
 
+from bot.delivery_answer import reply_under
 from bot.keyboards import buttons, main_menu
 from bot.parts import part_of
 from bot.replies import shown
@@ -106,7 +107,7 @@ async def relay(
     album = (await state.get_data()).get("album")
     acknowledgement = await send(part)
     if part.media_group_id is None or part.media_group_id != album:
-        await message.reply(acknowledgement)
+        await reply_under(message, acknowledgement)
     if part.media_group_id != album:  # a plain message after a plain one changes no step
         await state.update_data(album=part.media_group_id)
 

@@ -71,3 +71,59 @@ async def test_the_lean_request_sends_what_aiogram_would(buttons: Any) -> None:
     response = session.check_response(bot, lean, 200, json.dumps(answer))
     assert response.result is not None and response.result.message_id == 55
     await session.close()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},  # a private chat: every relay's acknowledgement
+        {"chat": {"id": -100777, "type": "supergroup", "title": "G"}, "message_thread_id": 9,
+         "is_topic_message": True},
+        {"business_connection_id": "biz-1"},
+    ],
+)  # fmt: skip
+async def test_the_lean_reply_sends_what_message_reply_would(extra: dict[str, Any]) -> None:
+    from aiogram.types import Message
+
+    from bot.sender import reply_request
+
+    session = AiohttpSession()
+    bot = Bot(
+        "42:TEST",
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode="HTML", link_preview=LinkPreviewOptions(is_disabled=True)
+        ),
+    )
+    message = Message.model_validate(
+        {
+            "message_id": 314,
+            "date": 1767225600,
+            "chat": {"id": 1001, "type": "private", "first_name": "R"},
+            "from": {"id": 1001, "is_bot": False, "first_name": "R"},
+            "text": "the follow-up",
+            **extra,
+        }
+    ).as_(bot)
+    text = "✓ 已转给 <b>李伟</b> & co"
+    lean = reply_request(message, text)
+    assert isinstance(lean, SendMessage)  # held to the limits as any message
+    assert wire(session, bot, lean) == wire(session, bot, message.reply(text))
+    answer = {
+        "ok": True,
+        "result": {
+            "message_id": 315,
+            "date": 1767225600,
+            "chat": {"id": 1001, "type": "private", "first_name": "R"},
+            "text": "x",
+            "reply_to_message": {
+                "message_id": 314,
+                "date": 1767225600,
+                "chat": {"id": 1001, "type": "private", "first_name": "R"},
+                "text": "the follow-up",
+            },
+        },
+    }
+    response = session.check_response(bot, lean, 200, json.dumps(answer))
+    assert response.result is not None and response.result.message_id == 315
+    await session.close()
