@@ -29,6 +29,31 @@ def wire(session: AiohttpSession, bot: Bot, method: TelegramMethod[Any]) -> dict
     return fields
 
 
+def bot_as_made() -> tuple[AiohttpSession, Bot]:
+    """A bot with the defaults bot/factory.py gives it."""
+    session = AiohttpSession()
+    bot = Bot(
+        "42:TEST",
+        session=session,
+        default=DefaultBotProperties(
+            parse_mode="HTML", link_preview=LinkPreviewOptions(is_disabled=True)
+        ),
+    )
+    return session, bot
+
+
+def message_id_read_back(session: AiohttpSession, bot: Bot, method: Any, **extra: Any) -> int:
+    """The id the lean request reads from Telegram's answer (the rest is not parsed)."""
+    chat = {"id": 1001, "type": "private", "first_name": "R"}
+    answer = {
+        "ok": True,
+        "result": {"message_id": 55, "date": 1767225600, "chat": chat, "text": "x", **extra},
+    }
+    response = session.check_response(bot, method, 200, json.dumps(answer))
+    assert response.result is not None
+    return int(response.result.message_id)
+
+
 @pytest.mark.parametrize(
     "buttons",
     [
@@ -38,14 +63,7 @@ def wire(session: AiohttpSession, bot: Bot, method: TelegramMethod[Any]) -> dict
     ],
 )
 async def test_the_lean_request_sends_what_aiogram_would(buttons: Any) -> None:
-    session = AiohttpSession()
-    bot = Bot(
-        "42:TEST",
-        session=session,
-        default=DefaultBotProperties(
-            parse_mode="HTML", link_preview=LinkPreviewOptions(is_disabled=True)
-        ),
-    )
+    session, bot = bot_as_made()
     # As the row comes back from the database: JSON.
     payload = json.loads(json.dumps(text_message("<b>停水</b> No water & more", buttons)))
     standard = SendMessage(
@@ -59,17 +77,7 @@ async def test_the_lean_request_sends_what_aiogram_would(buttons: Any) -> None:
         lean = text_request(1001, payload)
         assert isinstance(lean, SendMessage)  # held to the limits as any message
         assert wire(session, bot, lean) == wire(session, bot, standard)
-    answer = {
-        "ok": True,
-        "result": {
-            "message_id": 55,
-            "date": 1767225600,
-            "chat": {"id": 1001, "type": "private", "first_name": "R"},
-            "text": "x",
-        },
-    }
-    response = session.check_response(bot, lean, 200, json.dumps(answer))
-    assert response.result is not None and response.result.message_id == 55
+    assert message_id_read_back(session, bot, lean) == 55
     await session.close()
 
 
@@ -87,14 +95,7 @@ async def test_the_lean_reply_sends_what_message_reply_would(extra: dict[str, An
 
     from bot.sender import reply_request
 
-    session = AiohttpSession()
-    bot = Bot(
-        "42:TEST",
-        session=session,
-        default=DefaultBotProperties(
-            parse_mode="HTML", link_preview=LinkPreviewOptions(is_disabled=True)
-        ),
-    )
+    session, bot = bot_as_made()
     message = Message.model_validate(
         {
             "message_id": 314,
@@ -109,21 +110,6 @@ async def test_the_lean_reply_sends_what_message_reply_would(extra: dict[str, An
     lean = reply_request(message, text)
     assert isinstance(lean, SendMessage)  # held to the limits as any message
     assert wire(session, bot, lean) == wire(session, bot, message.reply(text))
-    answer = {
-        "ok": True,
-        "result": {
-            "message_id": 315,
-            "date": 1767225600,
-            "chat": {"id": 1001, "type": "private", "first_name": "R"},
-            "text": "x",
-            "reply_to_message": {
-                "message_id": 314,
-                "date": 1767225600,
-                "chat": {"id": 1001, "type": "private", "first_name": "R"},
-                "text": "the follow-up",
-            },
-        },
-    }
-    response = session.check_response(bot, lean, 200, json.dumps(answer))
-    assert response.result is not None and response.result.message_id == 315
+    replied = {"message_id": 314, "date": 1767225600, "chat": {"id": 1001, "type": "private"}}
+    assert message_id_read_back(session, bot, lean, reply_to_message=replied) == 55
     await session.close()
