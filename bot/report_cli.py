@@ -59,9 +59,7 @@ def report_command(pass_cli: Decorator) -> click.Command:
         from bot.cli_core import importing
 
         with importing():  # matplotlib, the workbook and the figures' queries: 0.1 s less
-            import services.reports.charts
-            import services.reports.service
-            import services.reports.workbook  # noqa: F401
+            from services.reports import charts, service, workbook  # noqa: F401
 
         async def make(services: Services) -> Any:
             return await services.reports.for_office(

@@ -124,17 +124,15 @@ async def test_a_relay_is_claimed_and_recorded_in_one_statement_each_on_postgres
     event.listen(engine, "before_cursor_execute", on_execute)
     try:
         sent = 0
-        while claimed := await store.claim_due(10):
-            if not claimed[0]:
-                break
+        while taken := (await store.claim_due(10))[0]:
             per_claim = len(statements)
             await store.complete(
-                [Result(c.id, "sent", message_id=5000 + c.id, claimed=c) for c in claimed[0]]
+                [Result(c.id, "sent", message_id=5000 + c.id, claimed=c) for c in taken]
             )
             per_record = len(statements) - per_claim
             expected = (2, 2) if services.ctx.db.is_sqlite else (1, 1)
             assert (per_claim, per_record) == expected, statements
-            sent += len(claimed[0])
+            sent += len(taken)
             statements.clear()
     finally:
         event.remove(engine, "before_cursor_execute", on_execute)
