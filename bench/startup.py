@@ -10,8 +10,10 @@ resident at each, through the services as bench/harness.py does); then each comm
 not talk to Telegram runs as its own process (``python -m bot.cli ...``, what the ``cpbot``
 script runs) with ``CPBOT_BOT_USERNAME`` set, so ``invite`` never asks Telegram for the name.
 The commands are taken in turn, round after round, so that a burst of load from elsewhere
-spreads over all of them. *wall* is from spawn to exit; *CPU* is the child's user + system time
-(``wait4``), the robust figure on a shared machine. Medians and ranges over ``--repeat`` runs.
+spreads over all of them. The code under test is compiled to bytecode first, as an installed
+package is (``compile_tree``). *wall* is from spawn to exit; *CPU* is the child's user +
+system time (``wait4``), the robust figure on a shared machine. Medians and ranges over
+``--repeat`` runs.
 
 **Ready.** The emulator runs in this process (flood limits off); ``cpbot run`` is spawned on an
 up-to-date SQLite file and *ready* is the moment its first getUpdates reaches the emulator
@@ -31,9 +33,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import datetime as dt
 import functools
 import os
+import re
 import resource
 import signal
 import statistics
@@ -234,7 +238,17 @@ def table(rows: dict[str, dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+def compile_tree(code: Path) -> None:
+    """Write the bytecode of the code under test once, as an installed package has it. Where
+    PYTHONDONTWRITEBYTECODE is set (some sandboxes set it) Python never writes it, and every
+    command would compile each of the project's modules it imports from source, on every run:
+    0.1-0.2 s that no installed bot pays."""
+    skip = re.compile(r"[/\\](\.venv|\.git|tests|bench|node_modules)([/\\]|$)")
+    compileall.compile_dir(code, quiet=1, rx=skip)
+
+
 async def main(args: argparse.Namespace) -> int:
+    compile_tree(args.code)
     report: dict[str, Any] = {
         "benchmark": "startup",
         "smoke": args.smoke,

@@ -44,6 +44,4 @@ class NotMenuButton(Filter):
     part of a case."""
 
     async def __call__(self, message: Message, services: Services, **_: Any) -> bool:
-        return message.text is None or not any(
-            services.texts.matches(key, message.text) for key in MENU_KEYS
-        )
+        return not services.texts.matches_any(MENU_KEYS, message.text)

@@ -4,10 +4,12 @@ status can redraw them; cards that went through the outbox are found from their 
 from __future__ import annotations
 
 from sqlalchemy import BigInteger
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from models.base import TableModel
 
 
-class CaseCard(SQLModel, table=True):
+class CaseCard(TableModel, table=True):
     __tablename__ = "case_cards"
     chat_id: int = Field(
         sa_type=BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.types import BigId, JsonDoc, UtcDateTime
 
 
-class ChannelToken(SQLModel, table=True):
+class ChannelToken(TableModel, table=True):
     """A platform's access token, shared by every process: WeChat allows 2,000 fetches a day
     and a new token soon invalidates the previous one, so one process refreshes for all."""
 
@@ -24,7 +25,7 @@ class ChannelToken(SQLModel, table=True):
     lease_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-class ChannelInbox(SQLModel, table=True):
+class ChannelInbox(TableModel, table=True):
     """A message or event from an outside channel, kept before it is answered.
 
     WeChat wants an answer within five seconds and sends the same message again when it gets
@@ -50,7 +51,7 @@ class ChannelInbox(SQLModel, table=True):
     locked_until: datetime | None = Field(default=None, sa_type=UtcDateTime)
 
 
-class ChannelIdentity(SQLModel, table=True):
+class ChannelIdentity(TableModel, table=True):
     """A person as another channel knows them: (channel, their id there), e.g. a WeChat
     follower's openid for this account.
 

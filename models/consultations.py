@@ -18,8 +18,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.fanout import FanoutLedger
 from models.types import JsonDoc, UtcDateTime
 
@@ -38,7 +39,7 @@ def _key(foreign_key: str) -> Any:
     )
 
 
-class Consultation(SQLModel, table=True):
+class Consultation(TableModel, table=True):
     __tablename__ = "consultations"
     __table_args__ = (
         UniqueConstraint("origin", name="uq_consultations_origin"),
@@ -71,7 +72,7 @@ class Consultation(SQLModel, table=True):
     outcome_at: datetime | None = _ts(nullable=True)
 
 
-class ConsultationPoint(SQLModel, table=True):
+class ConsultationPoint(TableModel, table=True):
     """The contact points a consultation asks, fixed when it opens."""
 
     __tablename__ = "consultation_points"
@@ -98,7 +99,7 @@ class ConsultRun(FanoutLedger, table=True):
     author_chat_id: int | None = _big(None, nullable=True)
 
 
-class ConsultRoll(SQLModel, table=True):
+class ConsultRoll(TableModel, table=True):
     """A resident answered (no answer here): one submission each; the outcome's recipients."""
 
     __tablename__ = "consult_roll"
@@ -106,7 +107,7 @@ class ConsultRoll(SQLModel, table=True):
     user_id: int = _key("users.id")
 
 
-class ConsultSubmission(SQLModel, table=True):
+class ConsultSubmission(TableModel, table=True):
     """One resident's answers, with no person and no time (random id)."""
 
     __tablename__ = "consult_submissions"
@@ -117,7 +118,7 @@ class ConsultSubmission(SQLModel, table=True):
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JsonDoc)
 
 
-class ConsultNamed(SQLModel, table=True):
+class ConsultNamed(TableModel, table=True):
     """Whose a named submission is (never written for an anonymous consultation)."""
 
     __tablename__ = "consult_named"
@@ -131,7 +132,7 @@ class ConsultNamed(SQLModel, table=True):
     changed_at: datetime | None = _ts(nullable=True)
 
 
-class ConsultPoll(SQLModel, table=True):
+class ConsultPoll(TableModel, table=True):
     """A native poll asking one single-choice question in a linked group: recorded when the
     outbox has sent it (Telegram gives the poll's id then), with its latest totals from poll
     updates. Anonymous consultations post anonymous polls: totals only, never a voter."""
@@ -150,7 +151,7 @@ class ConsultPoll(SQLModel, table=True):
     updated_at: datetime | None = _ts(nullable=True)
 
 
-class ConsultPollVote(SQLModel, table=True):
+class ConsultPollVote(TableModel, table=True):
     """One person's vote in a named consultation's polls (non-anonymous polls only): one per
     question whatever group they voted in, the resident when registered — so a resident who
     also answered in private is counted once (the private answer)."""

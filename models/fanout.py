@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.types import UtcDateTime
 
 
@@ -20,7 +21,7 @@ def _big(default: int | None = 0, *, nullable: bool = False) -> Any:
     return Field(default=default, sa_type=BigInteger, nullable=nullable)
 
 
-class FanoutLedger(SQLModel):
+class FanoutLedger(TableModel):
     """Not a table: the fan-out's columns, shared by the tables that run one."""
 
     started_at: datetime | None = _ts(nullable=True)

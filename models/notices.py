@@ -19,8 +19,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Index, UniqueConstraint
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.fanout import FanoutLedger
 from models.types import JsonDoc, UtcDateTime
 
@@ -63,7 +64,7 @@ class Notice(FanoutLedger, table=True):
     cancelled_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
-class NoticePoint(SQLModel, table=True):
+class NoticePoint(TableModel, table=True):
     """The contact points a notice went to, fixed when it starts sending."""
 
     __tablename__ = "notice_points"
@@ -76,7 +77,7 @@ class NoticePoint(SQLModel, table=True):
     )
 
 
-class NoticeRead(SQLModel, table=True):
+class NoticeRead(TableModel, table=True):
     """A resident pressed "Read" (已阅); pressing again changes nothing."""
 
     __tablename__ = "notice_reads"

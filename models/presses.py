@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.types import UtcDateTime
 
 
-class AnsweredPress(SQLModel, table=True):
+class AnsweredPress(TableModel, table=True):
     __tablename__ = "answered_presses"
     # Telegram's callback query id (a decimal string of a 64-bit number).
     query_id: str = Field(primary_key=True, max_length=64)

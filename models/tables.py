@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from models.base import TableModel
 from models.types import BigId, JsonDoc, UtcDateTime
 
 
@@ -15,7 +16,7 @@ def _ts(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
 
 
-class User(SQLModel, table=True):
+class User(TableModel, table=True):
     """Anyone who accepted the privacy notice: residents and staff alike."""
 
     __tablename__ = "users"
@@ -34,7 +35,7 @@ class User(SQLModel, table=True):
     erased_at: datetime | None = _ts(nullable=True)
 
 
-class ContactPoint(SQLModel, table=True):
+class ContactPoint(TableModel, table=True):
     __tablename__ = "contact_points"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=32)
@@ -50,7 +51,7 @@ class ContactPoint(SQLModel, table=True):
     created_at: datetime = _ts()
 
 
-class Residency(SQLModel, table=True):
+class Residency(TableModel, table=True):
     """A resident's one current contact point."""
 
     __tablename__ = "residencies"
@@ -60,7 +61,7 @@ class Residency(SQLModel, table=True):
     since: datetime = _ts()
 
 
-class Staff(SQLModel, table=True):
+class Staff(TableModel, table=True):
     __tablename__ = "staff"
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", unique=True)
@@ -72,7 +73,7 @@ class Staff(SQLModel, table=True):
     removed_at: datetime | None = _ts(nullable=True)
 
 
-class Assignment(SQLModel, table=True):
+class Assignment(TableModel, table=True):
     """A staff member serving at a contact point; ``until`` is set when it ends."""
 
     __tablename__ = "assignments"
@@ -85,7 +86,7 @@ class Assignment(SQLModel, table=True):
     until: datetime | None = _ts(nullable=True)
 
 
-class Invite(SQLModel, table=True):
+class Invite(TableModel, table=True):
     """A single-use, expiring staff invitation; only the token's hash is kept."""
 
     __tablename__ = "invites"
@@ -101,7 +102,7 @@ class Invite(SQLModel, table=True):
     used_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
-class Category(SQLModel, table=True):
+class Category(TableModel, table=True):
     __tablename__ = "categories"
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(unique=True, max_length=32)
@@ -112,7 +113,7 @@ class Category(SQLModel, table=True):
     sort: int = 0
 
 
-class Case(SQLModel, table=True):
+class Case(TableModel, table=True):
     __tablename__ = "cases"
     __table_args__ = (
         # A redelivered update can never file a second case.
@@ -153,7 +154,7 @@ class Case(SQLModel, table=True):
     source_message_id: int = Field(sa_type=BigInteger)
 
 
-class CaseEvent(SQLModel, table=True):
+class CaseEvent(TableModel, table=True):
     """The conversation and audit trail of a case; hidden, never deleted."""
 
     __tablename__ = "case_events"
@@ -174,7 +175,7 @@ class CaseEvent(SQLModel, table=True):
     at: datetime = _ts()
 
 
-class MessageLink(SQLModel, table=True):
+class MessageLink(TableModel, table=True):
     """Which case a message in a chat belongs to, so a native reply finds its case."""
 
     __tablename__ = "message_links"
@@ -194,7 +195,7 @@ class MessageLink(SQLModel, table=True):
 OUTBOX_UNSENT = "status IN ('pending', 'sending')"
 
 
-class Outbox(SQLModel, table=True):
+class Outbox(TableModel, table=True):
     """Every message to someone other than the current chat, written with the state change."""
 
     __tablename__ = "outbox"
@@ -237,7 +238,7 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = _ts(nullable=True)
 
 
-class Counter(SQLModel, table=True):
+class Counter(TableModel, table=True):
     """Named sequences (case numbers per year)."""
 
     __tablename__ = "counters"
@@ -245,7 +246,7 @@ class Counter(SQLModel, table=True):
     value: int = 0
 
 
-class Conversation(SQLModel, table=True):
+class Conversation(TableModel, table=True):
     """A chat's place in a flow (the FSM), kept in the database so a restart loses nothing."""
 
     __tablename__ = "conversations"
@@ -255,7 +256,7 @@ class Conversation(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class AuditLog(SQLModel, table=True):
+class AuditLog(TableModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
     actor_user_id: int | None = Field(default=None, foreign_key="users.id")
@@ -265,7 +266,7 @@ class AuditLog(SQLModel, table=True):
     at: datetime = _ts(index=True)
 
 
-class Reminder(SQLModel, table=True):
+class Reminder(TableModel, table=True):
     """Something the scheduler must say once: planned with a unique key, claimed with a lease.
 
     ``kind`` names the handler; ``subject`` what it is about ("case:42"); ``period`` the window

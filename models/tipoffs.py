@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.types import BigId, JsonDoc, UtcDateTime
 
 
-class TipOff(SQLModel, table=True):
+class TipOff(TableModel, table=True):
     __tablename__ = "tipoffs"
     id: int | None = Field(default=None, primary_key=True)
     public_no: str = Field(unique=True, max_length=20)
@@ -38,7 +39,7 @@ class TipOff(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_type=UtcDateTime, nullable=True)
 
 
-class TipOffMessage(SQLModel, table=True):
+class TipOffMessage(TableModel, table=True):
     """The conversation of a tip-off: the report itself, then questions and answers."""
 
     __tablename__ = "tipoff_messages"
@@ -54,7 +55,7 @@ class TipOffMessage(SQLModel, table=True):
     at: datetime = Field(sa_type=UtcDateTime)
 
 
-class TipOffLink(SQLModel, table=True):
+class TipOffLink(TableModel, table=True):
     """Which tip-off a message in an inspector's chat belongs to (for native replies)."""
 
     __tablename__ = "tipoff_links"

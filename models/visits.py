@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, Column, Date, Index, Text, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
+from models.base import TableModel
 from models.fanout import FanoutLedger
 from models.types import BigId, UtcDateTime
 
@@ -20,7 +21,7 @@ _CURRENT_PAIRING = text("ended_at IS NULL")
 _ANNOUNCED = text("cancelled_at IS NULL")
 
 
-class VisitPolicy(SQLModel, table=True):
+class VisitPolicy(TableModel, table=True):
     """How often cadres must be at a point: the global row (scope "default") or one point's.
 
     Without any row the service's constants apply (one visit a month, ten days a year).
@@ -42,7 +43,7 @@ class VisitPolicy(SQLModel, table=True):
     updated_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
-class Visit(SQLModel, table=True):
+class Visit(TableModel, table=True):
     """A cadre at a contact point: checked in (by location or unverified) or logged afterwards."""
 
     __tablename__ = "visits"
@@ -75,7 +76,7 @@ class Visit(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UtcDateTime)
 
 
-class Pairing(SQLModel, table=True):
+class Pairing(TableModel, table=True):
     """One-to-one pairing (结对帮扶): a cadre keeps in touch with a household."""
 
     __tablename__ = "pairings"
@@ -101,7 +102,7 @@ class Pairing(SQLModel, table=True):
     ended_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
-class PairingContact(SQLModel, table=True):
+class PairingContact(TableModel, table=True):
     """A contact between a paired cadre and their household, on a day at the point."""
 
     __tablename__ = "pairing_contacts"
@@ -114,7 +115,7 @@ class PairingContact(SQLModel, table=True):
     created_by_user_id: int | None = Field(default=None, foreign_key="users.id")
 
 
-class ReceptionDay(SQLModel, table=True):
+class ReceptionDay(TableModel, table=True):
     """A day a cadre announces to receive residents at the point (接待日)."""
 
     __tablename__ = "reception_days"

@@ -26,6 +26,7 @@ class Texts:
     def __init__(self) -> None:
         self.catalog = load_catalog("bot")
         self.locales = LOCALES
+        self._labels: dict[frozenset[str], frozenset[str]] = {}
 
     def __call__(self, locale: str, key: str, /, **params: object) -> str:
         return self.catalog.text(locale, key, **params)
@@ -49,6 +50,16 @@ class Texts:
     def matches(self, key: str, value: str | None) -> bool:
         """Whether ``value`` is the message ``key`` in any locale (reply-keyboard buttons)."""
         return value is not None and any(self(loc, key) == value for loc in self.locales)
+
+    def matches_any(self, keys: frozenset[str], value: str | None) -> bool:
+        """Whether ``value`` is any of the messages ``keys`` in any locale: one set lookup
+        (the menu's buttons, asked about every message a person sends)."""
+        labels = self._labels.get(keys)
+        if labels is None:
+            labels = self._labels[keys] = frozenset(
+                self(loc, key) for key in keys for loc in self.locales
+            )
+        return value is not None and value in labels
 
 
 class Translator:

@@ -12,7 +12,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
-from bot.keyboards import MENU, buttons, main_menu
+from bot.keyboards import MENU_KEYS, buttons, main_menu
 from bot.replies import shown
 from bot.visit_states import VisitFlow
 from handlers.flow import cancel_button
@@ -34,6 +34,7 @@ NOTE_STATES = (VisitFlow.unverified_note, VisitFlow.log_note, VisitFlow.contact_
 OWN_BUTTONS = frozenset(
     {"menu.check_in", "menu.visits", "visits.btn.check_out", "visits.btn.not_now"}
 )
+_NOT_TYPED = OWN_BUTTONS | MENU_KEYS
 
 
 class Typed(Filter):
@@ -44,8 +45,7 @@ class Typed(Filter):
         text = message.text
         if not text or text.startswith("/"):
             return False
-        keys = OWN_BUTTONS | {key for rows in MENU.values() for row in rows for key in row}
-        return not any(services.texts.matches(key, text) for key in keys)
+        return not services.texts.matches_any(_NOT_TYPED, text)
 
 
 # ---- keyboards ----

@@ -116,3 +116,19 @@ def test_no_message_is_left_unused() -> None:
     used = _literal_keys() | _dynamic_keys()
     unused = sorted(catalog.keys("en") - used)
     assert unused == []
+
+
+def test_a_menu_button_is_known_in_either_language_and_nothing_else_is() -> None:
+    from bot.keyboards import MENU_KEYS
+    from services.texts import Texts
+
+    texts = Texts()
+    for key in MENU_KEYS:
+        for locale in LOCALES:
+            assert texts.matches_any(MENU_KEYS, texts(locale, key)), (key, locale)
+    assert not texts.matches_any(MENU_KEYS, None)
+    assert not texts.matches_any(MENU_KEYS, "My water pipe is broken")
+    # Each set of keys is its own: a visit's button is no main-menu button.
+    visit_only = frozenset({"visits.btn.not_now"})
+    label = texts("en", "visits.btn.not_now")
+    assert texts.matches_any(visit_only, label) and not texts.matches_any(MENU_KEYS, label)
