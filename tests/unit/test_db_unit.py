@@ -92,6 +92,23 @@ async def test_objects_read_earlier_stay_readable_after_a_write(db: Database) ->
     assert await row_count(db) == 1  # the failed write left nothing
 
 
+async def test_each_read_block_begins_with_nothing_attached(db: Database) -> None:
+    """A read block sees rows as a new session would: what an earlier block loaded is
+    detached, and a write begins with nothing attached either."""
+    async with db.unit():
+        async with db.read() as session:
+            first = (await session.execute(select(Category).limit(1))).scalar_one()
+            assert first in session
+        async with db.read() as session:
+            assert first not in session
+            again = await session.get(Category, first.id)
+            assert again is not None and again is not first and again in session
+        async with db.write() as session:
+            assert again not in session  # the write, too, begins with nothing attached
+            session.add(row("k8"))
+    assert await row_count(db) == 1
+
+
 async def test_a_failed_write_leaves_the_unit_usable(db: Database) -> None:
     async with db.unit():
         async with db.write() as session:
