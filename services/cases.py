@@ -42,6 +42,7 @@ from services.case_rules import ACTIVE, OPEN, transition
 from services.context import Context
 from services.deadlines import deadlines_for
 from services.errors import Invalid
+from services.event_relay import ADD_EVENT
 from services.outbox import enqueue, sending_to, text_message
 from services.parts import Part
 from services.staff import choose_assignee, label_of
@@ -118,8 +119,6 @@ def message_event(case_id: int, user_id: int, type_: str, part: Part, now: datet
     )
 
 
-_EVENTS = table_of(CaseEvent)
-_ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
 _CASES = table_of(Case)
 _ADD_CASE = _CASES.insert().returning(_CASES.c.id)
 _LINKS = table_of(MessageLink)
@@ -165,27 +164,31 @@ _CASE_OF_MESSAGE = select(_LINKS.c.case_id).where(
 )
 
 
+def message_event_values(
+    case_id: int, user_id: int, type_: str, part: Part, now: datetime
+) -> dict[str, Any]:
+    """The columns of :func:`message_event`, for Core statements."""
+    return {
+        "case_id": case_id,
+        "actor_user_id": user_id,
+        "type": type_,
+        "text": part.text,
+        "media": part.media(),
+        "source_chat_id": part.chat_id,
+        "source_message_id": part.message_id,
+        "internal": False,
+        "hidden": False,
+        "at": now,
+    }
+
+
 async def add_message_event(
     session: AsyncSession, case_id: int, user_id: int, type_: str, part: Part, now: datetime
 ) -> int:
     """:func:`message_event` written with one Core statement (INSERT … RETURNING id): no ORM
     object to build and flush on the follow-up's hot path."""
-    result = await session.execute(
-        _ADD_EVENT,
-        {
-            "case_id": case_id,
-            "actor_user_id": user_id,
-            "type": type_,
-            "text": part.text,
-            "media": part.media(),
-            "source_chat_id": part.chat_id,
-            "source_message_id": part.message_id,
-            "internal": False,
-            "hidden": False,
-            "at": now,
-        },
-    )
-    return int(result.scalar_one())
+    values = message_event_values(case_id, user_id, type_, part, now)
+    return int((await session.execute(ADD_EVENT, values)).scalar_one())
 
 
 async def content_parts(session: AsyncSession, case_id: int) -> list[Part]:
@@ -428,7 +431,7 @@ class Cases:
             ).scalar_one()
             filed_id = (
                 await session.execute(
-                    _ADD_EVENT,
+                    ADD_EVENT,
                     {
                         "case_id": case_id,
                         "actor_user_id": user_id,
@@ -456,10 +459,9 @@ class Cases:
                 if view.status == CaseStatus.CLOSED:
                     raise Invalid("case.closed", no=view.public_no)
                 transition("follow_up", view.status)
-                event_id = await add_message_event(
-                    session, case_id, user_id, EventType.MESSAGE, part, now
-                )
-                if view.assignee_id is not None:
+                if view.assignee_id is None:
+                    await add_message_event(session, case_id, user_id, EventType.MESSAGE, part, now)
+                else:
                     # The view carries the assignee's chat and language (no other lookup).
                     chat_id, user, locale = (
                         view.assignee_chat_id,
@@ -475,7 +477,10 @@ class Cases:
                         no=view.public_no,
                         name=esc(view.resident_name or ""),
                     )
-                    await self.mail.relay(session, view, event_id, part, label, chat_id, user, now)
+                    event = message_event_values(case_id, user_id, EventType.MESSAGE, part, now)
+                    await self.mail.relay_new_message(
+                        session, view, event, part, label, chat_id, user, now
+                    )
         except IntegrityError:
             pass  # the same message again (a redelivered update): already relayed
         return view

@@ -173,6 +173,64 @@ async def test_a_redelivered_follow_up_is_relayed_once(services: Services, count
     assert len(events) == 1
 
 
+async def test_a_follow_up_is_stored_and_queued_alike_on_both_databases(
+    services: Services, county: dict
+) -> None:
+    """The event and its relay rows: the same columns on both databases, where PostgreSQL
+    writes them in one statement (``services/event_relay.py``) and SQLite in two; a message
+    too long for one relay is two rows, in order, and comes again harmlessly."""
+    from sqlalchemy import event
+
+    res, cadre = county["resident"], county["cadre"]
+    filed = await file(services, res, [text(1, res.tg_id, "Water is brown")])
+    before = {r.id for r in await outbox(services, cadre.tg_id)}
+    inserts: list[str] = []
+
+    def on_execute(_conn: Any, _cursor: Any, sql: str, *_: Any) -> None:
+        if sql.lstrip().upper().startswith(("INSERT", "WITH")):
+            inserts.append(" ".join(sql.split()))
+
+    engine = services.ctx.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", on_execute)
+    try:
+        long = "x" * 4090  # with its heading, more than one Telegram message holds
+        await services.cases.follow_up(res.user_id, filed.case.id, text(2, res.tg_id, long))
+    finally:
+        event.remove(engine, "before_cursor_execute", on_execute)
+    # PostgreSQL: one statement, its WITH inserting the event; SQLite: the event, then the rows.
+    if services.ctx.db.is_sqlite:
+        assert [s.split(" (")[0] for s in inserts] == [
+            "INSERT INTO case_events",
+            "INSERT INTO outbox",
+            "INSERT INTO outbox",
+        ], inserts
+    else:
+        assert len(inserts) == 1 and inserts[0].startswith("WITH ev AS (INSERT INTO case_events")
+    async with services.ctx.db.read() as session:
+        ev = (
+            await session.execute(select(CaseEvent).where(CaseEvent.source_message_id == 2))
+        ).scalar_one()
+    assert (ev.case_id, ev.actor_user_id, ev.type, ev.text) == (
+        filed.case.id, res.user_id, "message", long,
+    )  # fmt: skip
+    assert (ev.source_chat_id, ev.internal, ev.hidden) == (res.tg_id, False, False)
+    rows = [r for r in await outbox(services, cadre.tg_id) if r.id not in before]
+    assert [r.dedupe_key for r in rows] == [
+        f"ev{ev.id}:u{cadre.user_id}:0",
+        f"ev{ev.id}:u{cadre.user_id}:1",
+    ]
+    assert all(
+        (r.event_id, r.case_id, r.recipient_user_id, r.channel, r.status, r.attempts)
+        == (ev.id, filed.case.id, cadre.user_id, "telegram", "pending", 0)
+        for r in rows
+    )
+    assert rows[0].next_attempt_at == rows[0].created_at == ev.at
+    assert "Zhang San" in rows[0].payload["text"] and rows[1].payload["text"] == long
+    # The same message again: nothing more stored or queued.
+    await services.cases.follow_up(res.user_id, filed.case.id, text(2, res.tg_id, long))
+    assert len(await outbox(services, cadre.tg_id)) == len(before) + 2
+
+
 async def test_only_the_owner_sees_or_adds_to_a_case(services: Services, county: dict) -> None:
     res, neighbour = county["resident"], county["neighbour"]
     filed = await file(services, res, [text(1, res.tg_id, "Private matter")])
