@@ -17,7 +17,7 @@ from models.case_cards import CaseCard
 from models.tables import Outbox, User
 from services.cards import case_actions, staff_card, staff_name
 from services.context import Context
-from services.event_relay import add_event_and_queue, event_key
+from services.event_relay import queue_for_event
 from services.outbox import Keyboard, edit_message, enqueue, text_message
 from services.parts import Part
 from services.relay import relay_payloads
@@ -40,40 +40,17 @@ class CaseMail:
         self,
         session: AsyncSession,
         view: CaseView,
-        event_id: int,
+        event: int | dict[str, Any],
         part: Part,
         label: str,
         chat_id: int,
         user_id: int,
         now: datetime,
     ) -> None:
-        """One person's message carried to another, headed by ``label``."""
-        for i, payload in enumerate(relay_payloads(part, label)):
-            await enqueue(
-                session,
-                now,
-                key=event_key(event_id, f":u{user_id}:{i}"),
-                chat_id=chat_id,
-                payload=payload,
-                recipient_user_id=user_id,
-                case_id=view.id,
-                event_id=event_id,
-            )
-
-    async def relay_new_message(
-        self,
-        session: AsyncSession,
-        view: CaseView,
-        event: dict[str, Any],
-        part: Part,
-        label: str,
-        chat_id: int,
-        user_id: int,
-        now: datetime,
-    ) -> None:
-        """The message stored as ``event`` (its columns) and relayed as :meth:`relay` does —
-        on PostgreSQL in one statement (``services/event_relay.py``)."""
-        await add_event_and_queue(
+        """One person's message carried to another, headed by ``label``. ``event``: the
+        message's event, by its id, or its columns to store it with the relay (on
+        PostgreSQL in one statement: ``services/event_relay.py``)."""
+        await queue_for_event(
             session,
             event,
             relay_payloads(part, label),

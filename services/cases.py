@@ -478,9 +478,7 @@ class Cases:
                         name=esc(view.resident_name or ""),
                     )
                     event = message_event_values(case_id, user_id, EventType.MESSAGE, part, now)
-                    await self.mail.relay_new_message(
-                        session, view, event, part, label, chat_id, user, now
-                    )
+                    await self.mail.relay(session, view, event, part, label, chat_id, user, now)
         except IntegrityError:
             pass  # the same message again (a redelivered update): already relayed
         return view

@@ -108,9 +108,9 @@ def _statement(count: int) -> Any:
     return statement
 
 
-async def add_event_and_queue(
+async def queue_for_event(
     session: AsyncSession,
-    event: dict[str, Any],
+    event: int | dict[str, Any],
     payloads: list[dict[str, Any]],
     *,
     key_suffix: str,
@@ -119,24 +119,41 @@ async def add_event_and_queue(
     case_id: int,
     now: datetime,
 ) -> None:
-    """Insert ``event`` (the columns of ``EVENT_COLUMNS``) and queue each of ``payloads`` to
-    ``chat_id`` with the event's id, keyed ``event_key(id, key_suffix + ":<n>")``: one
-    statement on PostgreSQL, two on SQLite. A repeated event (the same source message) fails
-    as ``IntegrityError`` and queues nothing."""
-    if not payloads or session.bind is None or session.bind.dialect.name != "postgresql":
-        event_id = int((await session.execute(ADD_EVENT, event)).scalar_one())
-        for i, payload in enumerate(payloads):
-            await enqueue(
-                session,
-                now,
-                key=event_key(event_id, f"{key_suffix}:{i}"),
-                chat_id=chat_id,
-                payload=payload,
-                recipient_user_id=recipient_user_id,
-                case_id=case_id,
-                event_id=event_id,
-            )
-        return
+    """Queue each of ``payloads`` to ``chat_id`` for ``event``, keyed ``event_key(id,
+    key_suffix + ":<n>")``. ``event`` is the id of an event already stored, or its columns
+    (``EVENT_COLUMNS``) to store it first: in the same statement on PostgreSQL, in two on
+    SQLite. A repeated event (the same source message) fails as ``IntegrityError`` and
+    queues nothing."""
+    if isinstance(event, dict):
+        postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+        if postgres and payloads:
+            await _add_event_and_queue(session, event, payloads, key_suffix, chat_id,
+                                       recipient_user_id, case_id, now)  # fmt: skip
+            return
+        event = int((await session.execute(ADD_EVENT, event)).scalar_one())
+    for i, payload in enumerate(payloads):
+        await enqueue(
+            session,
+            now,
+            key=event_key(event, f"{key_suffix}:{i}"),
+            chat_id=chat_id,
+            payload=payload,
+            recipient_user_id=recipient_user_id,
+            case_id=case_id,
+            event_id=event,
+        )
+
+
+async def _add_event_and_queue(
+    session: AsyncSession,
+    event: dict[str, Any],
+    payloads: list[dict[str, Any]],
+    key_suffix: str,
+    chat_id: int,
+    recipient_user_id: int | None,
+    case_id: int,
+    now: datetime,
+) -> None:
     params: dict[str, Any] = {f"ev_{c}": event[c] for c in EVENT_COLUMNS}
     params.update(
         chat_id=chat_id,
