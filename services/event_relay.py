@@ -34,21 +34,9 @@ from services.outbox import enqueue
 _EVENTS = table_of(CaseEvent)
 _OUTBOX = table_of(Outbox)
 ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
-EVENT_COLUMNS = (
-    "case_id",
-    "actor_user_id",
-    "type",
-    "text",
-    "media",
-    "source_chat_id",
-    "source_message_id",
-    "internal",
-    "hidden",
-    "at",
-)
 # What every row of one relay shares; the key's suffix and the payload are each row's own.
 _SHARED = ("chat_id", "channel", "recipient_user_id", "status", "attempts", "case_id")
-_STATEMENTS: dict[int, Any] = {}
+_STATEMENTS: dict[tuple[int, tuple[str, ...]], Any] = {}
 
 
 def event_key(event_id: int, suffix: str) -> str:
@@ -56,14 +44,15 @@ def event_key(event_id: int, suffix: str) -> str:
     return f"ev{event_id}{suffix}"
 
 
-def _statement(count: int) -> Any:
-    """Built once for each number of rows (a relay is one message or two)."""
-    found = _STATEMENTS.get(count)
+def _statement(count: int, columns: tuple[str, ...]) -> Any:
+    """Built once for each number of rows (a relay is one message or two) and set of the
+    event's columns (the keys it is given: nothing left out, nothing extra)."""
+    found = _STATEMENTS.get((count, columns))
     if found is not None:
         return found
     ev = (
         _EVENTS.insert()
-        .values({c: bindparam(f"ev_{c}", type_=_EVENTS.c[c].type) for c in EVENT_COLUMNS})
+        .values({c: bindparam(f"ev_{c}", type_=_EVENTS.c[c].type) for c in columns})
         .returning(_EVENTS.c.id)
         .cte("ev")
     )
@@ -85,7 +74,7 @@ def _statement(count: int) -> Any:
         ).select_from(ev)
         for i in range(count)
     ]
-    columns = [
+    into = [
         "dedupe_key",
         "chat_id",
         "channel",
@@ -101,10 +90,10 @@ def _statement(count: int) -> Any:
     source = rows[0] if count == 1 else union_all(*rows)
     statement = (
         postgresql.insert(_OUTBOX)
-        .from_select(columns, source)
+        .from_select(into, source)
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
-    _STATEMENTS[count] = statement
+    _STATEMENTS[(count, columns)] = statement
     return statement
 
 
@@ -121,16 +110,30 @@ async def queue_for_event(
 ) -> None:
     """Queue each of ``payloads`` to ``chat_id`` for ``event``, keyed ``event_key(id,
     key_suffix + ":<n>")``. ``event`` is the id of an event already stored, or its columns
-    (``EVENT_COLUMNS``) to store it first: in the same statement on PostgreSQL, in two on
-    SQLite. A repeated event (the same source message) fails as ``IntegrityError`` and
+    (``case_events``' names) to store it first: in the same statement on PostgreSQL, in two
+    on SQLite. A repeated event (the same source message) fails as ``IntegrityError`` and
     queues nothing."""
     if isinstance(event, dict):
         postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-        if postgres and payloads:
-            await _add_event_and_queue(session, event, payloads, key_suffix, chat_id,
-                                       recipient_user_id, case_id, now)  # fmt: skip
+        if not (postgres and payloads):
+            event = int((await session.execute(ADD_EVENT, event)).scalar_one())
+        else:
+            params: dict[str, Any] = {f"ev_{c}": v for c, v in event.items()}
+            params.update(
+                chat_id=chat_id,
+                channel=channel_of(chat_id),
+                recipient_user_id=recipient_user_id,
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                case_id=case_id,
+                now=now,
+            )
+            for i, payload in enumerate(payloads):
+                params[f"suffix{i}"] = f"{key_suffix}:{i}"
+                params[f"payload{i}"] = payload
+            await session.execute(_statement(len(payloads), tuple(event)), params)
+            session.info[OUTBOX_TOUCHED] = True
             return
-        event = int((await session.execute(ADD_EVENT, event)).scalar_one())
     for i, payload in enumerate(payloads):
         await enqueue(
             session,
@@ -142,30 +145,3 @@ async def queue_for_event(
             case_id=case_id,
             event_id=event,
         )
-
-
-async def _add_event_and_queue(
-    session: AsyncSession,
-    event: dict[str, Any],
-    payloads: list[dict[str, Any]],
-    key_suffix: str,
-    chat_id: int,
-    recipient_user_id: int | None,
-    case_id: int,
-    now: datetime,
-) -> None:
-    params: dict[str, Any] = {f"ev_{c}": event[c] for c in EVENT_COLUMNS}
-    params.update(
-        chat_id=chat_id,
-        channel=channel_of(chat_id),
-        recipient_user_id=recipient_user_id,
-        status=OutboxStatus.PENDING,
-        attempts=0,
-        case_id=case_id,
-        now=now,
-    )
-    for i, payload in enumerate(payloads):
-        params[f"suffix{i}"] = f"{key_suffix}:{i}"
-        params[f"payload{i}"] = payload
-    await session.execute(_statement(len(payloads)), params)
-    session.info[OUTBOX_TOUCHED] = True
