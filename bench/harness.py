@@ -523,13 +523,17 @@ async def drive(
     children: Sequence[Child],
     profile: Path | None = None,
     patience: float = 60,
+    stagger: bool = False,
 ) -> Level:
     """``concurrency`` slots send follow-ups in a closed loop for ``warmup + seconds``; the
     figures cover the last ``seconds``. Each follow-up is a native reply to the resident's
     filing confirmation (when there is one) and must arrive in that resident's cadre chat;
     with ``acknowledged`` the resident's chat must also get the bot's "Added to case" reply
     before the resident may send again. With ``profile`` (a folder) each child process is
-    sampled by py-spy over the window."""
+    sampled by py-spy over the window. With ``stagger`` the slots' first follow-ups are spread
+    evenly over one ``cooldown`` (a steady rate from the start); without it every slot sends
+    its first at once, and since each waits the same cooldown after its relay, the load stays a
+    burst of ``concurrency`` follow-ups every cooldown (a herd, not a pace)."""
     queue = collections.deque(subjects)
     latencies: list[float] = []
     answered: list[float] = []  # from a follow-up to the bot's "Added to case" in that chat
@@ -544,8 +548,10 @@ async def drive(
     busy_start: list[tuple[float, float]] = []
     counters_before = emulator.counters()
 
-    async def slot() -> None:
+    async def slot(index: int) -> None:
         nonlocal sent, relayed, lost, unacknowledged, stalled, arrivals_in_window
+        if stagger:
+            await asyncio.sleep(index * cooldown / concurrency)
         while True:
             now = time.perf_counter()
             if now >= window_end:
@@ -605,7 +611,7 @@ async def drive(
                 spies.append(child.profile(profile / f"{label}-{child.name}.txt", seconds))
 
     marker = asyncio.create_task(mark_window())
-    await asyncio.gather(*(slot() for _ in range(concurrency)))
+    await asyncio.gather(*(slot(i) for i in range(concurrency)))
     await marker
     for spy in spies:
         await asyncio.to_thread(spy.wait, 60)
@@ -662,8 +668,12 @@ async def run_levels(
     children: Sequence[Child],
     profile: Path | None = None,
     saturating: bool = True,
+    bursts: bool = False,
 ) -> list[Level]:
-    """Each concurrency saturating (the whole pool), then paced (N residents), as asked."""
+    """Each concurrency saturating (the whole pool), then paced (N residents), as asked. The
+    paced residents start one after another, spread over the pause, so that they send at a
+    steady rate; ``bursts`` starts them together instead (every pause then ends in a burst of
+    N, as this benchmark did before the eleventh pass of issue 13)."""
     done = []
     for n in levels:
         modes = [("saturating", subjects, COOLDOWN)] if saturating else []
@@ -683,6 +693,7 @@ async def run_levels(
                 acknowledged=acknowledged,
                 children=children,
                 profile=profile,
+                stagger=mode == "paced" and not bursts,
             )
             done.append(level)
             print(level_table([level]).splitlines()[-1], flush=True)

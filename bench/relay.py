@@ -20,8 +20,10 @@ Load (see bench/harness.py): N follow-ups in flight (closed loop) from a pool of
 rotated so that no chat gets two messages within 1.1 s — the bot keeps Telegram's one message a
 second per chat itself, so this is the only way a throughput figure measures the bot and not
 that limit. *saturating*: the whole pool, the bot's throughput at N in flight. *paced*: exactly N
-residents, each sending again 2 s after their last follow-up arrived (a steady load; latency
-without queueing). The floor gets the same residents, pool and pacing; it answers nobody.
+residents, each sending again 2 s after their last follow-up arrived, their first follow-ups
+spread over those 2 s (a steady load; latency without queueing; ``--paced-bursts`` starts them
+together, a burst of N every 2 s, as before 2026-12-05). The floor gets the same residents,
+pool and pacing; it answers nobody.
 
 Latency is from the moment the emulator creates the resident's message to the moment the bot's
 relay is created in the cadre's chat (one clock, in this process). After each target: every
@@ -82,7 +84,10 @@ from bench.harness import (  # noqa: E402
 
 
 def level_args(args: argparse.Namespace) -> dict[str, Any]:
-    chosen = {k: getattr(args, k) for k in ("levels", "seconds", "warmup", "paced", "saturating")}
+    chosen = {
+        k: getattr(args, k)
+        for k in ("levels", "seconds", "warmup", "paced", "saturating", "bursts")
+    }
     return {**chosen, "profile": RESULTS / "profiles" if args.profile else None}
 
 
@@ -324,6 +329,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         dest="saturating",
         action="store_false",
         help="paced levels only (latency, CPU per relay at a steady rate)",
+    )
+    parser.add_argument(
+        "--paced-bursts",
+        dest="bursts",
+        action="store_true",
+        help="start the paced residents together (a burst every pause) instead of spread out",
     )
     parser.add_argument(
         "--profile",
