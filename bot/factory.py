@@ -172,6 +172,9 @@ async def build_app(
         poll_seconds=settings.outbox_poll_seconds,
         recover_orphans=settings.is_sqlite,
     )
+    # A relayed message is claimed for this sender as it is stored, and sent once stored
+    # (services/dispatch.py); the sender takes it only while it runs.
+    ctx.dispatch = sender
     for database in (db, sender_db) if sender_db else (db,):
         database.on_outbox_commit(sender.wake)
         if signal is not None:

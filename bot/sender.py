@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import copy
 import json
 import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from aiogram import Bot
@@ -332,6 +334,12 @@ class OutboxSender:
         self._slot = asyncio.Event()
         self._stopping = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        # Slots held for rows being claimed for this sender in an intake write (``reserve``)
+        # until it commits (``take``) or rolls back (``unreserve``).
+        self._reserved = 0
+        # The run's own context: a row handed over by a handler is sent in it, not in the
+        # handler's (whose update slot, session and lane are not the send's).
+        self._context: contextvars.Context | None = None
         # Outcomes waiting to be recorded, each with the future its send task waits on (the
         # row's slot is held until its record is committed); None tells the recorder to stop.
         self._done: asyncio.Queue[tuple[Result, asyncio.Future[None]] | None] = asyncio.Queue()
@@ -356,6 +364,45 @@ class OutboxSender:
     def wake(self) -> None:
         """Called after a commit that wrote outbox rows (and from other processes' signals)."""
         self._wake.set()
+
+    # services.dispatch.Dispatch: a relayed message claimed for this sender as it is stored.
+    @property
+    def channel(self) -> str:
+        return self.store.channel
+
+    @property
+    def worker_id(self) -> str:
+        return self.store.worker_id
+
+    @property
+    def lease(self) -> timedelta:
+        return self.store.lease
+
+    def reserve(self) -> bool:
+        if self._context is None or self._stopping.is_set() or self._given_up:
+            return False
+        if len(self._inflight) + self._reserved >= self.concurrency:
+            return False
+        self._reserved += 1
+        return True
+
+    def unreserve(self) -> None:
+        self._reserved -= 1
+        self._slot.set()
+
+    def take(self, row: Claimed) -> None:
+        self._reserved -= 1
+        if self._stopping.is_set() or self._context is None:
+            # Leased to this sender, never sent: its shutdown gives the lease back
+            # (``OutboxStore.release``) or the lease lapses; either way it goes out later.
+            self._slot.set()
+            return
+        self._start(row)
+
+    def _start(self, row: Claimed) -> None:
+        task = asyncio.create_task(self._send(row), context=self._context)
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
 
     def watch(self, key: str) -> asyncio.Future[Result]:
         """A future resolved with the recorded outcome of the row with this dedupe key, when
@@ -389,6 +436,7 @@ class OutboxSender:
             _RUNNING.pop(id(self.bot), None)
 
     async def _run(self) -> None:
+        self._context = contextvars.copy_context()
         if self.recover_orphans:
             try:
                 taken = await self.store.recover()
@@ -399,7 +447,7 @@ class OutboxSender:
         flusher = self._flusher = asyncio.create_task(self._flush_loop())
         try:
             while not self._stopping.is_set():
-                free = self.concurrency - len(self._inflight)
+                free = self.concurrency - len(self._inflight) - self._reserved
                 if free < max(1, self.concurrency // 4):
                     # (Nearly) every slot busy: wait for a quarter of them to free, without
                     # asking the database — claims come in chunks, not one row at a time.
@@ -414,9 +462,7 @@ class OutboxSender:
                 # After a failed claim, any record may be worth a claim (as before the pass).
                 self._behind = due == 0.0 or self._claim_failed
                 for row in claimed:
-                    task = asyncio.create_task(self._send(row))
-                    self._inflight.add(task)
-                    task.add_done_callback(self._finished)
+                    self._start(row)
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
@@ -424,6 +470,7 @@ class OutboxSender:
                     continue  # a record landed during the claim: it may have freed a row
                 await self._idle(due, bool(claimed))
         finally:
+            self._context = None  # nothing more is handed over
             if self._inflight:
                 # Each ends once its outcome is recorded (or the recorder gave up).
                 await asyncio.gather(*self._inflight, return_exceptions=True)

@@ -54,6 +54,21 @@ PEOPLE_TABLES = frozenset(
     {"users", "staff", "residencies", "assignments", "contact_points", "categories"}
 )
 _PEOPLE_TOUCHED = "cpbot_people_touched"
+_AFTER = "cpbot_after_commit"
+
+
+def after_commit(
+    session: AsyncSession, done: Callable[[], None], undone: Callable[[], None]
+) -> None:
+    """Call ``done`` once the current write transaction of ``session`` has committed, or
+    ``undone`` if it rolls back: for what a write promised to someone in this process (a row
+    claimed for its sender, ``services/dispatch.py``), given or taken back with the write."""
+    session.info.setdefault(_AFTER, []).append((done, undone))
+
+
+def _settle(hooks: list[tuple[Callable[[], None], Callable[[], None]]] | None, done: bool) -> None:
+    for on_commit, on_rollback in hooks or ():
+        (on_commit if done else on_rollback)()
 
 
 def _table_name(target: Any) -> str | None:
@@ -336,17 +351,23 @@ class Database:
             return
         async with self._writer_slot():
             session = self.sessions()
+            committed = False
             try:
                 await session.connection(execution_options={_WRITE: True})
                 yield session
                 await session.commit()
+                committed = True
             except BaseException:
                 await session.rollback()
                 raise
             finally:
                 touched = session.info.pop(OUTBOX_TOUCHED, False)
                 people = session.info.pop(_PEOPLE_TOUCHED, False)
+                hooks = session.info.pop(_AFTER, None)
+                if not committed:
+                    _settle(hooks, done=False)
                 await session.close()
+        _settle(hooks, done=True)
         self._committed(touched, people)
 
     @asynccontextmanager
@@ -358,6 +379,7 @@ class Database:
         else:
             session.expunge_all()  # PostgreSQL: the reads' transaction goes on as the write
         unit.writing = True
+        committed = False
         try:
             async with self._writer_slot():
                 try:
@@ -365,6 +387,7 @@ class Database:
                         await session.connection(execution_options={_WRITE: True})
                     yield session
                     await session.commit()
+                    committed = True
                 except BaseException:
                     session.expunge_all()
                     await session.rollback()
@@ -372,8 +395,12 @@ class Database:
                 finally:
                     touched = session.info.pop(OUTBOX_TOUCHED, False)
                     people = session.info.pop(_PEOPLE_TOUCHED, False)
+                    hooks = session.info.pop(_AFTER, None)
+                    if not committed:
+                        _settle(hooks, done=False)
         finally:
             unit.writing = False
+        _settle(hooks, done=True)
         self._committed(touched, people)
 
     def _committed(self, touched: bool, people: bool) -> None:

@@ -59,6 +59,7 @@ class CaseMail:
             recipient_user_id=user_id,
             case_id=view.id,
             now=now,
+            dispatch=self.ctx.dispatch,
         )
 
     async def card(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from models.db import Database
 from services.clock import Clock, SystemClock
 from services.config import ServiceConfig
 from services.texts import Texts
+
+if TYPE_CHECKING:
+    from services.dispatch import Dispatch
 
 
 @dataclass
@@ -16,6 +20,9 @@ class Context:
     config: ServiceConfig
     clock: Clock
     texts: Texts
+    # This process's Telegram sender, when one runs here: relayed messages are claimed for it
+    # as they are stored and sent once stored (services/dispatch.py).
+    dispatch: Dispatch | None = None
 
     @classmethod
     def create(

@@ -202,7 +202,6 @@ async def test_a_follow_up_is_stored_and_queued_alike_on_both_databases(
         assert [s.split(" (")[0] for s in inserts] == [
             "INSERT INTO case_events",
             "INSERT INTO outbox",
-            "INSERT INTO outbox",
         ], inserts
     else:
         assert len(inserts) == 1 and inserts[0].startswith("WITH ev AS (INSERT INTO case_events")
