@@ -381,7 +381,9 @@ class OutboxSender:
     def reserve(self) -> bool:
         if self._context is None or self._stopping.is_set() or self._given_up:
             return False
-        if len(self._inflight) + self._reserved >= self.concurrency:
+        # Only while at most half busy: under load the claims take their turn (a notice's
+        # rows, cards) instead of every freed slot going to the next relay.
+        if len(self._inflight) + self._reserved >= max(1, self.concurrency // 2):
             return False
         self._reserved += 1
         return True

@@ -357,17 +357,18 @@ class Database:
                 yield session
                 await session.commit()
                 committed = True
+                # Before the writer is handed on: a row handed to the sender is sent before
+                # the next writer's transaction runs (on SQLite, on this very thread).
+                _settle(session.info.pop(_AFTER, None), done=True)
             except BaseException:
                 await session.rollback()
                 raise
             finally:
                 touched = session.info.pop(OUTBOX_TOUCHED, False)
                 people = session.info.pop(_PEOPLE_TOUCHED, False)
-                hooks = session.info.pop(_AFTER, None)
                 if not committed:
-                    _settle(hooks, done=False)
+                    _settle(session.info.pop(_AFTER, None), done=False)
                 await session.close()
-        _settle(hooks, done=True)
         self._committed(touched, people)
 
     @asynccontextmanager
@@ -388,6 +389,7 @@ class Database:
                     yield session
                     await session.commit()
                     committed = True
+                    _settle(session.info.pop(_AFTER, None), done=True)  # before the next writer
                 except BaseException:
                     session.expunge_all()
                     await session.rollback()
@@ -395,12 +397,10 @@ class Database:
                 finally:
                     touched = session.info.pop(OUTBOX_TOUCHED, False)
                     people = session.info.pop(_PEOPLE_TOUCHED, False)
-                    hooks = session.info.pop(_AFTER, None)
                     if not committed:
-                        _settle(hooks, done=False)
+                        _settle(session.info.pop(_AFTER, None), done=False)
         finally:
             unit.writing = False
-        _settle(hooks, done=True)
         self._committed(touched, people)
 
     def _committed(self, touched: bool, people: bool) -> None:

@@ -13,8 +13,9 @@ Nothing is lost or sent twice that the usual claim would not lose or repeat:
 - only a row whose chat has no other unsent row is taken, so it is its chat's head as a
   claimed row must be: a message queued behind another to the same chat waits for the
   sender's usual claim;
-- only while the sender has a free slot (``reserve``): claimed-but-unrecorded rows still never
-  number more than its concurrency;
+- only while the sender has a free slot (``reserve``), and at most half of its slots: claimed-
+  but-unrecorded rows still never number more than its concurrency, and under load the
+  sender's own claims (a notice's rows, cards) still get their turn;
 - the row is committed as leased, so if this process dies before sending it, it goes out again
   once its lease lapses (on SQLite, at the next start), like any claimed row;
 - a sender that is stopping takes nothing (``reserve`` refuses), and one that began stopping

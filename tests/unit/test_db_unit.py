@@ -13,7 +13,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col
 
-from models.db import Database, release_reads
+from models.db import Database, after_commit, release_reads
 from models.tables import Category, Conversation
 from services.app import Services
 
@@ -175,3 +175,43 @@ async def test_reads_are_not_let_go_inside_a_block(db: Database) -> None:
         await session.get(Conversation, "none1")
         await release_reads()  # a request made inside a read block: nothing is cut short
         assert session.in_transaction()
+
+
+async def test_what_a_write_promised_is_given_at_its_commit_or_taken_back(db: Database) -> None:
+    """``after_commit``: ``done`` once committed — on SQLite before the next writer's
+    transaction begins (a row handed to the sender goes out first) —, ``undone`` on a
+    rollback, never both; also inside an update's unit."""
+    order: list[str] = []
+
+    def done() -> None:
+        order.append("done")
+        # What the sender does with a handed row: start a task for it.
+        asyncio.get_running_loop().call_soon(order.append, "task ran")
+
+    async def first() -> None:
+        async with db.write() as session:
+            session.add(row("a"))
+            after_commit(session, done, lambda: order.append("undone"))
+            await asyncio.sleep(0.02)  # the second writer arrives meanwhile
+        order.append("first ended")
+
+    async def second() -> None:
+        await asyncio.sleep(0.005)
+        async with db.write() as session:
+            order.append("second began")
+            session.add(row("b"))
+
+    await asyncio.gather(first(), second())
+    assert order.index("done") < order.index("first ended")
+    if db.is_sqlite:  # one writer: the second waited, and the started task went first
+        assert order.index("task ran") < order.index("second began")
+    assert "undone" not in order
+
+    order.clear()
+    with pytest.raises(RuntimeError):
+        async with db.unit(), db.write() as session:
+            session.add(row("c"))
+            after_commit(session, lambda: order.append("done"), lambda: order.append("undone"))
+            raise RuntimeError("fails before its commit")
+    assert order == ["undone"]
+    assert await row_count(db) == 2
