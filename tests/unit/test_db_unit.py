@@ -208,10 +208,14 @@ async def test_what_a_write_promised_is_given_at_its_commit_or_taken_back(db: Da
     assert "undone" not in order
 
     order.clear()
-    with pytest.raises(RuntimeError):
+
+    async def failing() -> None:
         async with db.unit(), db.write() as session:
             session.add(row("c"))
             after_commit(session, lambda: order.append("done"), lambda: order.append("undone"))
             raise RuntimeError("fails before its commit")
+
+    with pytest.raises(RuntimeError):
+        await failing()
     assert order == ["undone"]
     assert await row_count(db) == 2
