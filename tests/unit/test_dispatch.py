@@ -106,8 +106,7 @@ async def test_the_row_is_handed_over_only_once_committed(
     services: Services, county: dict[str, Person], hands: Hands
 ) -> None:
     res = county["resident"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     real_relay = services.cases.mail.relay
     in_write: list[tuple[int, int]] = []
 
@@ -126,8 +125,7 @@ async def test_a_rolled_back_write_gives_the_slot_back_and_hands_nothing(
     services: Services, county: dict[str, Person], hands: Hands
 ) -> None:
     res, cadre = county["resident"], county["cadre"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     before = await outbox(services, cadre.tg_id)
     real_relay = services.cases.mail.relay
 
@@ -169,8 +167,7 @@ async def test_without_a_free_slot_the_row_waits_for_the_sender(
     services: Services, county: dict[str, Person], hands: Hands
 ) -> None:
     res, cadre = county["resident"], county["cadre"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     hands.slots = 0
     wakes = hands.wakes
     await services.cases.follow_up(res.user_id, filed.case.id, text(2, res.tg_id, "More"))
@@ -183,8 +180,7 @@ async def test_a_message_in_two_parts_hands_over_the_first_and_wakes_for_the_sec
     services: Services, county: dict[str, Person], hands: Hands
 ) -> None:
     res, cadre = county["resident"], county["cadre"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     wakes = hands.wakes
     long = "y" * 4090
     await services.cases.follow_up(res.user_id, filed.case.id, text(2, res.tg_id, long))
@@ -201,11 +197,17 @@ async def test_another_channels_chat_is_left_to_its_own_sender(
     services: Services, county: dict[str, Person], hands: Hands
 ) -> None:
     res = county["resident"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     hands.channel = "wechat"
     await services.cases.follow_up(res.user_id, filed.case.id, text(2, res.tg_id, "More"))
     assert hands.taken == [] and hands.reserved == 0
+
+
+async def filed_and_sent(services: Services, res: Person) -> Any:
+    """A case filed, its card and confirmation sent: a follow-up is then its chat's head."""
+    filed = await file(services, res, [text(1, res.tg_id, "No water")])
+    await _send_all(services)
+    return filed
 
 
 async def _send_all(services: Services) -> None:
@@ -224,8 +226,7 @@ async def test_a_running_sender_sends_the_handed_row_without_claiming_it(
     from tests.unit.test_sender import FakeBot
 
     res, cadre = county["resident"], county["cadre"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     bot = FakeBot(latency=0)
     store = services.outbox("w")
     sender = OutboxSender(store, cast(Bot, bot), concurrency=4, poll_seconds=30)
@@ -289,8 +290,7 @@ async def test_a_row_handed_to_a_stopping_sender_is_not_sent_and_given_back(
     from tests.unit.test_sender import FakeBot
 
     res, cadre = county["resident"], county["cadre"]
-    filed = await file(services, res, [text(1, res.tg_id, "No water")])
-    await _send_all(services)
+    filed = await filed_and_sent(services, res)
     bot = FakeBot(latency=0)
     sender = OutboxSender(services.outbox("w"), cast(Bot, bot), poll_seconds=30)
     task = asyncio.create_task(sender.run())
