@@ -196,7 +196,12 @@ async def queue_for_event(
     for i, payload in enumerate(payloads):
         params[f"suffix{i}"] = f"{key_suffix}:{i}"
         params[f"payload{i}"] = payload
-    stored = (await session.execute(_statement(dialect, len(payloads), columns), params)).all()
+    try:
+        stored = (await session.execute(_statement(dialect, len(payloads), columns), params)).all()
+    except BaseException:
+        if claim and dispatch is not None:
+            dispatch.unreserve()  # e.g. the same message again (PostgreSQL: the event's insert)
+        raise
     leased = next((row for row in stored if row[1] == OutboxStatus.SENDING.value), None)
     handed = None
     if leased is not None:

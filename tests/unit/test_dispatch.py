@@ -144,6 +144,18 @@ async def test_a_rolled_back_write_gives_the_slot_back_and_hands_nothing(
     assert len(await outbox(services, cadre.tg_id)) == len(before)
 
 
+async def test_the_same_message_again_hands_nothing_and_holds_no_slot(
+    services: Services, county: dict[str, Person], hands: Hands
+) -> None:
+    """A redelivered update: its event is already stored (on PostgreSQL the statement that
+    would claim the row fails), so nothing is handed and the slot is not kept."""
+    res = county["resident"]
+    filed = await filed_and_sent(services, res)
+    for _ in range(3):
+        await services.cases.follow_up(res.user_id, filed.case.id, text(2, res.tg_id, "Again"))
+    assert len(hands.taken) == 1 and hands.reserved == 0
+
+
 async def test_a_row_behind_an_unsent_one_in_its_chat_waits_for_the_sender(
     services: Services, county: dict[str, Person], hands: Hands
 ) -> None:
