@@ -42,14 +42,11 @@ class Hands:
     lease = timedelta(seconds=60)
 
     def __init__(self, services: Services, slots: int = 10) -> None:
-        self.db = services.ctx.db
         self.slots = slots
         self.reserved = 0
         self.taken: list[Claimed] = []
-        # Whether the row was already committed when it was handed over.
-        self.committed_at_take: list[bool] = []
-        self.wakes = 0
-        self.db.on_outbox_commit(self.wake)
+        self.wakes = 0  # commits that woke the sender
+        services.ctx.db.on_outbox_commit(self.wake)
 
     def wake(self) -> None:
         self.wakes += 1
