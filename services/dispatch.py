@@ -31,6 +31,7 @@ came before it in its own chat); the per-chat flood limit still spaces them.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,11 +63,13 @@ class Dispatch(Protocol):
         """Give the held slot back (nothing was claimed, or the transaction rolled back)."""
 
 
-def reserve(dispatch: Dispatch | None, chat_id: int) -> bool:
-    """A slot held for a row to ``chat_id``: there is a sender here, of that chat's channel,
-    with a slot free. The caller then claims the row in its write and calls
-    :func:`hand_over` whatever came of it."""
-    return dispatch is not None and channel_of(chat_id) == dispatch.channel and dispatch.reserve()
+def reserve(dispatch: Dispatch | None, chat_id: int) -> Dispatch | None:
+    """``dispatch``, holding a slot for a row to ``chat_id`` — or None: no sender here, another
+    channel's chat, or no slot free. With a holder the caller claims the row in its write and
+    calls :func:`hand_over` whatever came of it."""
+    if dispatch is None or channel_of(chat_id) != dispatch.channel or not dispatch.reserve():
+        return None
+    return dispatch
 
 
 def hand_over(session: AsyncSession, dispatch: Dispatch, row: Claimed | None) -> None:
@@ -76,5 +79,4 @@ def hand_over(session: AsyncSession, dispatch: Dispatch, row: Claimed | None) ->
     if row is None:
         dispatch.unreserve()
         return
-    claimed = row
-    after_commit(session, lambda: dispatch.take(claimed), dispatch.unreserve)
+    after_commit(session, partial(dispatch.take, row), dispatch.unreserve)

@@ -182,16 +182,16 @@ async def queue_for_event(
     else:
         columns = None
         params["event_id"] = event
-    claim = reserve(dispatch, chat_id)
+    holder = reserve(dispatch, chat_id)  # the sender, holding a slot for the first row
     params.update(
         chat_id=chat_id,
         channel=channel_of(chat_id),
         recipient_user_id=recipient_user_id,
         case_id=case_id,
         now=now,
-        claim=claim,
-        worker=dispatch.worker_id if claim and dispatch else None,
-        until=now + dispatch.lease if claim and dispatch else None,
+        claim=holder is not None,
+        worker=holder.worker_id if holder else None,
+        until=now + holder.lease if holder else None,
     )
     for i, payload in enumerate(payloads):
         params[f"suffix{i}"] = f"{key_suffix}:{i}"
@@ -199,8 +199,8 @@ async def queue_for_event(
     try:
         stored = (await session.execute(_statement(dialect, len(payloads), columns), params)).all()
     except BaseException:
-        if claim and dispatch is not None:
-            dispatch.unreserve()  # e.g. the same message again (PostgreSQL: the event's insert)
+        if holder is not None:
+            holder.unreserve()  # e.g. the same message again (PostgreSQL: the event's insert)
         raise
     leased = next((row for row in stored if row[1] == OutboxStatus.SENDING.value), None)
     handed = None
@@ -216,7 +216,7 @@ async def queue_for_event(
             event_id,
             event_key(event_id, f"{key_suffix}:0"),
         )
-    if claim and dispatch is not None:
-        hand_over(session, dispatch, handed)
+    if holder is not None:
+        hand_over(session, holder, handed)
     if stored and (handed is None or len(payloads) > 1):
         session.info[OUTBOX_TOUCHED] = True  # rows left for the sender's claim: wake it
