@@ -200,10 +200,10 @@ def timed(owner, name, label):
 
 from services.reports.service import Reports
 from services.reports.workbook import WorkbookMaker
-from services.reports.charts import ChartMaker
+from services.reports import charts as chart_module
 timed(Reports, "collect", "figures")
 timed(WorkbookMaker, "build", "workbook")
-timed(ChartMaker, "all", "charts")
+timed(chart_module, "draw_charts", "charts")  # in a thread, after the workbook
 
 async def main():
     db = Database.from_url({url!r})

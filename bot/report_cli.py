@@ -57,16 +57,24 @@ def report_command(pass_cli: Decorator) -> click.Command:
         if region and points:
             raise click.UsageError("--region and --point exclude each other")
         from bot.cli_core import importing
+        from services.reports.drawing import ChartDrawing, ForkedDrawer, InThread
 
-        with importing():  # matplotlib, the workbook and the figures' queries: 0.1 s less
-            from services.reports import charts, service, workbook  # noqa: F401
+        # Forked before the models load: it imports matplotlib on the other core meanwhile.
+        forked = ForkedDrawer.start()
+        drawing: ChartDrawing = forked or InThread()
+        try:
+            with importing():  # the workbook and the figures' queries: 0.1 s less
+                from services.reports import service, workbook  # noqa: F401
 
-        async def make(services: Services) -> Any:
-            return await services.reports.for_office(
-                month, cli.t.locale, region=region, points=points
-            )
+            async def make(services: Services) -> Any:
+                return await services.reports.for_office(
+                    month, cli.t.locale, region=region, points=points, drawing=drawing
+                )
 
-        made: MonthlyReport = cli.run(make)
+            made: MonthlyReport = cli.run(make)
+        finally:
+            if forked is not None:
+                forked.close()
         for path in write_report(made, out):
             click.echo(cli.t("report.cli.written", path=path))
 

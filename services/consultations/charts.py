@@ -15,7 +15,7 @@ from services.consultations.form import SCALE, Question
 from services.texts import Texts
 
 if TYPE_CHECKING:
-    from services.reports.charts import Chart
+    from services.reports.chart_specs import Chart
 
 CHARTED = ("single", "multiple", "scale")
 TITLE_WIDTH = 56  # characters a title line holds at the chart's width

@@ -34,7 +34,7 @@ from services.fanout import audience as aud
 from services.reminders import Due, Handler, plan
 
 if TYPE_CHECKING:
-    from services.reports.charts import Chart
+    from services.reports.chart_specs import Chart
 
 log = logging.getLogger(__name__)
 

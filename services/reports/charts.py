@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import matplotlib
 import numpy as np
@@ -26,12 +25,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from services.bundled_font import BUNDLED_FONT
-from services.reports.figures import MonthlyFigures, Ranked
-from services.texts import Texts
+from services.reports.chart_specs import Bars, Chart, ChartSpec, Ranking, Trend, VisitBars
 
 WIDTH_IN = 7.2  # 1080 px at 150 dpi: a phone's screen width
 DPI = 150
-MAX_BARS = 15  # a ranking longer than this shows its first 15; the workbook has all
 COLORS = ("#1f77b4", "#2ca02c", "#d62728", "#ff7f0e")
 
 _font_name: str | None = None
@@ -46,16 +43,6 @@ def font_family() -> str:
         font_manager.fontManager.addfont(str(BUNDLED_FONT))
         _font_name = font_manager.FontProperties(fname=str(BUNDLED_FONT)).get_name()
     return _font_name
-
-
-@dataclass(frozen=True)
-class Chart:
-    name: str  # file name without extension
-    png: bytes
-    title: str
-    # What was drawn: series label -> values; and the category labels along the axis.
-    series: dict[str, list[float]] = field(default_factory=dict)
-    labels: list[str] = field(default_factory=list)
 
 
 def _drawn(ax: Axes, horizontal: bool) -> tuple[dict[str, list[float]], list[str]]:
@@ -122,160 +109,96 @@ def draw_empty(ax: Axes, text: str) -> None:
     ax.set_axis_off()
 
 
-class ChartMaker:
-    def __init__(self, texts: Texts, locale: str) -> None:
-        self.texts = texts
-        self.locale = locale
+def _bars(spec: Bars) -> Chart:
+    def draw(ax: Axes) -> None:
+        if not spec.values:
+            draw_empty(ax, spec.empty)
+            return
+        draw_barh(ax, spec.labels, spec.values, spec.label, COLORS[spec.color])
 
-    def t(self, key: str, **params: object) -> str:
-        return self.texts(self.locale, key, **params)
+    return render_chart(spec.name, spec.title, len(spec.values), draw, horizontal=True)
 
-    def all(self, f: MonthlyFigures) -> list[Chart]:
-        return [
-            self.categories(f),
-            self.kinds(f),
-            self.trend(f),
-            self.ranking(f, "points"),
-            self.ranking(f, "cadres"),
-            self.overdue(f),
-            self.visits(f),
-        ]
 
-    def _counts(self, name: str, title: str, labels: list[str], values: list[int]) -> Chart:
-        def draw(ax: Axes) -> None:
-            if not values:
-                draw_empty(ax, self.t("report.no_cases"))
-                return
-            draw_barh(ax, labels, values, self.t("report.label.cases"), COLORS[0])
+def _trend(spec: Trend) -> Chart:
+    positions = list(range(len(spec.months)))
 
-        return render_chart(name, title, len(values), draw, horizontal=True)
+    def draw(ax: Axes) -> None:
+        for (label, values), color in zip(spec.lines.items(), COLORS, strict=False):
+            ys = [float("nan") if v is None else v for v in values]
+            ax.plot(positions, ys, marker="o", linewidth=2.5, label=label, color=color)
+        ax.set_xlim(-0.5, len(positions) - 0.5)
+        ax.set_ylim(0, 1.05)
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.set_xticks(positions, spec.months, rotation=45)
+        ax.grid(axis="y", alpha=0.3)
 
-    def categories(self, f: MonthlyFigures) -> Chart:
-        rows = f.by_category[:MAX_BARS]
-        labels = [c.name(self.locale) or self.t("report.no_category") for c in rows]
-        title = self.t("report.chart.categories", month=f.period.key)
-        return self._counts("1-categories", title, labels, [c.count for c in rows])
-
-    def kinds(self, f: MonthlyFigures) -> Chart:
-        labels = [self.t(f"kind.{c.key}") for c in f.by_kind]
-        title = self.t("report.chart.kinds", month=f.period.key)
-        return self._counts("2-kinds", title, labels, [c.count for c in f.by_kind])
-
-    def trend(self, f: MonthlyFigures) -> Chart:
-        keys = [m.key for m in f.months]
-        lines = {
-            self.t("report.label.response"): [m.rates.response_rate for m in f.months],
-            self.t("report.label.resolution"): [m.rates.resolution_rate for m in f.months],
-            self.t("report.label.satisfaction"): [m.rates.satisfaction_rate for m in f.months],
-        }
-        average = [m.rates.average_rating for m in f.months]
-        rating_label = self.t("report.label.average")
-
-        def draw(ax: Axes) -> None:
-            positions = list(range(len(keys)))
-            for (label, values), color in zip(lines.items(), COLORS, strict=False):
-                ys = [float("nan") if v is None else v for v in values]
-                ax.plot(positions, ys, marker="o", linewidth=2.5, label=label, color=color)
-            ax.set_xlim(-0.5, len(keys) - 0.5)
-            ax.set_ylim(0, 1.05)
-            ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            ax.set_xticks(positions, [k[2:] for k in keys], rotation=45)
-            ax.grid(axis="y", alpha=0.3)
-
-        def rating_axis(fig: Figure) -> dict[str, list[float]]:
-            ax = fig.axes[0]
-            twin = ax.twinx()
-            ys = [float("nan") if v is None else v for v in average]
-            (line,) = twin.plot(
-                list(range(len(keys))),
-                ys,
-                linestyle="--",
-                marker="s",
-                color=COLORS[3],
-                label=rating_label,
-            )
-            twin.set_ylim(0, 5.25)
-            twin.set_ylabel(rating_label, fontsize=12)
-            twin.spines[["top"]].set_visible(False)
-            handles, names = ax.get_legend_handles_labels()
-            ax.legend(
-                [*handles, line], [*names, rating_label], loc="lower left", fontsize=10, ncols=2
-            )
-            return {rating_label: np.asarray(line.get_ydata(), dtype=float).tolist()}
-
-        title = self.t("report.chart.trend")
-        return render_chart("3-trend", title, 0, draw, horizontal=False, extra=rating_axis)
-
-    def ranking(self, f: MonthlyFigures, which: str) -> Chart:
-        ranked: list[Ranked] = (f.points if which == "points" else f.cadres)[:MAX_BARS]
-        labels = [r.name for r in ranked]
-        names = (
-            self.t("report.label.response"),
-            self.t("report.label.resolution"),
-            self.t("report.label.satisfaction"),
+    def rating_axis(fig: Figure) -> dict[str, list[float]]:
+        ax = fig.axes[0]
+        twin = ax.twinx()
+        ys = [float("nan") if v is None else v for v in spec.rating]
+        (line,) = twin.plot(
+            positions, ys, linestyle="--", marker="s", color=COLORS[3], label=spec.rating_label
         )
-        values = [
-            [r.rates.response_rate or 0.0 for r in ranked],
-            [r.rates.resolution_rate or 0.0 for r in ranked],
-            [r.rates.satisfaction_rate or 0.0 for r in ranked],
-        ]
-
-        def draw(ax: Axes) -> None:
-            if not ranked:
-                draw_empty(ax, self.t("report.no_cases"))
-                return
-            height = 0.27
-            for i, (label, series) in enumerate(zip(names, values, strict=True)):
-                positions = [p + (i - 1) * height for p in range(len(ranked))]
-                ax.barh(positions, series, height=height, label=label, color=COLORS[i])
-            ax.set_yticks(list(range(len(ranked))), labels)
-            ax.invert_yaxis()
-            ax.set_xlim(0, 1)
-            ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
-            ax.legend(loc="lower right", fontsize=10)
-
-        key = "report.chart.points" if which == "points" else "report.chart.cadres"
-        name = "4-points" if which == "points" else "5-cadres"
-        return render_chart(
-            name, self.t(key, month=f.period.key), len(ranked), draw, horizontal=True
+        twin.set_ylim(0, 5.25)
+        twin.set_ylabel(spec.rating_label, fontsize=12)
+        twin.spines[["top"]].set_visible(False)
+        handles, names = ax.get_legend_handles_labels()
+        ax.legend(
+            [*handles, line], [*names, spec.rating_label], loc="lower left", fontsize=10, ncols=2
         )
+        return {spec.rating_label: np.asarray(line.get_ydata(), dtype=float).tolist()}
 
-    def overdue(self, f: MonthlyFigures) -> Chart:
-        late = sorted((r for r in f.points if r.overdue), key=lambda r: (-r.overdue, r.name))
-        late = late[:MAX_BARS]
-        title = self.t("report.chart.overdue", month=f.period.key)
+    return render_chart(spec.name, spec.title, 0, draw, horizontal=False, extra=rating_axis)
 
-        def draw(ax: Axes) -> None:
-            if not late:
-                draw_empty(ax, self.t("report.no_overdue"))
-                return
-            draw_barh(
-                ax, [r.name for r in late], [r.overdue for r in late],
-                self.t("report.label.overdue"), COLORS[2],
-            )  # fmt: skip
 
-        return render_chart("6-overdue", title, len(late), draw, horizontal=True)
+def _ranking(spec: Ranking) -> Chart:
+    count = len(spec.labels)
 
-    def visits(self, f: MonthlyFigures) -> Chart:
-        rows = sorted(f.visits, key=lambda v: (v.days - v.required, v.cadre))[:MAX_BARS]
-        title = self.t("report.chart.visits", month=f.period.key)
-        days_label, required_label = self.t("report.label.days"), self.t("report.label.required")
+    def draw(ax: Axes) -> None:
+        if not count:
+            draw_empty(ax, spec.empty)
+            return
+        height = 0.27
+        for i, (label, series) in enumerate(spec.series.items()):
+            positions = [p + (i - 1) * height for p in range(count)]
+            ax.barh(positions, series, height=height, label=label, color=COLORS[i])
+        ax.set_yticks(list(range(count)), spec.labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.legend(loc="lower right", fontsize=10)
 
-        def draw(ax: Axes) -> None:
-            if not rows:
-                draw_empty(ax, self.t("report.no_visits"))
-                return
-            positions = list(range(len(rows)))
-            colors = [COLORS[1] if v.met else COLORS[2] for v in rows]
-            bars = ax.barh(positions, [v.days for v in rows], color=colors, label=days_label)
-            ax.bar_label(bars, fontsize=11, padding=3)
-            ax.plot(
-                [v.required for v in rows], positions, "k|", markersize=22,
-                label=required_label,
-            )  # fmt: skip
-            ax.set_yticks(positions, [f"{v.cadre} · {v.point}" for v in rows])
-            ax.invert_yaxis()
-            ax.margins(x=0.15)
-            ax.legend(loc="lower right", fontsize=10)
+    return render_chart(spec.name, spec.title, count, draw, horizontal=True)
 
-        return render_chart("7-visits", title, len(rows), draw, horizontal=True)
+
+def _visits(spec: VisitBars) -> Chart:
+    def draw(ax: Axes) -> None:
+        if not spec.labels:
+            draw_empty(ax, spec.empty)
+            return
+        positions = list(range(len(spec.labels)))
+        colors = [COLORS[1] if met else COLORS[2] for met in spec.met]
+        bars = ax.barh(positions, spec.days, color=colors, label=spec.days_label)
+        ax.bar_label(bars, fontsize=11, padding=3)
+        ax.plot(spec.required, positions, "k|", markersize=22, label=spec.required_label)
+        ax.set_yticks(positions, spec.labels)
+        ax.invert_yaxis()
+        ax.margins(x=0.15)
+        ax.legend(loc="lower right", fontsize=10)
+
+    return render_chart(spec.name, spec.title, len(spec.labels), draw, horizontal=True)
+
+
+def draw_chart(spec: ChartSpec) -> Chart:
+    """One of the monthly report's charts, drawn (``chart_specs`` says what it shows)."""
+    if isinstance(spec, Bars):
+        return _bars(spec)
+    if isinstance(spec, Trend):
+        return _trend(spec)
+    if isinstance(spec, Ranking):
+        return _ranking(spec)
+    return _visits(spec)
+
+
+def draw_charts(specs: Sequence[ChartSpec]) -> list[Chart]:
+    return [draw_chart(spec) for spec in specs]

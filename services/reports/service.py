@@ -12,7 +12,6 @@ a report nobody opens costs nothing.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -30,6 +29,7 @@ from services.errors import Invalid
 from services.figures import Figures
 from services.outbox import Button, enqueue, text_message
 from services.reminders import Due, Handler, plan_rows, reminder_row
+from services.reports.drawing import ChartDrawing, InThread
 from services.reports.figures import MonthlyFigures, ReportFigures, month_period, visit_lines
 from services.reports.scope import ReportScope, office_scope, reader_scope
 from services.scope import zone_of_region
@@ -38,7 +38,7 @@ from services.visits import Visits
 
 if TYPE_CHECKING:
     # matplotlib and XlsxWriter load only when a report is made, not with every bot process.
-    from services.reports.charts import Chart
+    from services.reports.chart_specs import Chart
 
 KIND_MONTHLY = "monthly_report"
 SEND_AT = time(9, 0)
@@ -111,12 +111,15 @@ class Reports:
         region: str | None = None,
         points: Sequence[str] = (),
         case_rows: int | None = None,
+        drawing: ChartDrawing | None = None,
     ) -> MonthlyReport:
         """The office's report (``cpbot report``): every case of the month unless
         ``case_rows`` caps the cases sheet."""
         async with self.ctx.db.read() as session:
             scope = await office_scope(session, region=region, points=points)
-        return await self.build(scope, parse_month(month), locale, case_rows=case_rows)
+        return await self.build(
+            scope, parse_month(month), locale, case_rows=case_rows, drawing=drawing
+        )
 
     async def scope_of(self, user_id: int, spec: str | None) -> ReportScope:
         async with self.ctx.db.read() as session:
@@ -146,11 +149,23 @@ class Reports:
         return MonthlyFigures(**{**figures.__dict__, "visits": visit_lines(compliance, scope)})
 
     async def build(
-        self, scope: ReportScope, month: str, locale: str, *, case_rows: int | None = None
+        self,
+        scope: ReportScope,
+        month: str,
+        locale: str,
+        *,
+        case_rows: int | None = None,
+        drawing: ChartDrawing | None = None,
     ) -> MonthlyReport:
         """Figures, charts and the workbook. ``case_rows``: list at most that many cases
-        (None: all), the sheet's last line then says how many there are and how to get all."""
+        (None: all), the sheet's last line then says how many there are and how to get all.
+        ``drawing``: who draws the charts (a thread of this process unless given)."""
         figures = await self.collect(scope, month)
+        from services.reports.chart_specs import ChartPlanner
+
+        drawing = drawing or InThread()
+        # Handed over now: a drawing process (``cpbot report``) draws while the workbook is made.
+        drawing.submit(ChartPlanner(self.ctx.texts, locale).all(figures))
         async with self.ctx.db.read() as session:
             q = ReportFigures(self.figures, session, scope)
             total = await q.case_count(figures.period)
@@ -161,9 +176,7 @@ class Reports:
                 figures, q.cases(figures.period, listed), total
             )
         # Drawing is CPU work: off the event loop, so the bot keeps answering meanwhile.
-        from services.reports.charts import ChartMaker
-
-        charts = await asyncio.to_thread(ChartMaker(self.ctx.texts, locale).all, figures)
+        charts = await drawing.charts()
         return MonthlyReport(figures, charts, workbook, listed, total)
 
     # ---- the scheduled monthly report ------------------------------------------------------
