@@ -2,8 +2,8 @@
 processes forked when the command starts, so that matplotlib loads and the charts are drawn
 while the command loads the models and reads the figures.
 
-Why: importing matplotlib and drawing seven charts is about 0.8 s of the command's CPU, and
-the command's own imports and queries another 0.7 s, one after the other on one core. A process
+Why: importing matplotlib and drawing seven charts were 0.8 s of the command's 1.45 s, run
+after its own imports and queries on one core (docs/performance.md, twelfth pass). A process
 forked before either starts importing matplotlib on the other core at once; once the figures
 are read, it forks a helper (which shares the loaded matplotlib) and the two draw half of the
 charts each. ``concurrent.futures``' process pool would start its workers only on the first
@@ -13,7 +13,8 @@ what is here is the standard library's ``multiprocessing`` with the fork start m
 What can go wrong, and what happens then:
 - no fork on this system, or threads already running (forking them is unsafe): the command
   draws in a thread of its own process, as the bot does;
-- a drawing process dies or fails: the command draws that share itself and logs a warning;
+- a drawing process dies, fails or sends nothing for ``DRAW_SECONDS``: the command draws the
+  charts itself and logs a warning (a chart that cannot be drawn then fails the command);
 - the command fails or is interrupted before it has charts to draw: ``close`` ends the
   drawing process (it sees its pipe close and exits); Ctrl-C reaches only the command (the
   drawing processes ignore SIGINT and end with it).
@@ -169,6 +170,9 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
         from services.reports import charts
 
         charts.font_family()
+    except Exception:  # the command finds the pipe closed, draws itself and meets the error
+        return
+    try:
         specs: list[ChartSpec] = conn.recv()
     except (EOFError, OSError):  # the command ended without asking for charts
         return
@@ -176,7 +180,7 @@ def _serve(conn: Connection, parent_end: Connection) -> None:
         conn.send(("ok", _draw_shared(specs)))
     except (OSError, ValueError):  # the command is gone
         return
-    except Exception as exc:
+    except Exception as exc:  # told to the command, which draws itself and meets the error
         try:
             conn.send(("failed", repr(exc)))
         except OSError:
