@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -29,16 +29,13 @@ from services.errors import Invalid
 from services.figures import Figures
 from services.outbox import Button, enqueue, text_message
 from services.reminders import Due, Handler, plan_rows, reminder_row
+from services.reports.chart_specs import Chart, ChartPlanner
 from services.reports.drawing import ChartDrawing, InThread
 from services.reports.figures import MonthlyFigures, ReportFigures, month_period, visit_lines
 from services.reports.scope import ReportScope, office_scope, reader_scope
 from services.scope import zone_of_region
 from services.texts import esc
 from services.visits import Visits
-
-if TYPE_CHECKING:
-    # matplotlib and XlsxWriter load only when a report is made, not with every bot process.
-    from services.reports.chart_specs import Chart
 
 KIND_MONTHLY = "monthly_report"
 SEND_AT = time(9, 0)
@@ -161,8 +158,6 @@ class Reports:
         (None: all), the sheet's last line then says how many there are and how to get all.
         ``drawing``: who draws the charts (a thread of this process unless given)."""
         figures = await self.collect(scope, month)
-        from services.reports.chart_specs import ChartPlanner
-
         drawing = drawing or InThread()
         # Handed over now: a drawing process (``cpbot report``) draws while the workbook is made.
         drawing.submit(ChartPlanner(self.ctx.texts, locale).all(figures))
@@ -170,6 +165,7 @@ class Reports:
             q = ReportFigures(self.figures, session, scope)
             total = await q.case_count(figures.period)
             listed = total if case_rows is None else min(total, case_rows)
+            # XlsxWriter loads only when a report is made, not with every bot process.
             from services.reports.workbook import WorkbookMaker
 
             workbook = await WorkbookMaker(self.ctx.texts, locale).build(
