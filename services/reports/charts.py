@@ -4,6 +4,8 @@ from the catalogs, Chinese drawn with the font that ships in ``services/fonts/``
 Each chart also returns what it drew, read back from matplotlib's own artists (bar lengths,
 line points, tick labels), so tests check the data on the chart rather than its pixels.
 Figures are built without pyplot (no global state), so reports can render in threads.
+What the monthly report's charts show comes as plain data (``chart_specs``); who draws them,
+a thread or processes of their own, is ``drawing``'s choice.
 """
 
 from __future__ import annotations
