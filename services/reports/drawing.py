@@ -1,6 +1,6 @@
 """Who draws a report's charts: a thread of this process (the bot), or — for ``cpbot report`` —
-processes forked when the command starts, so that matplotlib loads and the charts are drawn
-while the command loads the models and reads the figures.
+processes forked when the command starts, so that matplotlib loads while the command loads the
+models and reads the figures, and the charts are drawn while it writes the workbook.
 
 Why: importing matplotlib and drawing seven charts were 0.8 s of the command's 1.45 s, run
 after its own imports and queries on one core (docs/performance.md, twelfth pass). A process
