@@ -9,6 +9,8 @@ from sqlalchemy import Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.direct import Direct
+
 
 def dialect_insert(session: AsyncSession, table: Table) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that knows its dialect's ON CONFLICT clause (both databases have one)."""
@@ -27,14 +29,15 @@ async def insert_ignore(
     key = (dialect, table, conflict)
     stmt = _IGNORING.get(key)
     if stmt is None:  # built once: building it is dearer than running it
-        stmt = dialect_insert(session, table).on_conflict_do_nothing(
-            index_elements=list(conflict) or None
+        stmt = _IGNORING[key] = Direct(
+            dialect_insert(session, table).on_conflict_do_nothing(
+                index_elements=list(conflict) or None
+            )
         )
-        _IGNORING[key] = stmt
-    await session.execute(stmt, list(rows))
+    await stmt.many(session, rows, by_keys=True)
 
 
-_IGNORING: dict[tuple[str, Table, tuple[str, ...]], Any] = {}
+_IGNORING: dict[tuple[str, Table, tuple[str, ...]], Direct] = {}
 
 
 async def next_value(session: AsyncSession, table: Table, name: str) -> int:

@@ -108,6 +108,13 @@ class InlineConnection:
         return self._conn
 
     @property
+    def sqlite(self) -> sqlite3.Connection:
+        """The open connection itself (``models/direct.py`` runs hot statements on it)."""
+        if self._conn is None:
+            raise ValueError("no active connection")
+        return self._conn
+
+    @property
     def isolation_level(self) -> str | None:
         assert self._conn is not None
         return self._conn.isolation_level

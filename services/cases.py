@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from models.db import release_reads
+from models.direct import Direct
 from models.enums import CaseKind, CaseStatus, EventType, Role
 from models.queries import next_value
 from models.tables import (
@@ -159,8 +160,10 @@ _BY_SOURCE = select(_CASES.c.id).where(
 # How long a swipe-reply waits for the link of a message still being recorded (a sender's
 # record is one short transaction; past this, the reply goes where unlinked replies go).
 LINK_PATIENCE = 10.0
-_CASE_OF_MESSAGE = select(_LINKS.c.case_id).where(
-    _LINKS.c.chat_id == bindparam("chat"), _LINKS.c.message_id == bindparam("mid")
+_CASE_OF_MESSAGE = Direct(
+    select(_LINKS.c.case_id).where(
+        _LINKS.c.chat_id == bindparam("chat"), _LINKS.c.message_id == bindparam("mid")
+    )
 )
 
 
@@ -188,7 +191,7 @@ async def add_message_event(
     """:func:`message_event` written with one Core statement (INSERT … RETURNING id): no ORM
     object to build and flush on the follow-up's hot path."""
     values = message_event_values(case_id, user_id, type_, part, now)
-    return int((await session.execute(ADD_EVENT, values)).scalar_one())
+    return int(await ADD_EVENT.scalar(session, values, by_keys=True))
 
 
 async def content_parts(session: AsyncSession, case_id: int) -> list[Part]:
@@ -354,8 +357,8 @@ class Cases:
 
     async def _linked(self, chat_id: int, message_id: int) -> int | None:
         async with self.ctx.db.read() as session:
-            found = await session.execute(_CASE_OF_MESSAGE, {"chat": chat_id, "mid": message_id})
-            return found.scalar()
+            found = await _CASE_OF_MESSAGE.scalar(session, {"chat": chat_id, "mid": message_id})
+            return int(found) if found is not None else None
 
     async def link_message(self, chat_id: int, message_id: int, case_id: int) -> None:
         """Remember that a message the bot showed belongs to a case (for native replies)."""
@@ -429,19 +432,18 @@ class Cases:
                     },
                 )
             ).scalar_one()
-            filed_id = (
-                await session.execute(
-                    ADD_EVENT,
-                    {
-                        "case_id": case_id,
-                        "actor_user_id": user_id,
-                        "type": EventType.FILED,
-                        "internal": False,
-                        "hidden": False,
-                        "at": now,
-                    },
-                )
-            ).scalar_one()
+            filed_id = await ADD_EVENT.scalar(
+                session,
+                {
+                    "case_id": case_id,
+                    "actor_user_id": user_id,
+                    "type": EventType.FILED,
+                    "internal": False,
+                    "hidden": False,
+                    "at": now,
+                },
+                by_keys=True,
+            )
             for part in draft.parts:
                 await add_message_event(session, case_id, user_id, EventType.MESSAGE, part, now)
             view = await must_view(session, case_id)

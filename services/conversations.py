@@ -12,12 +12,13 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, bindparam, delete, select
 from sqlmodel import col
 
+from models.direct import Direct
 from models.queries import dialect_insert
 from models.tables import Conversation, table_of
 from services.context import Context
 
 _T = table_of(Conversation)
-_GET = select(_T.c.state, _T.c.data).where(_T.c.key == bindparam("key"))
+_GET = Direct(select(_T.c.state, _T.c.data).where(_T.c.key == bindparam("key")))
 _UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
 
 
@@ -27,8 +28,8 @@ class Conversations:
 
     async def get(self, key: str) -> tuple[str | None, dict[str, Any]]:
         async with self.ctx.db.read() as session:
-            row = (await session.execute(_GET, {"key": key})).first()
-        return (row.state, dict(row.data or {})) if row else (None, {})
+            row = await _GET.first(session, {"key": key})
+        return (row[0], dict(row[1] or {})) if row else (None, {})
 
     async def set(self, key: str, state: str | None, data: dict[str, Any]) -> None:
         """The step and its data in one write."""

@@ -47,6 +47,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.db import OUTBOX_TOUCHED
+from models.direct import Direct
 from models.enums import OutboxStatus
 from models.tables import CaseEvent, Outbox, table_of
 from services.channels import channel_of
@@ -55,7 +56,7 @@ from services.outbox import Claimed, unsent
 
 _EVENTS = table_of(CaseEvent)
 _OUTBOX = table_of(Outbox)
-ADD_EVENT = _EVENTS.insert().returning(_EVENTS.c.id)
+ADD_EVENT = Direct(_EVENTS.insert().returning(_EVENTS.c.id))  # run with by_keys=True
 # What every row of one relay shares; the key's suffix and the payload are each row's own.
 _SHARED = ("chat_id", "channel", "recipient_user_id", "case_id")
 _INTO = [
@@ -73,7 +74,7 @@ _INTO = [
     "event_id",
     "created_at",
 ]
-_STATEMENTS: dict[tuple[str, int, tuple[str, ...] | None], Any] = {}
+_STATEMENTS: dict[tuple[str, int, tuple[str, ...] | None], Direct] = {}
 
 
 def event_key(event_id: int, suffix: str) -> str:
@@ -81,7 +82,7 @@ def event_key(event_id: int, suffix: str) -> str:
     return f"ev{event_id}{suffix}"
 
 
-def _statement(dialect: str, count: int, columns: tuple[str, ...] | None) -> Any:
+def _statement(dialect: str, count: int, columns: tuple[str, ...] | None) -> Direct:
     """Built once for each database, number of rows (a relay is one message or two) and set
     of the event's columns (the keys it is given: nothing left out, nothing extra); with no
     columns the event is already stored and its id is a parameter."""
@@ -145,8 +146,8 @@ def _statement(dialect: str, count: int, columns: tuple[str, ...] | None) -> Any
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         .returning(_OUTBOX.c.id, _OUTBOX.c.status, _OUTBOX.c.event_id)
     )
-    _STATEMENTS[(dialect, count, columns)] = statement
-    return statement
+    direct = _STATEMENTS[(dialect, count, columns)] = Direct(statement)
+    return direct
 
 
 async def queue_for_event(
@@ -171,11 +172,11 @@ async def queue_for_event(
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     if not payloads:
         if isinstance(event, dict):
-            await session.execute(ADD_EVENT, event)
+            await ADD_EVENT.all(session, event, by_keys=True)
         return
     params: dict[str, Any] = {}
     if isinstance(event, dict) and dialect != "postgresql":
-        event = int((await session.execute(ADD_EVENT, event)).scalar_one())
+        event = int(await ADD_EVENT.scalar(session, event, by_keys=True))
     if isinstance(event, dict):
         columns: tuple[str, ...] | None = tuple(event)
         params.update({f"ev_{c}": v for c, v in event.items()})
@@ -197,7 +198,7 @@ async def queue_for_event(
         params[f"suffix{i}"] = f"{key_suffix}:{i}"
         params[f"payload{i}"] = payload
     try:
-        stored = (await session.execute(_statement(dialect, len(payloads), columns), params)).all()
+        stored = await _statement(dialect, len(payloads), columns).all(session, params)
     except BaseException:
         if holder is not None:
             holder.unreserve()  # e.g. the same message again (PostgreSQL: the event's insert)

@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col
 
 from models.db import OUTBOX_TOUCHED
+from models.direct import Direct
 from models.enums import OutboxStatus
 from models.queries import insert_ignore
 from models.tables import Case, CaseEvent, MessageLink, Outbox, User, table_of
@@ -171,6 +172,10 @@ _NEXT_DUE = select(func.min(_T.c.next_attempt_at)).where(
 )
 # By "skip locked rows" (PostgreSQL; SQLite has one writer and no row locks).
 _CLAIMS = {False: _build_claim(False), True: _build_claim(True)}
+# SQLite's claim, its next due time and its record of plain sends, on the driver there.
+_SQLITE_CLAIM = Direct(_CLAIMS[False])
+_SQLITE_NEXT_DUE = Direct(_NEXT_DUE)
+_SENT_DIRECT = Direct(_SENT)
 _CLAIMED_COLUMNS = 8  # what the claim returns of each row (Claimed's fields, in order)
 
 
@@ -469,13 +474,9 @@ class OutboxStore:
                 when = both[0][_CLAIMED_COLUMNS]
         else:
             async with self.ctx.db.write() as session:
-                taken = await session.execute(_CLAIMS[False], params, execution_options=_NO_SYNC)
-                rows = [tuple(row) for row in taken]
+                rows = await _SQLITE_CLAIM.all(session, params)
                 if next_due and len(rows) < limit:
-                    found = await session.execute(
-                        _NEXT_DUE, {"for_channel": self.channel}, execution_options=_NO_SYNC
-                    )
-                    when = found.scalar_one_or_none()
+                    when = await _SQLITE_NEXT_DUE.scalar(session, {"for_channel": self.channel})
         claimed = [Claimed(*row) for row in rows]
         if len(claimed) > 1:
             claimed.sort(key=lambda c: c.id)
@@ -501,13 +502,12 @@ class OutboxStore:
         async with self.ctx.db.write() as session:
             await self._links(session, [r for r in results if r.outcome == "sent"])
             if plain:
-                await session.execute(
-                    _SENT,
+                await _SENT_DIRECT.many(
+                    session,
                     [
                         {"rid": r.id, "worker": self.worker_id, "at": now, "mid": r.message_id}
                         for r in plain
                     ],
-                    execution_options=_NO_SYNC,
                 )
             for res in results:
                 if not (res.outcome == "sent" and not _sealed(res)):

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.direct import Direct
 from models.enums import CaseStatus
 from models.tables import Case, CaseEvent, Category, ContactPoint, Staff, User, pk, table_of
 from services.case_rules import OPEN
@@ -143,7 +144,7 @@ _VIEW = (
     .join(_FIRST_S, _FIRST_S.c.id == _C.c.first_receiver_id, isouter=True)
     .join(_FIRST, _FIRST.c.id == _FIRST_S.c.user_id, isouter=True)
 )
-_VIEW_BY_ID = _VIEW.where(_C.c.id == bindparam("case_id"))
+_VIEW_BY_ID = Direct(_VIEW.where(_C.c.id == bindparam("case_id")))
 
 
 def case_query() -> Any:
@@ -153,7 +154,10 @@ def case_query() -> Any:
 
 
 def to_view(row: Any) -> CaseView:
-    values = dict(row._mapping)
+    return _view(dict(row._mapping))
+
+
+def _view(values: dict[str, Any]) -> CaseView:
     erased = values.pop("resident_erased_at")
     values["category_zh"] = values["category_zh"] or ""
     values["category_en"] = values["category_en"] or ""
@@ -164,8 +168,8 @@ def to_view(row: Any) -> CaseView:
 
 
 async def load_view(session: AsyncSession, case_id: int) -> CaseView | None:
-    row = (await session.execute(_VIEW_BY_ID, {"case_id": case_id})).first()
-    return to_view(row) if row else None
+    row = await _VIEW_BY_ID.first(session, {"case_id": case_id})
+    return _view(dict(zip(_VIEW_BY_ID.keys, row, strict=True))) if row else None
 
 
 async def load_events(

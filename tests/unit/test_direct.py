@@ -1,0 +1,161 @@
+"""Hot statements on SQLite's driver (models/direct.py): the same rows, values and errors as
+through the session, in the session's own transaction, and no SQLAlchemy execution at all;
+elsewhere (PostgreSQL, aiosqlite's thread) through the session unchanged."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, select
+from sqlalchemy.exc import IntegrityError
+
+from models.db import Database
+from models.direct import Direct
+from models.tables import Conversation, MessageLink, table_of
+from models.types import JsonDoc, UtcDateTime
+from services.app import Services
+from services.views import _VIEW_BY_ID, load_view
+from tests.factories import file_case, load_points, resident, staff
+
+_CONV = table_of(Conversation)
+_GET = (
+    select(_CONV.c.key, _CONV.c.state, _CONV.c.data, _CONV.c.updated_at)
+    .where(_CONV.c.key >= "a", _CONV.c.key <= "b")
+    .order_by(_CONV.c.key)
+)
+
+
+def _statements(db: Database) -> list[str]:
+    seen: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement != "BEGIN":
+            seen.append(statement)
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", note)
+    return seen
+
+
+async def _county(services: Services) -> int:
+    await load_points(services)
+    await staff(services, "Li Wei")
+    return await file_case(services, await resident(services, "Zhang San"))
+
+
+async def test_rows_match_the_sessions(services: Services) -> None:
+    """JSON, UTC datetimes, booleans and NULLs come back as SQLAlchemy gives them."""
+    case_id = await _county(services)
+    at = datetime(2026, 3, 2, 1, 0, 0, 123456, tzinfo=UTC)
+    async with services.ctx.db.write() as session:
+        insert = Direct(_CONV.insert())
+        await insert.many(
+            session,
+            [
+                {"key": "a", "state": "S:x", "data": {"n": 1, "zh": "街道"}, "updated_at": at},
+                {"key": "b", "state": None, "data": {}, "updated_at": at},
+            ],
+            by_keys=True,
+        )
+    db = services.ctx.db
+    async with db.read() as session:
+        through_session = [tuple(r) for r in await session.execute(_GET)]
+        seen = _statements(db)
+        direct = await Direct(_GET).all(session, {})
+        view_rows = await _VIEW_BY_ID.all(session, {"case_id": case_id})
+        assert seen == []  # nothing went through SQLAlchemy's execution
+        found = await session.execute(_VIEW_BY_ID.statement, {"case_id": case_id})
+        view_session = [tuple(r) for r in found]
+    assert direct == through_session
+    assert direct[0] == ("a", "S:x", {"n": 1, "zh": "街道"}, at)
+    assert direct[1][1] is None and direct[1][3].tzinfo is UTC
+    assert view_rows == view_session
+    async with db.read() as session:
+        view = await load_view(session, case_id)
+    assert view is not None and view.id == case_id and view.created_at.tzinfo is UTC
+
+
+async def test_a_direct_write_is_part_of_the_sessions_transaction(services: Services) -> None:
+    case_id = await _county(services)
+    links = Direct(table_of(MessageLink).insert())
+    row = {"chat_id": 7, "message_id": 1, "case_id": case_id, "event_id": None}
+
+    class Undo(Exception):
+        pass
+
+    async def undone() -> None:
+        async with services.ctx.db.write() as session:
+            await links.many(session, [row], by_keys=True)
+            raise Undo
+
+    with pytest.raises(Undo):
+        await undone()
+    assert await services.cases.case_of_message(7, 1) is None  # rolled back with the block
+    async with services.ctx.db.write() as session:
+        await links.many(session, [row], by_keys=True)
+    assert await services.cases.case_of_message(7, 1) == case_id
+
+    # A broken constraint is SQLAlchemy's IntegrityError, as the callers expect.
+    async def again() -> None:
+        async with services.ctx.db.write() as session:
+            await links.many(session, [row], by_keys=True)
+
+    with pytest.raises(IntegrityError):
+        await again()
+
+
+async def test_defaults_fill_columns_left_out(db_path: Path) -> None:
+    calls: list[int] = []
+
+    def stamp() -> str:
+        calls.append(1)
+        return f"v{len(calls)}"
+
+    table = Table(
+        "direct_defaults",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("kind", String, default="plain"),
+        Column("stamp", String, default=stamp),
+        Column("doc", JsonDoc),
+        Column("at", UtcDateTime),
+    )
+    db = Database.from_url(f"sqlite+aiosqlite:///{db_path}")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(table.metadata.create_all)
+    ins = Direct(table.insert().returning(table.c.id, table.c.kind, table.c.stamp))
+    async with db.write() as session:
+        first = await ins.all(session, {"doc": [1]}, by_keys=True)
+        second = await ins.all(session, {"doc": None, "kind": "given"}, by_keys=True)
+    assert [r[1:] for r in first + second] == [("plain", "v1"), ("given", "v2")]
+    async with db.read() as session:
+        docs = await Direct(select(table.c.doc).order_by(table.c.id)).all(session, {})
+    assert docs == [([1],), (None,)]
+    await db.dispose()
+
+
+async def _through_the_session(db: Database) -> None:
+    stmt = Direct(select(_CONV.c.key, _CONV.c.data).where(_CONV.c.key == "a"))
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+    async with db.write() as session:
+        await Direct(_CONV.insert()).many(
+            session, [{"key": "a", "state": None, "data": {"x": 1}, "updated_at": at}], by_keys=True
+        )
+    seen = _statements(db)
+    async with db.read() as session:
+        assert await stmt.all(session, {}) == [("a", {"x": 1})]
+    assert len(seen) == 1 and "conversations" in seen[0]
+    await db.dispose()
+
+
+async def test_with_aiosqlites_thread_the_statement_goes_through_the_session(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CPBOT_SQLITE_THREADED", "1")
+    await _through_the_session(Database.from_url(f"sqlite+aiosqlite:///{db_path}"))
+
+
+async def test_on_postgresql_the_statement_goes_through_the_session(pg_url: str) -> None:
+    await _through_the_session(Database.from_url(pg_url))
