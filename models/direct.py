@@ -43,7 +43,7 @@ def _note_driver(session: Session, _tx: SessionTransaction, connection: Connecti
     # Where this transaction's statements can go directly (an inline SQLite connection).
     driver = connection.connection.driver_connection
     if isinstance(driver, InlineConnection):
-        session.info[_DRIVER] = driver
+        session.info[_DRIVER] = (driver, connection)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -128,7 +128,8 @@ class Direct:
     """One hot Core statement: straight on SQLite's inline driver, else through the session.
 
     Rows come back as plain tuples either way, in the order of the statement's columns
-    (``keys`` names them)."""
+    (``keys`` names them). SQLAlchemy's ``before_cursor_execute`` listeners still hear of
+    each statement (with no cursor or context): what counts statements counts these too."""
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
@@ -146,17 +147,14 @@ class Direct:
     ) -> list[tuple[Any, ...]]:
         """Run it once with ``values``; ``by_keys`` for an INSERT without ``values()``,
         whose columns are the keys given (compiled once per set of keys)."""
-        driver = await _driver(session)
-        if driver is None:
-            return [tuple(row) for row in await session.execute(self.statement, values)]
+        inline = await _inline(session)
+        if inline is None:
+            result = await session.execute(self.statement, values)
+            returns_rows = getattr(result, "returns_rows", True)
+            return [tuple(row) for row in result] if returns_rows else []
         form = self._form(tuple(values) if by_keys else None)
-        conn = driver.sqlite
-        params = form.params(values)
-        try:
-            raw = conn.execute(form.sql, params).fetchall()
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(form.sql, params, error, sqlite3.Error) from error
-        return [form.row(r) for r in raw]
+        cursor = _run(inline, form.sql, form.params(values), many=False)
+        return [form.row(r) for r in cursor.fetchall()]
 
     async def first(
         self, session: AsyncSession, values: Mapping[str, Any], *, by_keys: bool = False
@@ -170,27 +168,47 @@ class Direct:
         row = await self.first(session, values, by_keys=by_keys)
         return row[0] if row else None
 
+    async def count(self, session: AsyncSession, values: Mapping[str, Any]) -> int:
+        """Run a write once with ``values``: the rows it changed."""
+        inline = await _inline(session)
+        if inline is None:
+            result = await session.execute(self.statement, values)
+            return int(getattr(result, "rowcount", 0) or 0)
+        form = self._form(None)
+        return int(_run(inline, form.sql, form.params(values), many=False).rowcount)
+
     async def many(
         self, session: AsyncSession, rows: Sequence[Mapping[str, Any]], *, by_keys: bool = False
     ) -> None:
         """Run it for each of ``rows`` (no results), as one executemany."""
         if not rows:
             return
-        driver = await _driver(session)
-        if driver is None:
+        inline = await _inline(session)
+        if inline is None:
             await session.execute(self.statement, list(rows))
             return
         form = self._form(tuple(rows[0]) if by_keys else None)
-        params = [form.params(r) for r in rows]
-        try:
-            driver.sqlite.executemany(form.sql, params)
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(form.sql, params, error, sqlite3.Error) from error
+        _run(inline, form.sql, [form.params(r) for r in rows], many=True)
 
 
-async def _driver(session: AsyncSession) -> InlineConnection | None:
-    driver = session.info.get(_DRIVER)
-    if driver is None and session.bind is not None and session.bind.dialect.name == "sqlite":
+def _run(inline: tuple[InlineConnection, Connection], sql: str, params: Any, *, many: bool) -> Any:
+    driver, connection = inline
+    listeners = connection.dispatch.before_cursor_execute
+    if listeners:
+        listeners(connection, None, sql, params, None, many)
+    try:
+        if many:
+            return driver.sqlite.executemany(sql, params)
+        return driver.sqlite.execute(sql, params)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(sql, params, error, sqlite3.Error) from error
+
+
+async def _inline(session: AsyncSession) -> Any:
+    """The inline driver of the session's transaction, and its connection (begun if need be);
+    None where statements go through the session."""
+    found = session.info.get(_DRIVER)
+    if found is None and session.bind is not None and session.bind.dialect.name == "sqlite":
         await session.connection()  # begins the transaction, which notes its driver
-        driver = session.info.get(_DRIVER)
-    return driver
+        found = session.info.get(_DRIVER)
+    return found

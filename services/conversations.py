@@ -19,7 +19,7 @@ from services.context import Context
 
 _T = table_of(Conversation)
 _GET = Direct(select(_T.c.state, _T.c.data).where(_T.c.key == bindparam("key")))
-_UPSERTS: dict[tuple[str, tuple[str, ...]], Any] = {}
+_UPSERTS: dict[tuple[str, tuple[str, ...]], Direct] = {}
 
 
 class Conversations:
@@ -49,13 +49,15 @@ class Conversations:
             stmt = _UPSERTS.get((dialect, columns))
             if stmt is None:  # built once per dialect and set of columns
                 insert = dialect_insert(session, _T)
-                stmt = insert.on_conflict_do_update(
-                    index_elements=["key"],
-                    set_={c: insert.excluded[c] for c in (*columns, "updated_at")},
+                stmt = Direct(
+                    insert.on_conflict_do_update(
+                        index_elements=["key"],
+                        set_={c: insert.excluded[c] for c in (*columns, "updated_at")},
+                    )
                 )
                 _UPSERTS[(dialect, columns)] = stmt
             params = {"key": key, "state": None, "data": {}, **values, "updated_at": now}
-            await session.execute(stmt, params)
+            await stmt.all(session, params, by_keys=True)
 
     async def forget_idle(self, idle: timedelta) -> int:
         """Drop conversations nobody touched for ``idle`` (abandoned wizards)."""

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 from sqlmodel import col
 
+from models.direct import Direct
 from models.presses import AnsweredPress
 from models.tables import table_of
 from services.context import Context
@@ -55,7 +56,8 @@ def _statements(dialect: Any) -> dict[str, Executable]:
 
 
 _BUILT = {"sqlite": _statements(sqlite), "postgresql": _statements(postgresql)}
-_HANDLED = select(_T.c.handled).where(_T.c.query_id == bindparam("query_id"))
+_CLAIM = {dialect: Direct(built["claim"]) for dialect, built in _BUILT.items()}
+_HANDLED = Direct(select(_T.c.handled).where(_T.c.query_id == bindparam("query_id")))
 _RELEASE = update(_T).where(_T.c.query_id == bindparam("q")).values(answered=False)
 
 
@@ -101,14 +103,14 @@ class Presses:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self._built = _BUILT[ctx.db.engine.dialect.name]
+        self._claim = _CLAIM[ctx.db.engine.dialect.name]
 
     async def claim(self, query_id: str) -> bool:
         """Record that the press is being answered now. False if it was answered before: the
         answer must not be sent again."""
         params = {"query_id": query_id, "at": self.ctx.clock.now()}
         async with self.ctx.db.write() as session:
-            result = await session.execute(self._built["claim"], params)
-        return bool(cast(CursorResult[Any], result).rowcount)
+            return bool(await self._claim.count(session, params))
 
     async def release(self, query_id: str) -> None:
         """The answer could not be sent after all (a network failure): another try may send it."""
@@ -118,8 +120,7 @@ class Presses:
     async def handled(self, query_id: str) -> bool:
         """The press's handler finished before: a redelivery has nothing left to do."""
         async with self.ctx.db.read() as session:
-            found = await session.execute(_HANDLED, {"query_id": query_id})
-        return bool(found.scalar_one_or_none())
+            return bool(await _HANDLED.scalar(session, {"query_id": query_id}))
 
     @contextmanager
     def handling(self, query_id: str) -> Iterator[None]:
