@@ -251,6 +251,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> AsyncEn
             engine = create_async_engine(url, echo=echo, async_creator=sqlite_inline.creator(path))
             event.listen(engine.sync_engine, "connect", _inline_on_connect)
             event.listen(engine.sync_engine, "begin", _inline_on_begin)
+            sqlite_inline.share_reads(engine.sync_engine, path)
             return engine
         engine = create_async_engine(url, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_on_connect)
@@ -456,4 +457,5 @@ class Database:
             unit.depth -= 1
 
     async def dispose(self) -> None:
+        sqlite_inline.close_reader(self.engine.sync_engine)
         await self.engine.dispose()

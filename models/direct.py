@@ -2,18 +2,24 @@
 
 A statement executed through a session costs about 48 us of CPU in SQLAlchemy's per-call
 machinery (the ORM's execute, the compiled cache, parameter and result objects, a greenlet
-for the asyncio layer) and about 3 us in SQLite itself; a relayed follow-up runs seven of
-them (bench/, docs/performance.md). Here a Core statement is compiled by SQLAlchemy once,
-for SQLite, into its SQL, the order of its parameters and each parameter's and each result
-column's conversion — the same converters SQLAlchemy applies (JSON, UTC datetimes) — and run
-on the inline connection (``models/sqlite_inline.py``) of the transaction the session has
-open. Transactions stay the session's: begun, committed and rolled back as before.
+for the asyncio layer) and a few in SQLite itself; a relayed follow-up runs seven of them
+(docs/performance.md). Here a Core statement is compiled by SQLAlchemy once, for SQLite, into
+its SQL, the order of its parameters and each parameter's and each result column's
+conversion — the same converters SQLAlchemy applies (JSON, UTC datetimes) — and run on the
+inline connection (``models/sqlite_inline.py``) of the transaction the session has open.
+Transactions stay the session's: begun, committed and rolled back as before.
 
-Only there: on PostgreSQL, or with aiosqlite's thread, the statement goes through the
-session unchanged (asyncpg's own work per statement dwarfs what would be saved there). No
-library offers this step (SQLAlchemy's fastest public path is the connection's execute, 41 us
-a statement), so it is kept to what the hot path needs: plain parameters, no expanding
-``IN``, defaults only from scalar or zero-argument column defaults.
+A plain SELECT with no transaction open (a step's read, the replied-to message's case, the
+press book's look-up) needs none: it runs on the engine's shared read-only connection
+(``sqlite_inline.reader``) and reads the latest commit, as each statement of PostgreSQL's
+READ COMMITTED does — the guarantee the code already lives with there. That saves an update
+its read transaction (about 70 us with the session's begin and rollback).
+
+Only there: on PostgreSQL, with aiosqlite's thread or an in-memory database, the statement
+goes through the session unchanged (asyncpg's own work per statement dwarfs what would be
+saved). No library offers this step (SQLAlchemy's fastest public path, the connection's
+execute, costs 41 us a statement), so it is kept to what the hot path needs: plain
+parameters, no expanding ``IN``, defaults only from scalar or zero-argument column defaults.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Select, event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
@@ -32,6 +38,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.sql.expression import Executable
 
+from models import sqlite_inline
 from models.sqlite_inline import InlineConnection
 
 _DRIVER = "cpbot_inline_driver"
@@ -43,7 +50,7 @@ def _note_driver(session: Session, _tx: SessionTransaction, connection: Connecti
     # Where this transaction's statements can go directly (an inline SQLite connection).
     driver = connection.connection.driver_connection
     if isinstance(driver, InlineConnection):
-        session.info[_DRIVER] = (driver, connection)
+        session.info[_DRIVER] = (driver.sqlite, connection)
 
 
 @event.listens_for(Session, "after_transaction_end")
@@ -134,6 +141,8 @@ class Direct:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self.keys = tuple(c.key for c in getattr(statement, "exported_columns", ()))
+        # A plain SELECT may run outside any transaction (see ``_inline``).
+        self._read = isinstance(statement, Select)
         self._forms: dict[tuple[str, ...] | None, _Compiled] = {}
 
     def _form(self, keys: tuple[str, ...] | None) -> _Compiled:
@@ -147,7 +156,7 @@ class Direct:
     ) -> list[tuple[Any, ...]]:
         """Run it once with ``values``; ``by_keys`` for an INSERT without ``values()``,
         whose columns are the keys given (compiled once per set of keys)."""
-        inline = await _inline(session)
+        inline = await _inline(session, read=self._read)
         if inline is None:
             result = await session.execute(self.statement, values)
             returns_rows = getattr(result, "returns_rows", True)
@@ -191,24 +200,36 @@ class Direct:
         _run(inline, form.sql, [form.params(r) for r in rows], many=True)
 
 
-def _run(inline: tuple[InlineConnection, Connection], sql: str, params: Any, *, many: bool) -> Any:
-    driver, connection = inline
-    listeners = connection.dispatch.before_cursor_execute
+def _run(inline: Any, sql: str, params: Any, *, many: bool) -> Any:
+    """On ``inline``: (an SQLite connection, the SQLAlchemy connection or engine whose
+    statement listeners hear of it)."""
+    conn, heard = inline
+    listeners = heard.dispatch.before_cursor_execute
     if listeners:
-        listeners(connection, None, sql, params, None, many)
+        listeners(heard if isinstance(heard, Connection) else None, None, sql, params, None, many)
     try:
         if many:
-            return driver.sqlite.executemany(sql, params)
-        return driver.sqlite.execute(sql, params)
+            return conn.executemany(sql, params)
+        return conn.execute(sql, params)
     except sqlite3.Error as error:
         raise DBAPIError.instance(sql, params, error, sqlite3.Error) from error
 
 
-async def _inline(session: AsyncSession) -> Any:
-    """The inline driver of the session's transaction, and its connection (begun if need be);
-    None where statements go through the session."""
+async def _inline(session: AsyncSession, *, read: bool = False) -> Any:
+    """Where the statement runs on SQLite's driver: the transaction the session has open
+    (begun now if need be) — or, for a ``read`` while none is open, the engine's shared
+    reader (``sqlite_inline.reader``: each statement reads the latest commit). None where
+    statements go through the session."""
     found = session.info.get(_DRIVER)
-    if found is None and session.bind is not None and session.bind.dialect.name == "sqlite":
-        await session.connection()  # begins the transaction, which notes its driver
-        found = session.info.get(_DRIVER)
-    return found
+    if found is not None:
+        return found
+    bind = session.bind
+    if bind is None or bind.dialect.name != "sqlite":
+        return None
+    engine = bind.sync_engine
+    if read:
+        conn = sqlite_inline.reader(engine)
+        if conn is not None:
+            return conn, engine
+    await session.connection()  # begins the transaction, which notes its driver
+    return session.info.get(_DRIVER)

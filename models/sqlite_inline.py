@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -158,6 +159,43 @@ class InlineConnection:
     async def create_function(self, *args: Any, **kwargs: Any) -> None:
         assert self._conn is not None
         self._conn.create_function(*args, **kwargs)
+
+
+# Per engine: the file its reads outside a transaction may share one connection to, and that
+# connection (opened on first use). See ``reader``.
+_READ_PATHS: weakref.WeakKeyDictionary[Any, str] = weakref.WeakKeyDictionary()
+_READERS: weakref.WeakKeyDictionary[Any, sqlite3.Connection] = weakref.WeakKeyDictionary()
+
+
+def share_reads(engine: Any, path: str) -> None:
+    """Let reads outside a transaction on ``engine`` (a sync Engine) use ``reader``; not for
+    an in-memory database, which another connection would not see."""
+    if path and path != ":memory:" and not path.startswith("file:"):
+        _READ_PATHS[engine] = path
+
+
+def reader(engine: Any) -> sqlite3.Connection | None:
+    """One connection per engine, in autocommit and read-only, for a read that needs no
+    transaction (``models/direct.py``): each statement reads the latest commit, as a
+    statement of PostgreSQL's READ COMMITTED does. Calls run inline, one at a time on the
+    event loop's thread, so one connection serves every task; a read in WAL mode waits for
+    no writer."""
+    conn = _READERS.get(engine)
+    if conn is None:
+        path = _READ_PATHS.get(engine)
+        if path is None:
+            return None
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=0")
+        conn.execute("PRAGMA query_only=ON")
+        _READERS[engine] = conn
+    return conn
+
+
+def close_reader(engine: Any) -> None:
+    conn = _READERS.pop(engine, None)
+    if conn is not None:
+        conn.close()
 
 
 def creator(path: str) -> Callable[[], Any]:

@@ -1,6 +1,6 @@
 """A resident's follow-up — a native reply to the filing confirmation — costs the bot one
-read transaction and one write (SQLite), runs none of aiogram's own filters in a thread, and
-is stored before the resident is answered (issue 13)."""
+write transaction (SQLite: its reads need none), runs none of aiogram's own filters in a
+thread, and is stored before the resident is answered (issue 13)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from models.tables import CaseEvent
 from tests.harness import World, file_case, join_staff, load_points, register_resident
 
 
-async def test_a_follow_up_is_two_transactions_and_no_thread(
+async def test_a_follow_up_is_one_transaction_and_no_thread(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await load_points(world)
@@ -77,9 +77,10 @@ async def test_a_follow_up_is_two_transactions_and_no_thread(
     await resident.reply(confirmation, "the lift too")
 
     assert any("the lift too" in text for text in cadre.texts())
-    # The step's read and the replied message's case in one transaction, the event and its
-    # outbox row in another (the sender's claims and records are its own).
-    assert len(begins) == 2, begins
+    # The step's read and the replied message's case outside any transaction (SQLite's
+    # shared reader, models/direct.py), the event and its outbox row in one (the sender's
+    # claims and records are its own).
+    assert len(begins) == 1, begins
     assert threads == []
     assert stored_before_answer and stored_before_answer[0] == 1
 

@@ -4,6 +4,9 @@ elsewhere (PostgreSQL, aiosqlite's thread) through the session unchanged."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ from models.types import JsonDoc, UtcDateTime
 from services.app import Services
 from services.views import _VIEW_BY_ID, load_view
 from tests.factories import file_case, load_points, resident, staff
+from tests.statements import transactions_begun
 
 _CONV = table_of(Conversation)
 _GET = (
@@ -44,6 +48,17 @@ def _statements(db: Database) -> list[str]:
 
     event.listen(db.engine.sync_engine, "before_cursor_execute", note)
     return seen
+
+
+@contextmanager
+def transactions_begun_on(db: Database) -> Iterator[list[str]]:
+    begins: list[str] = []
+    listener = lambda _conn: begins.append("begin")  # noqa: E731
+    event.listen(db.engine.sync_engine, "begin", listener)
+    try:
+        yield begins
+    finally:
+        event.remove(db.engine.sync_engine, "begin", listener)
 
 
 async def _county(services: Services) -> int:
@@ -171,3 +186,31 @@ async def test_with_aiosqlites_thread_the_statement_goes_through_the_session(
 
 async def test_on_postgresql_the_statement_goes_through_the_session(pg_url: str) -> None:
     await _through_the_session(Database.from_url(pg_url))
+
+
+async def test_a_read_outside_a_transaction_begins_none_and_reads_the_latest_commit(
+    services: Services, db_path: Path
+) -> None:
+    db = services.ctx.db
+    stmt = Direct(select(_CONV.c.key).order_by(_CONV.c.key))
+    other = sqlite3.connect(db_path, isolation_level=None)  # a command line, say
+    with transactions_begun(services) as begins:
+        async with db.read() as session:
+            assert await stmt.all(session, {}) == []
+            other.execute(
+                "INSERT INTO conversations (key, data, updated_at) VALUES ('k', '{}', '2026-03-02')"
+            )
+            assert await stmt.all(session, {}) == [("k",)]
+    other.close()
+    assert begins == []
+
+
+async def test_an_in_memory_database_reads_in_its_transaction() -> None:
+    db = Database.from_url("sqlite+aiosqlite:///:memory:")
+    async with db.engine.begin() as conn:
+        await conn.run_sync(_CONV.metadata.create_all, tables=[_CONV])
+    with transactions_begun_on(db) as begins:
+        async with db.read() as session:
+            assert await Direct(select(_CONV.c.key)).all(session, {}) == []
+    assert begins == ["begin"]  # a second connection would see another, empty database
+    await db.dispose()
