@@ -17,7 +17,9 @@ transaction cannot become the writer, so a write ends the reads first and begins
 (``BEGIN IMMEDIATE``, under the write gate) on the same connection. Reads are ended before the
 update waits on anything else (``release_reads()``: a Telegram request, flood control), so no
 connection or snapshot is held across a network call; a write commits before its block ends,
-so whatever the handler answers afterwards is already stored.
+so whatever the handler answers afterwards is already stored. The relay's hot statements
+bypass SQLAlchemy's execution on SQLite, and its hot reads with no transaction open need none
+(``models/direct.py``).
 """
 
 from __future__ import annotations
