@@ -18,8 +18,8 @@ transaction cannot become the writer, so a write ends the reads first and begins
 update waits on anything else (``release_reads()``: a Telegram request, flood control), so no
 connection or snapshot is held across a network call; a write commits before its block ends,
 so whatever the handler answers afterwards is already stored. The relay's hot statements
-bypass SQLAlchemy's execution on SQLite, and its hot reads with no transaction open need none
-(``models/direct.py``).
+bypass SQLAlchemy's execution (SQLite's driver, asyncpg's), and on SQLite its hot reads with
+no transaction open need none (``models/direct.py``).
 """
 
 from __future__ import annotations

@@ -203,6 +203,9 @@ def _build_claim_with_next_due() -> Any:
 
 
 _CLAIM_WITH_NEXT_DUE = _build_claim_with_next_due()
+# PostgreSQL's claim and record of plain sends, on asyncpg's connection (models/direct.py).
+_PG_CLAIM = Direct(_CLAIM_WITH_NEXT_DUE)
+_PG_SENT = Direct(_SENT_WITH_LINK)
 
 # Is a message to this chat being sent right now (sent, perhaps, and not yet recorded)?
 _SENDING_TO = (
@@ -468,7 +471,7 @@ class OutboxStore:
         when: datetime | None = None
         if not self.ctx.db.is_sqlite:
             async with self.ctx.db.alone() as conn:
-                both = (await conn.execute(_CLAIM_WITH_NEXT_DUE, params)).all()
+                both = await _PG_CLAIM.all(conn, params)
             rows = [tuple(row[:_CLAIMED_COLUMNS]) for row in both if row[0] is not None]
             if next_due and len(rows) < limit and both:
                 when = both[0][_CLAIMED_COLUMNS]
@@ -494,7 +497,7 @@ class OutboxStore:
         if not self.ctx.db.is_sqlite and all(_linked_at_most(r) for r in results):
             # PostgreSQL, plain sends only (nearly every batch): one statement for the lot.
             async with self.ctx.db.alone() as conn:
-                await conn.execute(_SENT_WITH_LINK, [self._sent_with_link(r, now) for r in results])
+                await _PG_SENT.many(conn, [self._sent_with_link(r, now) for r in results])
             return False
         # Plain sends, the bulk of any batch, are recorded in one statement run for all of
         # them; other outcomes and sealed rows one by one.

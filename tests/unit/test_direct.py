@@ -1,6 +1,7 @@
-"""Hot statements on SQLite's driver (models/direct.py): the same rows, values and errors as
-through the session, in the session's own transaction, and no SQLAlchemy execution at all;
-elsewhere (PostgreSQL, aiosqlite's thread) through the session unchanged."""
+"""Hot statements on the driver (models/direct.py), SQLite's inline connection and asyncpg's:
+the same rows, values and errors as through the session, in the session's own transaction,
+and no SQLAlchemy execution at all; elsewhere (aiosqlite's thread) through the session
+unchanged."""
 
 from __future__ import annotations
 
@@ -11,11 +12,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, event, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    event,
+    func,
+    literal_column,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from models.db import Database
+from models.db import Database, is_transient
 from models.direct import Direct
 from models.tables import Conversation, MessageLink, table_of
 from models.types import JsonDoc, UtcDateTime
@@ -25,6 +39,7 @@ from tests.factories import file_case, load_points, resident, staff
 from tests.statements import transactions_begun
 
 _CONV = table_of(Conversation)
+_AT = datetime(2026, 3, 2, tzinfo=UTC)
 _GET = (
     select(_CONV.c.key, _CONV.c.state, _CONV.c.data, _CONV.c.updated_at)
     .where(_CONV.c.key >= "a", _CONV.c.key <= "b")
@@ -67,8 +82,9 @@ async def _county(services: Services) -> int:
     return await file_case(services, await resident(services, "Zhang San"))
 
 
-async def test_rows_match_the_sessions(services: Services) -> None:
+async def test_rows_match_the_sessions(services_on_both: Services) -> None:
     """JSON, UTC datetimes, booleans and NULLs come back as SQLAlchemy gives them."""
+    services = services_on_both
     case_id = await _county(services)
     at = datetime(2026, 3, 2, 1, 0, 0, 123456, tzinfo=UTC)
     async with services.ctx.db.write() as session:
@@ -102,7 +118,12 @@ async def test_rows_match_the_sessions(services: Services) -> None:
     assert view is not None and view.id == case_id and view.created_at.tzinfo is UTC
 
 
-async def test_a_direct_write_is_part_of_the_sessions_transaction(services: Services) -> None:
+async def test_a_direct_write_is_part_of_the_sessions_transaction(
+    services_on_both: Services,
+) -> None:
+    """Also as the first statement of a transaction on PostgreSQL, where SQLAlchemy's adapter
+    has not begun one yet: were it run outside, the rollback would not undo it."""
+    services = services_on_both
     case_id = await _county(services)
     links = Direct(table_of(MessageLink).insert())
     row = {"chat_id": 7, "message_id": 1, "case_id": case_id, "event_id": None}
@@ -184,8 +205,51 @@ async def test_with_aiosqlites_thread_the_statement_goes_through_the_session(
     await _through_the_session(Database.from_url(f"sqlite+aiosqlite:///{db_path}"))
 
 
-async def test_on_postgresql_the_statement_goes_through_the_session(pg_url: str) -> None:
-    await _through_the_session(Database.from_url(pg_url))
+async def test_on_postgresql_the_statement_runs_on_asyncpg(pg_url: str) -> None:
+    db = Database.from_url(pg_url)
+    stmt = Direct(select(_CONV.c.key, _CONV.c.data).where(_CONV.c.key == "a"))
+    async with db.write() as session:
+        await Direct(_CONV.insert()).many(
+            session,
+            [{"key": "a", "state": None, "data": {"x": 1}, "updated_at": _AT}],
+            by_keys=True,
+        )
+    executed = _executions(db)
+    seen = _statements(db)
+    async with db.read() as session:
+        assert await stmt.all(session, {}) == [("a", {"x": 1})]
+    async with db.alone() as conn:  # each statement its own transaction
+        assert await stmt.all(conn, {}) == [("a", {"x": 1})]
+    assert len(seen) == 2 and "conversations" in seen[0]
+    assert executed == []  # nothing went through SQLAlchemy's execution
+    await db.dispose()
+
+
+async def test_on_postgresql_an_error_is_sqlalchemys(pg_url: str) -> None:
+    """Its SQLSTATE kept (what ``is_transient`` reads); a lost connection is marked
+    invalidated and dropped from the pool, so the update handled again gets another."""
+    db = Database.from_url(pg_url, pool_size=1)
+    keys = Direct(select(_CONV.c.key))
+    async with db.read() as session:
+        with pytest.raises(DBAPIError) as caught:
+            await Direct(select(literal_column("1") / bindparam("zero"))).all(session, {"zero": 0})
+    assert getattr(caught.value.orig, "sqlstate", None) == "22012"  # division by zero
+    assert not caught.value.connection_invalidated and not is_transient(caught.value)
+
+    async with db.read() as session:
+        pid = await Direct(select(func.pg_backend_pid())).scalar(session, {})
+    # The pool's one connection, ended from outside while it waits in the pool.
+    dsn = make_url(pg_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    killer = await asyncpg.connect(dsn)
+    assert await killer.fetchval("SELECT pg_terminate_backend($1)", pid)
+    await killer.close()
+    with pytest.raises(DBAPIError) as lost:
+        async with db.read() as session:
+            await keys.all(session, {})
+    assert lost.value.connection_invalidated and is_transient(lost.value)
+    async with db.read() as session:  # a new connection
+        assert await keys.all(session, {}) == []
+    await db.dispose()
 
 
 async def test_a_read_outside_a_transaction_begins_none_and_reads_the_latest_commit(

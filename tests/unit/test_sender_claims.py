@@ -56,7 +56,15 @@ class Counts:
         name = getattr(task.get_coro(), "__qualname__", "") if task else ""
         return name.startswith("OutboxSender.")
 
-    def on_execute(self, _c: Any, _cur: Any, sql: str, *_a: Any) -> None:
+    @staticmethod
+    def alone(conn: Any) -> bool:
+        """A connection of ``Database.alone()``: each statement a transaction of its own."""
+        options = conn.get_execution_options() if conn is not None else {}
+        return bool(options.get("isolation_level") == "AUTOCOMMIT")
+
+    def on_execute(self, conn: Any, _cur: Any, sql: str, *_a: Any) -> None:
+        if self.in_sender() and self.alone(conn):
+            self.transactions += 1  # it commits alone (SQLAlchemy may not begin one for it)
         flat = " ".join(sql.split()).lower()
         if flat.startswith("with claimed as (update outbox set status"):
             # PostgreSQL: the claim and its next-due question are one statement.
@@ -67,10 +75,10 @@ class Counts:
         elif flat.startswith("select min(outbox.next_attempt_at)"):
             self.next_due += 1
 
-    def on_begin(self, _c: Any) -> None:
-        # A statement on a connection in autocommit is a transaction here too (one to
-        # SQLAlchemy, and to the database: it commits alone).
-        if self.in_sender():
+    def on_begin(self, conn: Any) -> None:
+        # A statement on a connection in autocommit is counted as it runs (above): on asyncpg's
+        # driver (models/direct.py) SQLAlchemy begins nothing for it.
+        if self.in_sender() and not self.alone(conn):
             self.transactions += 1
 
     def reset(self) -> None:
