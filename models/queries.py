@@ -46,11 +46,13 @@ async def next_value(session: AsyncSession, table: Table, name: str) -> int:
     stmt = _COUNTING.get((dialect, table))
     if stmt is None:  # built once per dialect and table (every filing takes a number)
         insert = dialect_insert(session, table).values(name=bindparam("name"), value=1)
-        stmt = insert.on_conflict_do_update(
-            index_elements=["name"], set_={"value": table.c.value + 1}
-        ).returning(table.c.value)
+        stmt = Direct(
+            insert.on_conflict_do_update(
+                index_elements=["name"], set_={"value": table.c.value + 1}
+            ).returning(table.c.value)
+        )
         _COUNTING[(dialect, table)] = stmt
-    return int((await session.execute(stmt, {"name": name})).scalar_one())
+    return int(await stmt.scalar(session, {"name": name}))
 
 
-_COUNTING: dict[tuple[str, Table], Any] = {}
+_COUNTING: dict[tuple[str, Table], Direct] = {}

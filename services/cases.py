@@ -121,7 +121,7 @@ def message_event(case_id: int, user_id: int, type_: str, part: Part, now: datet
 
 
 _CASES = table_of(Case)
-_ADD_CASE = _CASES.insert().returning(_CASES.c.id)
+_ADD_CASE = Direct(_CASES.insert().returning(_CASES.c.id))  # run with by_keys=True
 _LINKS = table_of(MessageLink)
 _CATEGORIES = table_of(Category)
 _OFFERED = (
@@ -141,7 +141,7 @@ _RESIDENCIES = table_of(Residency)
 # and whether it is still offered (checked here, in the filing's transaction: the wizard's list
 # may be stale). A category that does not exist reads as NULLs.
 _CATEGORY_OF_DRAFT = _CATEGORIES.c.id == bindparam("category")
-_POINT_OF_RESIDENT = (
+_POINT_OF_RESIDENT = Direct(
     select(
         _POINTS,
         select(_CATEGORIES.c.tier).where(_CATEGORY_OF_DRAFT).scalar_subquery().label("cat_tier"),
@@ -153,9 +153,11 @@ _POINT_OF_RESIDENT = (
     .join(_RESIDENCIES, _RESIDENCIES.c.contact_point_id == _POINTS.c.id)
     .where(_RESIDENCIES.c.user_id == bindparam("user"))
 )
-_BY_SOURCE = select(_CASES.c.id).where(
-    _CASES.c.source_chat_id == bindparam("chat"),
-    _CASES.c.source_message_id == bindparam("mid"),
+_BY_SOURCE = Direct(
+    select(_CASES.c.id).where(
+        _CASES.c.source_chat_id == bindparam("chat"),
+        _CASES.c.source_message_id == bindparam("mid"),
+    )
 )
 # How long a swipe-reply waits for the link of a message still being recorded (a sender's
 # record is one short transaction; past this, the reply goes where unlinked replies go).
@@ -390,14 +392,12 @@ class Cases:
     async def _file(self, user_id: int, draft: Draft) -> Filed:
         now = self.ctx.clock.now()
         async with self.ctx.db.write() as session:
-            found = (
-                await session.execute(
-                    _POINT_OF_RESIDENT, {"user": user_id, "category": draft.category_id}
-                )
-            ).first()
+            found = await _POINT_OF_RESIDENT.first(
+                session, {"user": user_id, "category": draft.category_id}
+            )
             if found is None:
                 raise Invalid("filing.no_point")
-            row = dict(found._mapping)
+            row = dict(zip(_POINT_OF_RESIDENT.keys, found, strict=True))
             tier, offered = row.pop("cat_tier"), row.pop("cat_active")
             point = ContactPoint(**row)  # not added to the session
             if not point.active:
@@ -410,28 +410,27 @@ class Cases:
             due = deadlines_for(self.ctx.config.deadlines, tier, now, point.tz)
             first = draft.parts[0]
             # Core statements (INSERT … RETURNING id): no ORM objects to build and flush.
-            case_id = (
-                await session.execute(
-                    _ADD_CASE,
-                    {
-                        "public_no": f"{year}-{seq:04d}",
-                        "kind": draft.kind,
-                        "category_id": draft.category_id,
-                        "tier": tier,
-                        "status": CaseStatus.NEW,
-                        "resident_id": user_id,
-                        "contact_point_id": pk(point),
-                        "assignee_id": assignee,
-                        "first_receiver_id": assignee,
-                        "summary": "\n".join(p.text for p in draft.parts if p.text)[:2000],
-                        "created_at": now,
-                        "due_ack_at": due.ack,
-                        "due_resolve_at": due.resolve,
-                        "source_chat_id": first.chat_id,
-                        "source_message_id": first.message_id,
-                    },
-                )
-            ).scalar_one()
+            case_id = await _ADD_CASE.scalar(
+                session,
+                {
+                    "public_no": f"{year}-{seq:04d}",
+                    "kind": draft.kind,
+                    "category_id": draft.category_id,
+                    "tier": tier,
+                    "status": CaseStatus.NEW,
+                    "resident_id": user_id,
+                    "contact_point_id": pk(point),
+                    "assignee_id": assignee,
+                    "first_receiver_id": assignee,
+                    "summary": "\n".join(p.text for p in draft.parts if p.text)[:2000],
+                    "created_at": now,
+                    "due_ack_at": due.ack,
+                    "due_resolve_at": due.resolve,
+                    "source_chat_id": first.chat_id,
+                    "source_message_id": first.message_id,
+                },
+                by_keys=True,
+            )
             filed_id = await ADD_EVENT.scalar(
                 session,
                 {
@@ -560,7 +559,5 @@ class Cases:
 
     async def _by_source(self, chat_id: int, message_id: int) -> CaseView | None:
         async with self.ctx.db.read() as session:
-            case_id = (
-                await session.execute(_BY_SOURCE, {"chat": chat_id, "mid": message_id})
-            ).scalar()
+            case_id = await _BY_SOURCE.scalar(session, {"chat": chat_id, "mid": message_id})
             return await load_view(session, case_id) if case_id else None

@@ -12,6 +12,7 @@ from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from models.direct import Direct
 from models.enums import Role
 from models.tables import Assignment, Case, ContactPoint, Invite, Staff, User, table_of
 from services.audit import audit
@@ -210,17 +211,10 @@ async def assign(
 
 
 async def label_of(session: AsyncSession, staff_id: int) -> StaffLabel:
-    row = (
-        await session.execute(
-            select(Staff, User)
-            .join(User, col(User.id) == col(Staff.user_id))
-            .where(col(Staff.id) == staff_id)
-        )
-    ).one()
-    staff, user = row
-    assert staff.id is not None
-    assert user.id is not None
-    return StaffLabel(staff.id, user.id, user.chat_id, user.name, staff.title, user.locale)
+    row = await _LABEL.first(session, {"staff": staff_id})
+    if row is None:
+        raise NotFound("staff.not_found")
+    return StaffLabel(*row)
 
 
 def covers_region(region: str | None, point_region: str) -> bool:
@@ -261,7 +255,16 @@ def _choosing() -> tuple[Any, Any]:
     return at_point, admins
 
 
-_AT_POINT, _ADMINS = _choosing()
+_AT_POINT, _ADMINS = (Direct(statement) for statement in _choosing())
+_USERS = table_of(User)
+_STAFF = table_of(Staff)
+_LABEL = Direct(
+    select(
+        _STAFF.c.id, _USERS.c.id, _USERS.c.chat_id, _USERS.c.name, _STAFF.c.title, _USERS.c.locale
+    )
+    .join(_USERS, _USERS.c.id == _STAFF.c.user_id)
+    .where(_STAFF.c.id == bindparam("staff"))
+)
 
 
 async def choose_assignee(
@@ -272,10 +275,10 @@ async def choose_assignee(
     The point's primary cadre; else another active cadre there, the least loaded first; else an
     administrator whose scope covers the point — the fallback owner of what nobody else owns.
     """
-    for staff_id in (await session.execute(_AT_POINT, {"point": point.id})).scalars():
+    for (staff_id,) in await _AT_POINT.all(session, {"point": point.id}):
         if staff_id is not None and staff_id != exclude_staff_id:
             return int(staff_id)
-    admins = (await session.execute(_ADMINS)).all()
+    admins = await _ADMINS.all(session, {})
     candidates = [
         (sid, region) for sid, region in admins if sid is not None and sid != exclude_staff_id
     ]
