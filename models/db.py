@@ -14,12 +14,13 @@ One update, one session (``Database.unit()``, opened around each update by the d
 the reads of the middlewares, the handler and the services share one transaction, and on
 PostgreSQL the update's write joins it and commits it all at once. On SQLite a read
 transaction cannot become the writer, so a write ends the reads first and begins its own
-(``BEGIN IMMEDIATE``, under the write gate) on the same connection. Reads are ended before the
-update waits on anything else (``release_reads()``: a Telegram request, flood control), so no
-connection or snapshot is held across a network call; a write commits before its block ends,
-so whatever the handler answers afterwards is already stored. The relay's hot statements
-bypass SQLAlchemy's execution (SQLite's driver, asyncpg's), and on SQLite its hot reads with
-no transaction open need none (``models/direct.py``).
+(``BEGIN IMMEDIATE``, under the write gate) on the connection kept for writing
+(``Database._on_writer``; with aiosqlite's thread or in memory, on the same session). Reads
+are ended before the update waits on anything else (``release_reads()``: a Telegram request,
+flood control), so no connection or snapshot is held across a network call; a write commits
+before its block ends, so whatever the handler answers afterwards is already stored. The
+relay's hot statements bypass SQLAlchemy's execution (SQLite's driver, asyncpg's), and on
+SQLite its hot reads with no transaction open need none (``models/direct.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.util import greenlet_spawn
 
-from models import sqlite_inline
+from models import direct, sqlite_inline
 
 _WRITE = "cpbot_write"
 OUTBOX_TOUCHED = "cpbot_outbox_touched"
@@ -109,6 +111,7 @@ class _Unit:
 
 
 _UNIT: ContextVar[_Unit | None] = ContextVar("cpbot_unit", default=None)
+BeforeCommit = Callable[["Database", AsyncSession], Awaitable[None]]
 
 
 async def release_reads() -> None:
@@ -226,6 +229,8 @@ def _inline_on_begin(conn: Connection) -> None:
     # statement cost about 40 us of CPU, nearly half a query's, and a relay has four.
     driver = conn.connection.driver_connection
     assert isinstance(driver, sqlite_inline.InlineConnection)
+    if driver.sqlite.in_transaction:
+        return  # the writer's transaction, begun by Database.write: a session joins it
     if conn.get_execution_options().get(_WRITE, False):
         sqlite_inline.begin_immediate(lambda: driver.begin(immediate=True))
     else:
@@ -279,8 +284,12 @@ class Database:
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         self.is_sqlite = engine.dialect.name == "sqlite"
         self._write_gate = WriteGate() if self.is_sqlite else None
+        # SQLite in a file, inline: every write on one connection of its own (``_on_writer``).
+        self._writes_on_writer = self.is_sqlite and sqlite_inline.file_backed(engine.sync_engine)
+        self._writer: AsyncConnection | None = None
         # The same pool, each statement its own transaction (PostgreSQL): see ``alone()``.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._before_commit: list[BeforeCommit] = []
         self._after_outbox_commit: list[Callable[[], None]] = []
         self._after_people_commit: list[Callable[[], None]] = []
         # Bumped after every commit that changed people, roles, points or categories in this
@@ -298,6 +307,16 @@ class Database:
     def people_changed(self) -> None:
         """People changed elsewhere (another process said so): drop what is cached."""
         self.people_version += 1
+
+    def before_commit(self, hook: BeforeCommit) -> None:
+        """Run ``hook(db, session)`` in every write transaction just before it commits: what
+        it writes commits with the rest, or the whole write fails (registered once)."""
+        if hook not in self._before_commit:
+            self._before_commit.append(hook)
+
+    async def _before_committing(self, session: AsyncSession) -> None:
+        for hook in self._before_commit:
+            await hook(self, session)
 
     def on_outbox_commit(self, callback: Callable[[], None]) -> None:
         """Call ``callback`` after every commit that wrote outbox rows (wakes the sender)."""
@@ -352,27 +371,19 @@ class Database:
             async with self._unit_write(unit) as session:
                 yield session
             return
+        notes: dict[str, bool] = {}
         async with self._writer_slot():
-            session = self.sessions()
-            committed = False
-            try:
-                await session.connection(execution_options={_WRITE: True})
-                yield session
-                await session.commit()
-                committed = True
-                # Before the writer is handed on: a row handed to the sender is sent before
-                # the next writer's transaction runs (on SQLite, on this very thread).
-                _settle(session.info.pop(_AFTER, None), done=True)
-            except BaseException:
-                await session.rollback()
-                raise
-            finally:
-                touched = session.info.pop(OUTBOX_TOUCHED, False)
-                people = session.info.pop(_PEOPLE_TOUCHED, False)
-                if not committed:
-                    _settle(session.info.pop(_AFTER, None), done=False)
-                await session.close()
-        self._committed(touched, people)
+            if self._writes_on_writer:
+                async with self._on_writer(notes) as session:
+                    yield session
+            else:
+                session = self.sessions()
+                try:
+                    async with self._on_session(session, notes) as joined:
+                        yield joined
+                finally:
+                    await session.close()
+        self._committed(notes["touched"], notes["people"])
 
     @asynccontextmanager
     async def _unit_write(self, unit: _Unit) -> AsyncIterator[AsyncSession]:
@@ -383,28 +394,112 @@ class Database:
         else:
             session.expunge_all()  # PostgreSQL: the reads' transaction goes on as the write
         unit.writing = True
-        committed = False
+        notes: dict[str, bool] = {}
         try:
             async with self._writer_slot():
-                try:
-                    if not session.in_transaction():
-                        await session.connection(execution_options={_WRITE: True})
-                    yield session
-                    await session.commit()
-                    committed = True
-                    _settle(session.info.pop(_AFTER, None), done=True)  # before the next writer
-                except BaseException:
-                    session.expunge_all()
-                    await session.rollback()
-                    raise
-                finally:
-                    touched = session.info.pop(OUTBOX_TOUCHED, False)
-                    people = session.info.pop(_PEOPLE_TOUCHED, False)
-                    if not committed:
-                        _settle(session.info.pop(_AFTER, None), done=False)
+                if self._writes_on_writer:
+                    async with self._on_writer(notes) as written:
+                        yield written
+                else:
+                    async with self._on_session(session, notes) as written:
+                        yield written
         finally:
             unit.writing = False
-        self._committed(touched, people)
+        self._committed(notes["touched"], notes["people"])
+
+    @asynccontextmanager
+    async def _on_session(
+        self, session: AsyncSession, notes: dict[str, bool]
+    ) -> AsyncIterator[AsyncSession]:
+        """The write transaction on ``session`` (the caller holds the writer's slot), begun
+        here unless the session's reads' transaction goes on as the write (PostgreSQL)."""
+        committed = False
+        try:
+            if not session.in_transaction():
+                await session.connection(execution_options={_WRITE: True})
+            yield session
+            await self._before_committing(session)
+            await session.commit()
+            committed = True
+            # Before the writer is handed on: a row handed to the sender is sent before
+            # the next writer's transaction runs (on SQLite, on this very thread).
+            _settle(session.info.pop(_AFTER, None), done=True)
+        except BaseException:
+            session.expunge_all()
+            await session.rollback()
+            raise
+        finally:
+            self._note(session, notes, committed)
+
+    @asynccontextmanager
+    async def _on_writer(self, notes: dict[str, bool]) -> AsyncIterator[AsyncSession]:
+        """SQLite in a file, inline: the write transaction on the writer's own connection,
+        kept open for the process (the caller holds the writer's slot, so one write at a
+        time uses it). ``BEGIN IMMEDIATE`` goes straight to SQLite and SQLAlchemy's
+        transaction is begun over it without a greenlet (its listeners hear one begin); the
+        statements of ``models/direct.py`` run on the connection, and a session bound to it
+        joins the transaction only when a statement goes through SQLAlchemy. A write through
+        a session of its own cost about 170 us of CPU here, this about 75 (session and pool
+        machinery), and a relay has one or two (docs/performance.md, fourteenth pass)."""
+        if self._writer is None:
+            self._writer = await self.engine.connect()
+        writer = self._writer
+        connection = writer.sync_connection
+        assert connection is not None
+        driver = connection.connection.driver_connection
+        assert isinstance(driver, sqlite_inline.InlineConnection)
+        raw = driver.sqlite
+        await sqlite_inline.begin_writing(raw)
+        try:
+            connection.begin()  # SQLAlchemy's transaction over SQLite's (no BEGIN sent)
+        except BaseException:
+            raw.rollback()
+            await self._drop_writer()
+            raise
+        session = self.sessions(bind=writer)
+        direct.run_on(session, raw, connection)
+        committed = False
+        try:
+            yield session
+            await self._before_committing(session)
+            if session.in_transaction():
+                await session.commit()  # its flush; it joined the writer's transaction
+            await greenlet_spawn(connection.commit)
+            committed = True
+            _settle(session.info.pop(_AFTER, None), done=True)  # before the next writer
+        except BaseException:
+            try:
+                if session.in_transaction():
+                    session.expunge_all()
+                    await session.rollback()  # a joined session rolls the writer's back too
+                if connection.in_transaction():
+                    await greenlet_spawn(connection.rollback)
+            except BaseException:
+                await self._drop_writer()
+                raise
+            finally:
+                if raw.in_transaction:
+                    raw.rollback()
+            raise
+        finally:
+            self._note(session, notes, committed)
+            direct.forget(session)
+            await session.close()
+
+    async def _drop_writer(self) -> None:
+        """The writer's connection is in a state no write should inherit: the next write
+        opens another."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await writer.invalidate()
+            await writer.close()
+
+    @staticmethod
+    def _note(session: AsyncSession, notes: dict[str, bool], committed: bool) -> None:
+        notes["touched"] = session.info.pop(OUTBOX_TOUCHED, False)
+        notes["people"] = session.info.pop(_PEOPLE_TOUCHED, False)
+        if not committed:
+            _settle(session.info.pop(_AFTER, None), done=False)
 
     def _committed(self, touched: bool, people: bool) -> None:
         if people:
@@ -459,5 +554,8 @@ class Database:
             unit.depth -= 1
 
     async def dispose(self) -> None:
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            await writer.close()
         sqlite_inline.close_reader(self.engine.sync_engine)
         await self.engine.dispose()

@@ -98,6 +98,16 @@ def _forget_driver(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_DRIVER, None)
 
 
+def run_on(session: AsyncSession, conn: sqlite3.Connection, heard: Connection) -> None:
+    """Run this session's statements on ``conn``, whose transaction the caller has begun
+    (SQLite's writer, ``Database.write``): ``heard`` is the SQLAlchemy connection over it."""
+    session.info[_DRIVER] = _Lite(conn, heard)
+
+
+def forget(session: AsyncSession) -> None:
+    session.info.pop(_DRIVER, None)
+
+
 Convert = Callable[[Any], Any] | None
 _DEFAULT = "\0default:"  # the name of a parameter its column's default fills
 

@@ -192,6 +192,12 @@ def reader(engine: Any) -> sqlite3.Connection | None:
     return conn
 
 
+def file_backed(engine: Any) -> bool:
+    """Whether ``engine`` (a sync Engine) opens inline connections to a file: more than one
+    connection then sees the same database (not so for an in-memory one)."""
+    return engine in _READ_PATHS
+
+
 def close_reader(engine: Any) -> None:
     conn = _READERS.pop(engine, None)
     if conn is not None:
@@ -212,6 +218,30 @@ def creator(path: str) -> Callable[[], Any]:
 def is_busy(error: BaseException) -> bool:
     text = str(error).lower()
     return "database is locked" in text or "database is busy" in text
+
+
+async def begin_writing(conn: sqlite3.Connection) -> None:
+    """``BEGIN IMMEDIATE`` on ``conn`` from a coroutine (the writer's own connection,
+    ``Database.write``): another process's write lock is waited for with asynchronous pauses,
+    as in ``begin_immediate``; errors come out as SQLAlchemy's."""
+    deadline = time.monotonic() + BUSY_PATIENCE
+    pause = 0.002
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.Error as error:
+            if not is_busy(error) or time.monotonic() > deadline:
+                raise DBAPIError.instance("BEGIN IMMEDIATE", None, error, sqlite3.Error) from error
+        await asyncio.sleep(pause)
+        pause = min(pause * 2, 0.1)
+
+
+def commit(conn: sqlite3.Connection) -> None:
+    try:
+        conn.commit()
+    except sqlite3.Error as error:
+        raise DBAPIError.instance("COMMIT", None, error, sqlite3.Error) from error
 
 
 def begin_immediate(begin: Callable[[], Any]) -> None:

@@ -24,12 +24,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, delete, event, false, select, update
+from sqlalchemy import CursorResult, bindparam, delete, false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 from sqlmodel import col
 
+from models.db import Database
 from models.direct import Direct
 from models.presses import AnsweredPress
 from models.tables import table_of
@@ -57,6 +58,7 @@ def _statements(dialect: Any) -> dict[str, Executable]:
 
 _BUILT = {"sqlite": _statements(sqlite), "postgresql": _statements(postgresql)}
 _CLAIM = {dialect: Direct(built["claim"]) for dialect, built in _BUILT.items()}
+_DONE = {dialect: Direct(built["done"]) for dialect, built in _BUILT.items()}
 _HANDLED = Direct(select(_T.c.handled).where(_T.c.query_id == bindparam("query_id")))
 _RELEASE = update(_T).where(_T.c.query_id == bindparam("q")).values(answered=False)
 
@@ -83,27 +85,25 @@ def handler_finished() -> None:
         handling.finished = True
 
 
-@event.listens_for(Session, "before_commit")
-def _carry_the_mark(session: Session) -> None:
+async def _carry_the_mark(db: Database, session: AsyncSession) -> None:
     """The update's write after its handler finished commits the press's mark with it: the
-    step and "handled" are stored together, or neither is. Every commit of this project is a
-    write transaction (``Database.write``); one of another task or database is left alone."""
+    step and "handled" are stored together, or neither is (``Database.before_commit``). A
+    write of another task or database is left alone."""
     handling = _HANDLING.get()
     if handling is None or not handling.finished or handling.carried:
         return
-    db = handling.presses.ctx.db
-    if handling.task is not asyncio.current_task() or session.bind is not db.engine.sync_engine:
+    if handling.task is not asyncio.current_task() or handling.presses.ctx.db is not db:
         return
     params = {"query_id": handling.query_id, "at": handling.presses.ctx.clock.now()}
-    session.execute(_BUILT[db.engine.dialect.name]["done"], params)
+    await _DONE[db.engine.dialect.name].count(session, params)
     handling.carried = True
 
 
 class Presses:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        self._built = _BUILT[ctx.db.engine.dialect.name]
         self._claim = _CLAIM[ctx.db.engine.dialect.name]
+        ctx.db.before_commit(_carry_the_mark)
 
     async def claim(self, query_id: str) -> bool:
         """Record that the press is being answered now. False if it was answered before: the
@@ -148,7 +148,7 @@ class Presses:
             return
         params = {"query_id": query_id, "at": self.ctx.clock.now()}
         async with self.ctx.db.write() as session:
-            await session.execute(self._built["done"], params)
+            await _DONE[self.ctx.db.engine.dialect.name].count(session, params)
 
     async def prune(self, keep: timedelta = KEEP) -> int:
         """Forget presses older than ``keep``: Telegram no longer delivers them."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import event, select, text
@@ -14,7 +16,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from models import sqlite_inline
 from models.db import Database, is_transient
-from models.tables import Conversation
+from models.direct import Direct
+from models.tables import Conversation, table_of
 
 
 @pytest.fixture
@@ -121,4 +124,63 @@ async def test_a_transaction_begins_on_sqlite_without_a_statement_of_sqlalchemys
             sqlite3.connect(db.engine.url.database, timeout=0).execute("BEGIN IMMEDIATE")
     event.remove(db.engine.sync_engine, "before_cursor_execute", on_execute)
     assert seen == ["SELECT", "INSERT"]
+    await db.dispose()
+
+
+async def test_writes_run_whole_on_one_connection_of_their_own(db: Database) -> None:
+    """Each write is one transaction on the writer's connection, whether its statements run
+    on the driver (models/direct.py), through SQLAlchemy, or both: committed whole, or rolled
+    back whole on any failure, and the next write goes on."""
+    conv = table_of(Conversation)
+    direct = Direct(conv.insert())
+
+    def row(key: str) -> dict[str, object]:
+        return {
+            "key": key,
+            "state": None,
+            "data": {},
+            "updated_at": datetime(2026, 3, 2, tzinfo=UTC),
+        }
+
+    def insert(key: str) -> Any:
+        return text(
+            f"INSERT INTO conversations (key, data, updated_at) VALUES ('{key}', '{{}}', '')"
+        )
+
+    class Undo(Exception):
+        pass
+
+    begins: list[object] = []
+    note = begins.append
+    event.listen(db.engine.sync_engine, "begin", note)
+
+    async def undone() -> None:
+        async with db.write() as session:
+            await direct.many(session, [row("c")], by_keys=True)
+            await session.execute(insert("d"))
+            raise Undo
+
+    async def broken() -> None:
+        async with db.write() as session:
+            await direct.many(session, [row("e")], by_keys=True)
+            await session.execute(insert("a"))  # taken
+
+    async with db.write() as session:  # on the driver only
+        await direct.many(session, [row("a")], by_keys=True)
+    async with db.write() as session:  # through SQLAlchemy
+        await session.execute(insert("b"))
+    with pytest.raises(Undo):
+        await undone()
+    with pytest.raises(IntegrityError):
+        await broken()
+    async with db.write() as session:  # and on
+        await session.execute(insert("f"))
+        await direct.many(session, [row("g")], by_keys=True)
+    event.remove(db.engine.sync_engine, "begin", note)
+    assert len(begins) == 5  # one transaction each, as SQLAlchemy's listeners hear it
+    async with db.read() as session:
+        keys = (await session.execute(select(Conversation.key))).scalars().all()
+    assert sorted(keys) == ["a", "b", "f", "g"]
+    writers = {id(c) for c in begins}
+    assert len(writers) == 1  # the same connection every time
     await db.dispose()
