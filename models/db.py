@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_, greenlet_spawn
 
 from models import direct, sqlite_inline
 
@@ -232,7 +232,7 @@ def _inline_on_begin(conn: Connection) -> None:
     if driver.sqlite.in_transaction:
         return  # the writer's transaction, begun by Database.write: a session joins it
     if conn.get_execution_options().get(_WRITE, False):
-        sqlite_inline.begin_immediate(lambda: driver.begin(immediate=True))
+        await_(sqlite_inline.begin_writing(driver.sqlite))
     else:
         driver.begin(immediate=False)
 

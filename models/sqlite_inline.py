@@ -10,7 +10,7 @@ calls run inline; SQLAlchemy's aiosqlite dialect is used unchanged (``async_crea
 What could make a call wait is a lock held by another process (a command-line change) — in
 this process, writers are serialized by the write gate before they begin. So connections
 never wait inside SQLite (``busy_timeout`` 0): ``BEGIN IMMEDIATE`` is retried with
-asynchronous pauses (``begin_immediate``), and anything else that finds the database busy
+asynchronous pauses (``begin_writing``), and anything else that finds the database busy
 fails at once as a transient error, which the update's retry handles.
 """
 
@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.util import await_
 
 # How long a write waits for another process's write lock before failing as transient.
 BUSY_PATIENCE = 10.0
@@ -221,9 +220,10 @@ def is_busy(error: BaseException) -> bool:
 
 
 async def begin_writing(conn: sqlite3.Connection) -> None:
-    """``BEGIN IMMEDIATE`` on ``conn`` from a coroutine (the writer's own connection,
-    ``Database.write``): another process's write lock is waited for with asynchronous pauses,
-    as in ``begin_immediate``; errors come out as SQLAlchemy's."""
+    """``BEGIN IMMEDIATE`` on ``conn`` (the writer's own connection, ``Database.write``; from
+    SQLAlchemy's ``begin`` event, in its greenlet, through ``await_``): another process's
+    write lock is waited for with asynchronous pauses, never inside SQLite on the event
+    loop's thread; errors come out as SQLAlchemy's."""
     deadline = time.monotonic() + BUSY_PATIENCE
     pause = 0.002
     while True:
@@ -242,20 +242,3 @@ def commit(conn: sqlite3.Connection) -> None:
         conn.commit()
     except sqlite3.Error as error:
         raise DBAPIError.instance("COMMIT", None, error, sqlite3.Error) from error
-
-
-def begin_immediate(begin: Callable[[], Any]) -> None:
-    """Run ``begin`` (a ``BEGIN IMMEDIATE``; called from SQLAlchemy's ``begin`` event, in its
-    greenlet): another process's write lock is waited for with asynchronous pauses, never
-    inside SQLite on the event loop's thread."""
-    deadline = time.monotonic() + BUSY_PATIENCE
-    pause = 0.002
-    while True:
-        try:
-            begin()
-            return
-        except Exception as exc:
-            if not is_busy(exc) or time.monotonic() > deadline:
-                raise
-        await_(asyncio.sleep(pause))
-        pause = min(pause * 2, 0.1)

@@ -184,3 +184,18 @@ async def test_writes_run_whole_on_one_connection_of_their_own(db: Database) -> 
     writers = {id(c) for c in begins}
     assert len(writers) == 1  # the same connection every time
     await db.dispose()
+
+
+async def test_an_in_memory_database_writes_through_its_session() -> None:
+    """No writer's connection there (another connection would see another database): the
+    session's own transaction takes SQLite's write lock, ``BEGIN IMMEDIATE`` from SQLAlchemy's
+    begin event."""
+    db = Database.from_url("sqlite+aiosqlite:///:memory:")
+    async with db.write() as session:
+        await session.execute(text("CREATE TABLE t (x INTEGER)"))
+        await session.execute(text("INSERT INTO t VALUES (1)"))
+        raw = (await session.connection()).sync_connection
+        assert raw is not None and raw.connection.driver_connection.sqlite.in_transaction
+    async with db.read() as session:
+        assert (await session.execute(text("SELECT count(*) FROM t"))).scalar() == 1
+    await db.dispose()
